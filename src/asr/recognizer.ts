@@ -1,0 +1,108 @@
+import type { AsrChunkResult, AsrStreamState } from '../inference/asrModel.ts';
+import { GraphDecoder, type GraphDecoderOptions, type GraphHypothesis } from './graphDecoder.ts';
+import type { PhoneGraph } from './phoneGraph.ts';
+
+/** Runs one stream's chunk through the (batched) acoustic model. */
+export interface AcousticModel {
+  readonly tokens: number;
+  readonly dim: number;
+  createState(): AsrStreamState;
+  run(feats: Float32Array, state: AsrStreamState): Promise<AsrChunkResult>;
+}
+
+/** What the recognizer knows about an utterance once it has ended. */
+export interface RecognitionResult {
+  /** Complete parses, best CTC score first (one per intent reached). */
+  readonly hypotheses: readonly GraphHypothesis[];
+  /** Best path of any kind (complete or not). */
+  readonly partial: GraphHypothesis | null;
+  /** CTC log-score of the best unconstrained path, the reference for confidence. */
+  readonly unconstrainedScore: number;
+  /** Encoder frames (40 ms each). */
+  readonly frames: number;
+  /** Encoder output, [frames, dim] row-major: what the fusion model attends to. */
+  readonly hidden: Float32Array;
+  readonly dim: number;
+  /** Milliseconds spent waiting for the acoustic model (batch queue included) and decoding, over the utterance. */
+  readonly asrMs: number;
+  /** The slowest single chunk's wait for the acoustic model, ms: what the `asr` budget bounds. */
+  readonly asrMaxMs: number;
+  readonly decodeMs: number;
+}
+
+/**
+ * Streaming recognition of one utterance against a context: feature chunks in, partial paths out, and a
+ * {@link RecognitionResult} at the end. One per session; `reset()` at each utterance start.
+ */
+export class Recognizer {
+  private readonly decoder: GraphDecoder;
+  private readonly state: AsrStreamState;
+  private hidden: Float32Array[] = [];
+  private asrMs = 0;
+  private asrMaxMs = 0;
+  private decodeMs = 0;
+
+  constructor(
+    private readonly model: AcousticModel,
+    readonly graph: PhoneGraph,
+    options: Partial<GraphDecoderOptions> = {},
+  ) {
+    this.decoder = new GraphDecoder(graph, options);
+    this.state = model.createState();
+  }
+
+  reset(): void {
+    this.decoder.reset();
+    this.state.reset();
+    this.hidden = [];
+    this.asrMs = this.asrMaxMs = this.decodeMs = 0;
+  }
+
+  /** Feeds one chunk of features ([frames, 80]); resolves once it is decoded. */
+  async push(feats: Float32Array): Promise<void> {
+    const t0 = performance.now();
+    const out = await this.model.run(feats, this.state);
+    const t1 = performance.now();
+    this.decoder.advance(out.logProbs, out.frames, this.model.tokens);
+    this.hidden.push(out.hidden);
+    this.asrMs += t1 - t0;
+    this.asrMaxMs = Math.max(this.asrMaxMs, t1 - t0);
+    this.decodeMs += performance.now() - t1;
+  }
+
+  /** The best path so far. */
+  partial(): GraphHypothesis | null {
+    return this.decoder.partial();
+  }
+
+  /** Complete parses so far, best first. */
+  finals(): GraphHypothesis[] {
+    return this.decoder.finals();
+  }
+
+  /** Log-likelihood ratio per frame of a path against the unconstrained best path (≤ 0; 0 = as likely). */
+  ratio(h: GraphHypothesis): number {
+    return (h.score - this.decoder.unconstrainedScore) / Math.max(1, this.decoder.frames);
+  }
+
+  result(): RecognitionResult {
+    const frames = this.decoder.frames;
+    const hidden = new Float32Array(frames * this.model.dim);
+    let at = 0;
+    for (const h of this.hidden) {
+      hidden.set(h, at);
+      at += h.length;
+    }
+    return {
+      hypotheses: this.decoder.finals(),
+      partial: this.decoder.partial(),
+      unconstrainedScore: this.decoder.unconstrainedScore,
+      frames,
+      hidden,
+      dim: this.model.dim,
+      asrMs: this.asrMs,
+      asrMaxMs: this.asrMaxMs,
+      decodeMs: this.decodeMs,
+    };
+  }
+}

@@ -1,0 +1,138 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { decodeAudioFile, float32ToInt16, int16ToBytes, resample } from '../audio/index.ts';
+import { SessionClock } from '../metrics/index.ts';
+import { type Frame, sessionGraph } from '../pipeline/index.ts';
+import { type ServerMessage, pcmInputRates } from '../protocol/index.ts';
+import { resolveServerOptions } from '../server/config.ts';
+import { Engine, type LoadedContext } from '../server/engine.ts';
+import { createLogger } from '../server/log.ts';
+import { sessionParts } from '../server/sessionParts.ts';
+
+/** What `infer` says about one file. */
+export interface InferResult {
+  readonly file: string;
+  readonly understood: boolean;
+  readonly intent: string | null;
+  readonly slots: Readonly<Record<string, string>>;
+  readonly transcript: string;
+  readonly confidence: number;
+  /** Utterances the VAD found in the file. */
+  readonly utterances: number;
+  readonly audioMs: number;
+  /** Wall time to process the file, ms, and per-stage ms of the decisive utterance. */
+  readonly processMs: number;
+  readonly stages: Readonly<Record<string, number>>;
+}
+
+const silentReply = { speak: () => Promise.reject(new Error('no replies in infer')) };
+
+/** Runs one file through the session graph (replies off), as fast as the models allow. */
+export async function inferFile(engine: Engine, context: LoadedContext, file: string): Promise<InferResult> {
+  const started = performance.now();
+  const decoded = decodeAudioFile(new Uint8Array(await readFile(file)), file);
+  let { pcm, sampleRate } = decoded;
+  if (!(pcmInputRates as readonly number[]).includes(sampleRate)) {
+    pcm = resample(pcm, sampleRate, 16000);
+    sampleRate = 16000;
+  }
+  const samples = float32ToInt16(pcm);
+  const chunk = sampleRate / 50; // 20 ms, as a device would send
+  const frames: Frame[] = [];
+  for (let at = 0; at < samples.length; at += chunk) frames.push({ kind: 'ingest', bytes: int16ToBytes(samples.slice(at, at + chunk)) });
+  frames.push({ kind: 'end' });
+  const clock = new SessionClock();
+  let stages: Record<string, number> = {};
+  const parts = sessionParts(engine, {
+    audio: { encoding: 'pcm_s16le', sampleRate },
+    context,
+    tts: { synthesize: silentReply.speak },
+    reply: { enabled: false, encoding: 'pcm_s16le', sampleRate: 16000 },
+    partials: false,
+    budgets: engine.options.budgets,
+    clock,
+    onMetrics: (m) => {
+      stages = { ...m.stages };
+    },
+  });
+  const out = await lastValueFrom(sessionGraph(from(frames), parts).pipe(toArray()));
+  const messages = out.filter((f) => f.kind === 'event').map((f) => f.message);
+  const intents = messages.filter((m): m is Extract<ServerMessage, { type: 'intent' }> => m.type === 'intent');
+  const finals = messages.filter((m): m is Extract<ServerMessage, { type: 'final' }> => m.type === 'final');
+  const error = messages.find((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error');
+  if (error && intents.length === 0) throw Object.assign(new Error(error.message), { code: error.code });
+  // The decisive utterance: the first one understood, else the last one heard.
+  const pick = intents.findIndex((i) => i.understood);
+  const index = pick >= 0 ? pick : intents.length - 1;
+  const decision = intents[index];
+  return {
+    file,
+    understood: decision?.understood ?? false,
+    intent: decision?.intent ?? null,
+    slots: decision?.slots ?? {},
+    transcript: finals[index]?.text ?? '',
+    confidence: decision?.confidence ?? 0,
+    utterances: intents.length,
+    audioMs: Math.round((decoded.pcm.length / decoded.sampleRate) * 1000),
+    processMs: Math.round(performance.now() - started),
+    stages,
+  };
+}
+
+/** `voxstream infer`: one line per file (JSON with --json), errors per file, a summary on stderr. */
+export async function inferCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      context: { type: 'string' },
+      json: { type: 'boolean' },
+      concurrency: { type: 'string', default: '4' },
+      device: { type: 'string' },
+    },
+  });
+  if (!values.context || positionals.length === 0) {
+    process.stderr.write('usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] <files...>\n');
+    return 2;
+  }
+  const options = resolveServerOptions({ defaultContext: values.context, replies: false, ...(values.device ? { device: values.device as 'cpu' } : {}) });
+  const log = createLogger('silent');
+  let engine: Engine;
+  try {
+    engine = await Engine.load(options, log, () => 0);
+  } catch (error) {
+    process.stderr.write(`voxstream infer: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const context = await engine.context(values.context);
+  const started = performance.now();
+  let audioMs = 0;
+  let failures = 0;
+  const queue = [...positionals];
+  const worker = async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      try {
+        const r = await inferFile(engine, context, file);
+        audioMs += r.audioMs;
+        process.stdout.write(
+          values.json
+            ? `${JSON.stringify(r)}\n`
+            : `${file}\t${r.understood ? `${r.intent} ${JSON.stringify(r.slots)}` : 'not understood'}\t"${r.transcript}"\t${r.confidence}\n`,
+        );
+      } catch (error) {
+        failures++;
+        const e = error as Error & { code?: string };
+        const line = { file, error: { code: e.code ?? 'VX_BAD_AUDIO', message: e.message } };
+        process.stdout.write(values.json ? `${JSON.stringify(line)}\n` : `${file}\terror ${line.error.code}: ${e.message}\n`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Number(values.concurrency)) }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(
+    `${JSON.stringify({ files: positionals.length, failures, audioSeconds: Math.round(audioMs / 100) / 10, seconds: Math.round(seconds * 10) / 10, rtf: Math.round((seconds / Math.max(audioMs / 1000, 1e-9)) * 10000) / 10000 })}\n`,
+  );
+  await engine.close();
+  return failures > 0 && failures === positionals.length ? 1 : 0;
+}

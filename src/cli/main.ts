@@ -1,0 +1,38 @@
+/** `voxstream <command>`: the command-line entry point (bin/voxstream.js runs this through tsx). */
+
+const usage = `usage: voxstream <command> [options]
+
+commands:
+  serve   [--port N] [--host H] [--device auto|cpu|webgpu|cuda] [--context NAME] [--max-sessions N]
+          start the voice server (default port 8080, or PORT)
+  infer   --context NAME|PATH [--json] [--concurrency N] <files...>
+          understand WAV / Ogg Opus files in process with the server's own stream graph
+  stream  <file> [--url ws://localhost:8080] [--context NAME] [--opus] [--realtime|--fast] [--json] [--save-reply out.wav]
+          stream a file to a running server and print what comes back
+  mic     [--url ws://localhost:8080] [--context NAME]
+          talk to a running server from the microphone (needs sox or arecord)
+`;
+
+/** Runs one command; resolves with the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return (await import('./serve.ts')).serveCommand(rest);
+    case 'infer':
+      return (await import('./infer.ts')).inferCommand(rest);
+    case 'stream':
+      return (await import('./stream.ts')).streamCommand(rest);
+    case 'mic':
+      return (await import('./mic.ts')).micCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(usage);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`voxstream: unknown command "${command}"\n\n${usage}`);
+      return 2;
+  }
+}

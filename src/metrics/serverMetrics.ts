@@ -1,0 +1,27 @@
+import { Counter, Gauge, Histogram, MetricsRegistry } from './registry.ts';
+
+/** Every metric the server exports; one instance per server. */
+export class ServerMetrics {
+  readonly registry = new MetricsRegistry();
+  readonly stageMs = this.registry.add(
+    new Histogram('voxstream_stage_ms', 'Per-utterance stage latency in ms (intent and first_audio are measured from speech end)'),
+  );
+  readonly budgetExceeded = this.registry.add(new Counter('voxstream_budget_exceeded_total', 'Stage budget overruns'));
+  readonly utterances = this.registry.add(
+    new Counter('voxstream_utterances_total', 'Utterances by outcome: understood, not_understood, error, cancelled'),
+  );
+  readonly sessions = this.registry.add(new Counter('voxstream_sessions_total', 'Sessions by how they ended'));
+  readonly refused = this.registry.add(new Counter('voxstream_refused_total', 'Connections refused, by reason'));
+  readonly errors = this.registry.add(new Counter('voxstream_errors_total', 'Error events sent, by code'));
+  readonly dropped = this.registry.add(new Counter('voxstream_dropped_total', 'Input dropped, by kind'));
+  readonly batchSize = this.registry.add(
+    new Histogram('voxstream_batch_size', 'Streams per model run, by model', [1, 2, 4, 8, 16, 32, 64, 128, 256]),
+  );
+  readonly batchWaitMs = this.registry.add(new Histogram('voxstream_batch_wait_ms', 'Queue wait before a model run, by model'));
+  readonly batchRunMs = this.registry.add(new Histogram('voxstream_batch_run_ms', 'Model run time, by model'));
+
+  constructor(activeSessions: () => number) {
+    this.registry.add(new Gauge('voxstream_active_sessions', 'Open sessions', activeSessions));
+    this.registry.add(new Gauge('voxstream_resident_bytes', 'Resident memory of the server process', () => process.memoryUsage().rss));
+  }
+}

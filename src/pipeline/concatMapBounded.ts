@@ -1,0 +1,65 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+
+/**
+ * Like `concatMap` with an async project, but its queue has a bound: one value is projected at a time,
+ * in order, and when more than `maxQueued` values wait the stream errors with `overflow()` instead of
+ * buffering without limit (the socket edge pauses ingest well before that; this is the backstop).
+ * Completion waits for the queue to drain. Unsubscribing drops the queue and ignores results in flight.
+ */
+export function concatMapBounded<T, R>(
+  project: (value: T) => Promise<readonly R[]> | readonly R[],
+  maxQueued: number,
+  overflow: () => Error,
+): OperatorFunction<T, R> {
+  return (source) =>
+    new Observable<R>((subscriber) => {
+      const queue: T[] = [];
+      let busy = false;
+      let sourceDone = false;
+      let closed = false;
+
+      const next = async (): Promise<void> => {
+        busy = true;
+        while (queue.length > 0 && !closed) {
+          const value = queue.shift() as T;
+          try {
+            const out = await project(value);
+            if (closed) return;
+            for (const r of out) subscriber.next(r);
+          } catch (error) {
+            closed = true;
+            subscriber.error(error);
+            return;
+          }
+        }
+        busy = false;
+        if (sourceDone && !closed) subscriber.complete();
+      };
+
+      const subscription = source.subscribe({
+        next(value) {
+          if (closed) return;
+          if (queue.length >= maxQueued) {
+            closed = true;
+            subscriber.error(overflow());
+            return;
+          }
+          queue.push(value);
+          if (!busy) void next();
+        },
+        error(error) {
+          closed = true;
+          subscriber.error(error);
+        },
+        complete() {
+          sourceDone = true;
+          if (!busy && queue.length === 0) subscriber.complete();
+        },
+      });
+      return () => {
+        closed = true;
+        queue.length = 0;
+        subscription.unsubscribe();
+      };
+    });
+}

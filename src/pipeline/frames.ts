@@ -1,0 +1,117 @@
+import type { ServerMessage } from '../protocol/index.ts';
+
+/**
+ * What flows through a session's graph. Audio and control travel in-band; every stage handles its own kinds
+ * and passes the rest on unchanged, so events made early (an `error`, `speech_start`) reach the socket in order.
+ */
+export type Frame =
+  | IngestFrame
+  | AudioFrame
+  | WindowFrame
+  | UtteranceFrame
+  | FeatureFrame
+  | RecognizedFrame
+  | ReplyFrame
+  | ControlFrame
+  | EventFrame
+  | BinaryFrame;
+
+/** Raw bytes of one binary WebSocket message (PCM samples or one Opus packet). */
+export interface IngestFrame {
+  readonly kind: 'ingest';
+  readonly bytes: Uint8Array;
+}
+
+/** Mono PCM in [-1, 1]; `atMs` is the audio time of its first sample since the session's first sample. */
+export interface AudioFrame {
+  readonly kind: 'audio';
+  readonly pcm: Float32Array;
+  readonly sampleRate: number;
+  readonly atMs: number;
+}
+
+/** One 32 ms window of 16 kHz audio with the VAD's view of it. */
+export interface WindowFrame {
+  readonly kind: 'window';
+  readonly pcm: Float32Array;
+  readonly atMs: number;
+  /** Speech probability of this window. */
+  readonly prob: number;
+  /** Whether speech is on (after the VAD's hysteresis). */
+  readonly speaking: boolean;
+  /** Trailing non-speech so far, ms (0 while speaking). */
+  readonly silenceMs: number;
+}
+
+/** Utterance boundaries, and audio that belongs to the utterance open. */
+export type UtteranceFrame =
+  | { readonly kind: 'utteranceStart'; readonly utterance: number; readonly atMs: number }
+  | {
+      readonly kind: 'utteranceAudio';
+      readonly utterance: number;
+      readonly pcm: Float32Array;
+      readonly atMs: number;
+      readonly silenceMs: number;
+    }
+  | {
+      readonly kind: 'utteranceEnd';
+      readonly utterance: number;
+      /** Audio time the speech ended (last speech window's end), ms. */
+      readonly speechEndMs: number;
+      readonly reason: 'silence' | 'endpoint' | 'maxLength' | 'stop' | 'cancel';
+    };
+
+/** A chunk of log-mel features of one utterance: `frames` rows of 80. */
+export interface FeatureFrame {
+  readonly kind: 'features';
+  readonly utterance: number;
+  readonly feats: Float32Array;
+  readonly frames: number;
+  /** Audio time at the end of the chunk, ms. */
+  readonly endMs: number;
+  /** Trailing non-speech at the end of the chunk, ms. */
+  readonly silenceMs: number;
+}
+
+/** An utterance the recognizer has finished: what the intent stage decides on. */
+export interface RecognizedFrame {
+  readonly kind: 'recognized';
+  readonly utterance: number;
+  readonly result: import('../asr/index.ts').RecognitionResult;
+  /** Audio time the speech ended, ms. */
+  readonly speechEndMs: number;
+  readonly reason: 'silence' | 'endpoint' | 'maxLength' | 'stop';
+}
+
+/** Reply text to speak for an utterance. */
+export interface ReplyFrame {
+  readonly kind: 'reply';
+  readonly utterance: number;
+  readonly text: string;
+  /** Wall time (performance.now()) the utterance's speech ended, for latency metrics. */
+  readonly speechEndWall: number;
+  /** Audio time the speech ended, ms. */
+  readonly speechEndMs: number;
+}
+
+/** Reply audio for the client: one binary WebSocket message (PCM chunk or one Opus packet). */
+export interface BinaryFrame {
+  readonly kind: 'binary';
+  readonly bytes: Uint8Array;
+}
+
+/** `flush`: drop the utterance in progress (client `cancel`); `end`: no more audio (client `stop`). */
+export interface ControlFrame {
+  readonly kind: 'flush' | 'end';
+}
+
+/** A message for the client, made by some stage, passed along to the socket. */
+export interface EventFrame {
+  readonly kind: 'event';
+  readonly message: ServerMessage;
+}
+
+/** Shorthand for an event frame. */
+export function event(message: ServerMessage): EventFrame {
+  return { kind: 'event', message };
+}

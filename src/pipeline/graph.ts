@@ -1,0 +1,68 @@
+import { type Observable, Subject, filter, finalize, tap } from 'rxjs';
+import type { Recognizer } from '../asr/index.ts';
+import type { ContextGraph } from '../context/index.ts';
+import type { SessionClock } from '../metrics/index.ts';
+import type { AudioEncoding, UtteranceMetrics } from '../protocol/index.ts';
+import { decodeAudio } from './decodeAudio.ts';
+import { type VoiceOptions, type VoiceScorer, detectVoice } from './detectVoice.ts';
+import { extractFeatures } from './extractFeatures.ts';
+import { frameWindows } from './frameWindows.ts';
+import type { BinaryFrame, EventFrame, Frame } from './frames.ts';
+import { type RecognizeOptions, recognize } from './recognize.ts';
+import { resampleAudio } from './resampleAudio.ts';
+import { type SegmentOptions, segmentUtterances } from './segmentUtterances.ts';
+import { type SpeakOptions, type SpeechSynthesizer, speak } from './speak.ts';
+import { type CandidateScorer, type UnderstandOptions, understand } from './understand.ts';
+
+/** Everything one session's graph is made of: its own stream state and the shared models behind it. */
+export interface SessionGraphParts {
+  readonly audio: { readonly encoding: AudioEncoding; readonly sampleRate: number };
+  readonly vad: VoiceScorer;
+  readonly recognizer: Recognizer;
+  readonly context: ContextGraph;
+  readonly scorer: CandidateScorer | null;
+  readonly tts: SpeechSynthesizer;
+  readonly clock: SessionClock;
+  readonly speak: SpeakOptions;
+  readonly voice?: Partial<VoiceOptions>;
+  readonly segment?: Partial<SegmentOptions>;
+  readonly recognize?: Partial<RecognizeOptions>;
+  readonly understand?: Partial<UnderstandOptions>;
+  readonly onMetrics?: (metrics: UtteranceMetrics) => void;
+  /** Called with the audio time the VAD has reached, ms: how far processing is behind ingest. */
+  readonly onProgress?: (audioMs: number) => void;
+}
+
+/**
+ * One session's stream graph, from binary audio messages and control frames to what goes back on the socket:
+ *
+ *   ingest → decodeAudio → resampleAudio(16 kHz) → frameWindows(32 ms) → detectVoice → segmentUtterances
+ *     → extractFeatures(160 ms chunks) → recognize (streaming ASR + grammar decoding, early endpoint)
+ *     → understand (intent, slots, confidence, reply text) → speak (TTS, encode, barge-in, metrics)
+ *
+ * Control (`flush` for cancel, `end` for stop) travels in-band; events made by any stage ride along to the
+ * end in order. The result completes after `end` once the last reply is sent.
+ */
+export function sessionGraph(input: Observable<Frame>, parts: SessionGraphParts): Observable<EventFrame | BinaryFrame> {
+  const endpoints = new Subject<number>();
+  const windows: Observable<Frame> = input.pipe(
+    decodeAudio(parts.audio.encoding, parts.audio.sampleRate, parts.clock),
+    resampleAudio(16000),
+    frameWindows(16000),
+    detectVoice(parts.vad, parts.voice),
+    tap((f) => {
+      if (f.kind === 'window') parts.onProgress?.(f.atMs + 32);
+    }),
+  );
+  const frames: Observable<Frame> = windows.pipe(
+    segmentUtterances(endpoints, parts.segment),
+    extractFeatures(),
+    recognize(parts.recognizer, endpoints, parts.recognize),
+    understand(parts.context, parts.clock, parts.scorer, parts.understand),
+    speak(parts.tts, parts.clock, parts.speak, parts.onMetrics),
+  );
+  return frames.pipe(
+    filter((f): f is EventFrame | BinaryFrame => f.kind === 'event' || f.kind === 'binary'),
+    finalize(() => endpoints.complete()),
+  );
+}

@@ -1,0 +1,8 @@
+export { sessionGraph, type SessionGraphParts } from './graph.ts';
+export type { BinaryFrame, EventFrame, Frame } from './frames.ts';
+export { defaultVoiceOptions, type VoiceOptions, type VoiceScorer } from './detectVoice.ts';
+export { defaultSegmentOptions, type SegmentOptions } from './segmentUtterances.ts';
+export { defaultRecognizeOptions, type RecognizeOptions } from './recognize.ts';
+export { defaultUnderstandOptions, type CandidateScorer, type UnderstandOptions } from './understand.ts';
+export type { SpeakOptions, SpeechSynthesizer } from './speak.ts';
+export { chunkFrames } from './extractFeatures.ts';

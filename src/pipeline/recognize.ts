@@ -1,0 +1,108 @@
+import { Observable, type OperatorFunction, type Subject } from 'rxjs';
+import type { Recognizer } from '../asr/index.ts';
+import { VoxError } from '../protocol/index.ts';
+import { concatMapBounded } from './concatMapBounded.ts';
+import { type Frame, event } from './frames.ts';
+
+/** Streaming recognition and endpointing settings. */
+export interface RecognizeOptions {
+  /** Send `partial` transcripts. Default true. */
+  partials: boolean;
+  /**
+   * Early endpoint: trailing silence (ms) after which an utterance ends at once if its best path is a
+   * complete command whose likelihood ratio is at least `earlyMinRatio`. Default 160.
+   */
+  earlySilenceMs: number;
+  /** Per-frame log-likelihood ratio (≤ 0) a complete command needs for an early endpoint. Default -0.6. */
+  earlyMinRatio: number;
+  /** Feature chunks that may wait for the acoustic model before the session is failed. Default 64 (10 s). */
+  maxQueuedChunks: number;
+}
+
+export const defaultRecognizeOptions: RecognizeOptions = {
+  partials: true,
+  earlySilenceMs: 160,
+  earlyMinRatio: -0.6,
+  maxQueuedChunks: 64,
+};
+
+/**
+ * Runs the recognizer on each utterance's feature chunks, in order: `partial` events while speech goes on,
+ * and one `recognized` frame (plus `speech_end` and `final` events) when the utterance ends — by the
+ * segmenter's silence rule, a stop, or this stage's early endpoint, which it reports on `endpoints` so the
+ * segmenter stops feeding that utterance. A cancelled utterance ends with nothing.
+ */
+export function recognize(
+  recognizer: Recognizer,
+  endpoints: Subject<number>,
+  options: Partial<RecognizeOptions> = {},
+): OperatorFunction<Frame, Frame> {
+  const o = { ...defaultRecognizeOptions, ...options };
+  let current = 0;
+  let done = true;
+  let lastPartial = '';
+
+  const finish = (utterance: number, speechEndMs: number, reason: 'silence' | 'endpoint' | 'maxLength' | 'stop'): Frame[] => {
+    done = true;
+    const result = recognizer.result();
+    const best = result.hypotheses[0] ?? result.partial;
+    return [
+      event({ type: 'speech_end', utterance, atMs: Math.round(speechEndMs) }),
+      event({ type: 'final', utterance, text: (best?.words ?? []).join(' ') }),
+      { kind: 'recognized', utterance, result, speechEndMs, reason },
+    ];
+  };
+
+  return (source: Observable<Frame>) =>
+    source.pipe(
+      concatMapBounded<Frame, Frame>(
+        async (frame) => {
+          switch (frame.kind) {
+            case 'utteranceStart':
+              recognizer.reset();
+              current = frame.utterance;
+              done = false;
+              lastPartial = '';
+              return [frame];
+            case 'features': {
+              if (frame.utterance !== current || done) return [];
+              try {
+                await recognizer.push(frame.feats);
+              } catch (error) {
+                // The utterance ends with this error (accounted for), the session keeps listening.
+                done = true;
+                const message = `recognition failed: ${(error as Error).message}`;
+                return [event({ type: 'error', code: 'VX_INFERENCE_FAILED', message, fatal: false, utterance: current })];
+              }
+              const out: Frame[] = [];
+              const partial = recognizer.partial();
+              const text = (partial?.words ?? []).join(' ');
+              if (o.partials && text && text !== lastPartial) {
+                out.push(event({ type: 'partial', utterance: current, text }));
+                lastPartial = text;
+              }
+              if (frame.silenceMs >= o.earlySilenceMs && partial) {
+                const best = recognizer.finals()[0];
+                if (best && best.score >= partial.score - 1e-6 && recognizer.ratio(best) >= o.earlyMinRatio) {
+                  endpoints.next(current);
+                  out.push(...finish(current, frame.endMs - frame.silenceMs, 'endpoint'));
+                }
+              }
+              return out;
+            }
+            case 'utteranceEnd':
+              if (frame.utterance !== current || done) return [];
+              if (frame.reason === 'cancel') {
+                done = true;
+                return [];
+              }
+              return finish(current, frame.speechEndMs, frame.reason === 'endpoint' ? 'endpoint' : frame.reason);
+            default:
+              return [frame];
+          }
+        },
+        o.maxQueuedChunks,
+        () => new VoxError('VX_BACKPRESSURE', `more than ${o.maxQueuedChunks} audio chunks waiting for recognition`),
+      ),
+    );
+}

@@ -1,0 +1,151 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { SessionClock } from '../metrics/index.ts';
+import type { AudioEncoding, UtteranceMetrics } from '../protocol/index.ts';
+import { splitSentences } from '../tts/index.ts';
+import { ReplyEncoder } from './encodeReply.ts';
+import { type Frame, event } from './frames.ts';
+
+/** Synthesizes text to 16-bit PCM. */
+export interface SpeechSynthesizer {
+  synthesize(text: string, signal?: AbortSignal): Promise<{ sampleRate: number; pcm: Int16Array }>;
+}
+
+/** Spoken reply settings of a session. */
+export interface SpeakOptions {
+  /** Speak replies; when false only the text `reply` event is sent. */
+  enabled: boolean;
+  encoding: AudioEncoding;
+  sampleRate: number;
+  /** Stage budgets in ms (`intent`, `firstAudio`, `asr`, `fusion`, `tts`): overruns are reported. */
+  budgets: Readonly<Record<string, number>>;
+}
+
+/**
+ * Speaks each `reply` sentence by sentence as it is synthesized (`tts_start`, binary chunks, `tts_end`),
+ * then sends the utterance's `metrics` (and a `budget_exceeded` per overrun). Barge-in: when a new utterance
+ * starts (or the client cancels) while a reply is being made or is still playing at the client, the reply
+ * stops and `tts_interrupted` is sent. The stage completes after the last reply is finished.
+ */
+export function speak(
+  tts: SpeechSynthesizer,
+  clock: SessionClock,
+  options: SpeakOptions,
+  onMetrics: (metrics: UtteranceMetrics) => void = () => {},
+): OperatorFunction<Frame, Frame> {
+  return (source) =>
+    new Observable<Frame>((subscriber) => {
+      let active: { utterance: number; abort: AbortController; done: Promise<void> } | null = null;
+      /** Wall time until which audio already sent is still playing at the client (if played on arrival). */
+      let playingUntil = 0;
+      let playingUtterance = 0;
+      let sourceDone = false;
+
+      const interrupt = () => {
+        const now = performance.now();
+        if (active) {
+          active.abort.abort();
+          subscriber.next(event({ type: 'tts_interrupted', utterance: active.utterance }));
+          active = null;
+        } else if (now < playingUntil) {
+          subscriber.next(event({ type: 'tts_interrupted', utterance: playingUtterance }));
+        }
+        playingUntil = 0;
+      };
+
+      const finishMetrics = (utterance: number, speechEndMs: number) => {
+        const stages = clock.take(utterance);
+        const exceeded = Object.entries(stages)
+          .filter(([stage, ms]) => options.budgets[stage] !== undefined && ms > (options.budgets[stage] as number))
+          .map(([stage]) => stage);
+        for (const stage of exceeded) {
+          const ms = stages[stage] as number;
+          subscriber.next(event({ type: 'budget_exceeded', utterance, stage, ms, budgetMs: options.budgets[stage] as number }));
+        }
+        const metrics: UtteranceMetrics = {
+          utterance,
+          speechStartMs: 0,
+          speechEndMs: Math.round(speechEndMs),
+          stages,
+          budgets: options.budgets,
+          exceeded,
+        };
+        onMetrics(metrics);
+        subscriber.next(event({ type: 'metrics', ...metrics }));
+      };
+
+      const say = async (utterance: number, text: string, speechEndWall: number, abort: AbortController) => {
+        const encoder = new ReplyEncoder(options.encoding, options.sampleRate);
+        let bytes = 0;
+        let started = false;
+        const send = (chunks: Uint8Array[]) => {
+          for (const chunk of chunks) {
+            if (!started) {
+              started = true;
+              clock.mark(utterance, 'firstAudio', performance.now() - speechEndWall);
+              playingUntil = performance.now();
+              subscriber.next(event({ type: 'tts_start', utterance, encoding: options.encoding, sampleRate: options.sampleRate }));
+            }
+            bytes += chunk.byteLength;
+            subscriber.next({ kind: 'binary', bytes: chunk });
+          }
+        };
+        try {
+          for (const sentence of splitSentences(text)) {
+            const t0 = performance.now();
+            const speech = await tts.synthesize(sentence, abort.signal);
+            if (abort.signal.aborted) return;
+            if (!started) clock.mark(utterance, 'tts', performance.now() - t0);
+            send(encoder.push(speech.pcm, speech.sampleRate));
+            playingUntil = Math.max(playingUntil, performance.now()) + (speech.pcm.length / speech.sampleRate) * 1000;
+          }
+          send(encoder.flush());
+          if (started) subscriber.next(event({ type: 'tts_end', utterance, bytes }));
+        } catch (error) {
+          if (abort.signal.aborted) return;
+          const message = `reply synthesis failed: ${(error as Error).message}`;
+          subscriber.next(event({ type: 'error', code: 'VX_TTS_FAILED', message, fatal: false, utterance }));
+        }
+        playingUtterance = utterance;
+      };
+
+      const sub = source.subscribe({
+        next(frame) {
+          if (frame.kind === 'utteranceStart' || frame.kind === 'flush') {
+            interrupt();
+            subscriber.next(frame);
+            return;
+          }
+          if (frame.kind !== 'reply') {
+            subscriber.next(frame);
+            return;
+          }
+          const speechEndMs = frame.speechEndMs;
+          if (!options.enabled || frame.text === '') {
+            finishMetrics(frame.utterance, speechEndMs);
+            return;
+          }
+          const abort = new AbortController();
+          const job = {
+            utterance: frame.utterance,
+            abort,
+            done: say(frame.utterance, frame.text, frame.speechEndWall, abort).then(() => {
+              if (active?.abort === abort) active = null;
+              if (!abort.signal.aborted) finishMetrics(frame.utterance, speechEndMs);
+              if (sourceDone && !active) subscriber.complete();
+            }),
+          };
+          active = job;
+        },
+        error: (e) => subscriber.error(e),
+        complete() {
+          sourceDone = true;
+          if (!active) subscriber.complete();
+        },
+      });
+      return () => {
+        active?.abort.abort();
+        active = null;
+        sub.unsubscribe();
+      };
+    });
+}

@@ -1,0 +1,151 @@
+import { type AcousticModel, Lexicon, type PhoneGraph, compilePhoneGraph } from '../asr/index.ts';
+import { type ContextGraph, compileContext, loadContext, withSlotValues } from '../context/index.ts';
+import { AsrModel, type AsrChunkResult, type AsrStreamState } from '../inference/asrModel.ts';
+import { Batcher } from '../inference/batcher.ts';
+import { SileroVad, type SileroVadStream } from '../inference/sileroVad.ts';
+import { ServerMetrics } from '../metrics/index.ts';
+import type { CandidateScorer, VoiceScorer } from '../pipeline/index.ts';
+import { EspeakTts } from '../tts/index.ts';
+import type { ServerOptions } from './config.ts';
+import type { Logger } from './log.ts';
+
+/** A context ready for decoding: its word graph and its phone graph. */
+export interface LoadedContext {
+  readonly name: string;
+  readonly graph: ContextGraph;
+  readonly phones: PhoneGraph;
+}
+
+interface AsrRequest {
+  readonly feats: Float32Array;
+  readonly state: AsrStreamState;
+}
+
+interface VadRequest {
+  readonly stream: SileroVadStream;
+  readonly window: Float32Array;
+}
+
+/** Contexts compiled with session slot values are cached up to this many. */
+const maxCachedContexts = 64;
+
+/**
+ * What all sessions share: the models (loaded once), the cross-session batchers in front of them, the
+ * lexicon, compiled contexts, TTS voices and the server's metrics.
+ */
+export class Engine {
+  private readonly contexts = new Map<string, Promise<LoadedContext>>();
+  private readonly voices = new Map<string, Promise<EspeakTts>>();
+  readonly asrBatcher: Batcher<AsrRequest, AsrChunkResult>;
+  readonly vadBatcher: Batcher<VadRequest, number>;
+  /** The audio–text fusion model, when one is shipped; null falls back to the CTC likelihood ratio. */
+  readonly fusion: CandidateScorer | null = null;
+
+  private constructor(
+    readonly options: ServerOptions,
+    readonly log: Logger,
+    readonly asr: AsrModel,
+    readonly vad: SileroVad,
+    readonly lexicon: Lexicon,
+    readonly metrics: ServerMetrics,
+  ) {
+    this.asrBatcher = new Batcher(
+      (reqs) => asr.run(reqs.map((r) => r.feats), reqs.map((r) => r.state)),
+      { maxBatch: 64 },
+      (s) => this.observeBatch('asr', s),
+    );
+    this.vadBatcher = new Batcher(
+      (reqs) => vad.runBatch(reqs.map((r) => r.stream), reqs.map((r) => r.window)),
+      { maxBatch: 256 },
+      (s) => this.observeBatch('vad', s),
+    );
+  }
+
+  /** Loads every shared model; throws naming the file when one fails. */
+  static async load(options: ServerOptions, log: Logger, activeSessions: () => number): Promise<Engine> {
+    const started = performance.now();
+    const [asr, vad, lexicon] = await Promise.all([
+      AsrModel.load({ ...(options.asrModelPath ? { path: options.asrModelPath } : {}), device: options.device }),
+      SileroVad.load(),
+      Lexicon.load(),
+    ]);
+    log.info('models loaded', {
+      ms: Math.round(performance.now() - started),
+      asrProvider: asr.provider,
+      asrProviderReason: asr.providerReason,
+      lexiconWords: lexicon.size,
+    });
+    const engine = new Engine(options, log, asr, vad, lexicon, new ServerMetrics(activeSessions));
+    await engine.context(options.defaultContext);
+    await engine.voice('en-us');
+    return engine;
+  }
+
+  private observeBatch(model: string, s: { size: number; waitMs: number; runMs: number }): void {
+    this.metrics.batchSize.observe(s.size, { model });
+    this.metrics.batchWaitMs.observe(s.waitMs, { model });
+    this.metrics.batchRunMs.observe(s.runMs, { model });
+  }
+
+  /** A context by name or path, with optional per-session slot values; compiled once and cached. */
+  context(name: string, slots?: Readonly<Record<string, readonly string[]>>, mode: 'add' | 'replace' = 'add'): Promise<LoadedContext> {
+    const key = JSON.stringify([name, slots ?? null, mode]);
+    let loaded = this.contexts.get(key);
+    if (!loaded) {
+      loaded = (async () => {
+        let spec = await loadContext(name);
+        if (slots && Object.keys(slots).length > 0) spec = withSlotValues(spec, slots, mode);
+        const graph = compileContext(spec);
+        const tokenIds = new Map(this.asr.info.tokens.map((t, i) => [t, i]));
+        const phones = compilePhoneGraph(graph, this.lexicon, tokenIds);
+        if (phones.guessedWords.length > 0) {
+          this.log.warn('context words outside the lexicon are spelled by rule', { context: name, words: phones.guessedWords.slice(0, 20) });
+        }
+        return { name, graph, phones };
+      })();
+      this.contexts.set(key, loaded);
+      loaded.catch(() => this.contexts.delete(key));
+      if (this.contexts.size > maxCachedContexts) {
+        const oldest = this.contexts.keys().next().value as string;
+        if (oldest !== JSON.stringify([this.options.defaultContext, null, 'add'])) this.contexts.delete(oldest);
+      }
+    }
+    return loaded;
+  }
+
+  /** A TTS voice (espeak-ng voice name), loaded once. */
+  voice(name: string): Promise<EspeakTts> {
+    let v = this.voices.get(name);
+    if (!v) {
+      v = EspeakTts.load({ voice: name });
+      this.voices.set(name, v);
+      v.catch(() => this.voices.delete(name));
+    }
+    return v;
+  }
+
+  /** The acoustic model as one session sees it: its chunks go through the shared batcher. */
+  acousticModel(): AcousticModel {
+    const { asr, asrBatcher } = this;
+    return {
+      tokens: asr.info.tokens.length,
+      dim: asr.info.dim,
+      createState: () => asr.createState(),
+      run: (feats, state) => asrBatcher.submit({ feats, state }),
+    };
+  }
+
+  /** Voice activity detection as one session sees it: its own state, batched with every other session. */
+  voiceScorer(): VoiceScorer {
+    const stream = this.vad.createStream();
+    return {
+      score: (window) => this.vadBatcher.submit({ stream, window }),
+      reset: () => stream.reset(),
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const v of this.voices.values()) await (await v.catch(() => null))?.close();
+    await Promise.allSettled([this.asr.release(), this.vad.release()]);
+  }
+}

@@ -1,0 +1,39 @@
+import { Recognizer } from '../asr/index.ts';
+import type { SessionClock } from '../metrics/index.ts';
+import type { SessionGraphParts, SpeechSynthesizer } from '../pipeline/index.ts';
+import type { AudioEncoding, StageBudgets, UtteranceMetrics } from '../protocol/index.ts';
+import type { Engine, LoadedContext } from './engine.ts';
+
+/** What one session asks for (from its `start` message, or from `infer`'s flags). */
+export interface SessionSetup {
+  readonly audio: { readonly encoding: AudioEncoding; readonly sampleRate: number };
+  readonly context: LoadedContext;
+  readonly tts: SpeechSynthesizer;
+  readonly reply: { readonly enabled: boolean; readonly encoding: AudioEncoding; readonly sampleRate: number };
+  readonly partials: boolean;
+  readonly budgets: StageBudgets;
+  readonly clock: SessionClock;
+  readonly onMetrics?: (metrics: UtteranceMetrics) => void;
+  readonly onProgress?: (audioMs: number) => void;
+}
+
+/** Assembles one session's graph parts over the engine's shared models: the server and `infer` use this alike. */
+export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphParts {
+  return {
+    audio: setup.audio,
+    vad: engine.voiceScorer(),
+    recognizer: new Recognizer(engine.acousticModel(), setup.context.phones),
+    context: setup.context.graph,
+    scorer: engine.fusion,
+    tts: setup.tts,
+    clock: setup.clock,
+    speak: { ...setup.reply, budgets: { ...setup.budgets } },
+    recognize: { partials: setup.partials },
+    ...(setup.onProgress ? { onProgress: setup.onProgress } : {}),
+    onMetrics: (m) => {
+      for (const [stage, ms] of Object.entries(m.stages)) engine.metrics.stageMs.observe(ms, { stage });
+      for (const stage of m.exceeded) engine.metrics.budgetExceeded.inc({ stage });
+      setup.onMetrics?.(m);
+    },
+  };
+}
