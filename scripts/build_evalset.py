@@ -41,7 +41,10 @@ def speak(rows: list[dict], voices: list[str], rng: np.random.Generator) -> list
         pcm, rate = synth.synthesize(row["text"], voice, rng)
         pcm = augment.resample(pcm, rate, augment.SAMPLE_RATE)
         pcm = np.concatenate([np.zeros(4000, np.float32), pcm, np.zeros(8000, np.float32)])  # 0.25 s + 0.5 s
-        out.append((pcm / (np.max(np.abs(pcm)) + 1e-9) * 0.5).astype(np.float32))
+        pcm = pcm / (np.max(np.abs(pcm)) + 1e-9) * 0.5
+        # A faint noise floor (-80 dBFS) as any microphone has: digitally exact silence is not realistic
+        # and trips up recognizers that estimate their noise floor from it (pocketsphinx does).
+        out.append((pcm + rng.standard_normal(len(pcm)) * 1e-4).astype(np.float32))
     return out
 
 
