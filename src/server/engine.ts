@@ -1,7 +1,8 @@
-import { type AcousticModel, Lexicon, type PhoneGraph, compilePhoneGraph } from '../asr/index.ts';
+import { type AcousticModel, Lexicon, type PhoneGraph, compilePhoneGraph, pronounceAny } from '../asr/index.ts';
 import { type ContextGraph, compileContext, loadContext, withSlotValues } from '../context/index.ts';
 import { AsrModel, type AsrChunkResult, type AsrStreamState } from '../inference/asrModel.ts';
 import { Batcher } from '../inference/batcher.ts';
+import { FusionModel, type FusionRequest, defaultFusionModelPath } from '../inference/fusionModel.ts';
 import { SileroVad, type SileroVadStream } from '../inference/sileroVad.ts';
 import { ServerMetrics } from '../metrics/index.ts';
 import type { CandidateScorer, VoiceScorer } from '../pipeline/index.ts';
@@ -38,8 +39,9 @@ export class Engine {
   private readonly voices = new Map<string, Promise<EspeakTts>>();
   readonly asrBatcher: Batcher<AsrRequest, AsrChunkResult>;
   readonly vadBatcher: Batcher<VadRequest, number>;
-  /** The audio–text fusion model, when one is shipped; null falls back to the CTC likelihood ratio. */
-  readonly fusion: CandidateScorer | null = null;
+  readonly fusionBatcher: Batcher<FusionRequest, number> | null;
+  /** The audio–text fusion model as the intent stage uses it; null (no model) falls back to the CTC ratio. */
+  readonly fusion: CandidateScorer | null;
 
   private constructor(
     readonly options: ServerOptions,
@@ -48,6 +50,7 @@ export class Engine {
     readonly vad: SileroVad,
     readonly lexicon: Lexicon,
     readonly metrics: ServerMetrics,
+    readonly fusionModel: FusionModel | null,
   ) {
     this.asrBatcher = new Batcher(
       (reqs) => asr.run(reqs.map((r) => r.feats), reqs.map((r) => r.state)),
@@ -59,23 +62,50 @@ export class Engine {
       { maxBatch: 256 },
       (s) => this.observeBatch('vad', s),
     );
+    this.fusionBatcher = fusionModel
+      ? new Batcher((reqs) => fusionModel.run(reqs), { maxBatch: 128 }, (s) => this.observeBatch('fusion', s))
+      : null;
+    this.fusion = fusionModel ? this.fusionScorer(fusionModel) : null;
+  }
+
+  private fusionScorer(model: FusionModel): CandidateScorer {
+    const tokenIds = new Map(this.asr.info.tokens.map((t, i) => [t, i]));
+    const phoneIds = (word: string) => (pronounceAny(word, this.lexicon).prons[0] ?? []).map((p) => tokenIds.get(p) ?? 0);
+    return {
+      score: (result, candidates) => {
+        // No audio frames: nothing to attend to; such an utterance cannot be a command.
+        if (result.frames === 0) return Promise.resolve(candidates.map(() => -10));
+        return Promise.all(
+          candidates.map((c) =>
+            (this.fusionBatcher as Batcher<FusionRequest, number>).submit({
+              hidden: result.hidden,
+              frames: result.frames,
+              tokens: model.tokenize(c.words.map(phoneIds)),
+            }),
+          ),
+        );
+      },
+    };
   }
 
   /** Loads every shared model; throws naming the file when one fails. */
   static async load(options: ServerOptions, log: Logger, activeSessions: () => number): Promise<Engine> {
     const started = performance.now();
-    const [asr, vad, lexicon] = await Promise.all([
+    const fusionPath = options.fusionModelPath ?? defaultFusionModelPath;
+    const [asr, vad, lexicon, fusion] = await Promise.all([
       AsrModel.load({ ...(options.asrModelPath ? { path: options.asrModelPath } : {}), device: options.device }),
       SileroVad.load(),
       Lexicon.load(),
+      FusionModel.available(fusionPath) ? FusionModel.load({ path: fusionPath, device: options.device }) : null,
     ]);
     log.info('models loaded', {
       ms: Math.round(performance.now() - started),
       asrProvider: asr.provider,
       asrProviderReason: asr.providerReason,
       lexiconWords: lexicon.size,
+      fusion: fusion ? fusionPath : 'none (CTC likelihood ratio decides)',
     });
-    const engine = new Engine(options, log, asr, vad, lexicon, new ServerMetrics(activeSessions));
+    const engine = new Engine(options, log, asr, vad, lexicon, new ServerMetrics(activeSessions), fusion);
     await engine.context(options.defaultContext);
     await engine.voice('en-us');
     return engine;
@@ -146,6 +176,6 @@ export class Engine {
 
   async close(): Promise<void> {
     for (const v of this.voices.values()) await (await v.catch(() => null))?.close();
-    await Promise.allSettled([this.asr.release(), this.vad.release()]);
+    await Promise.allSettled([this.asr.release(), this.vad.release(), this.fusionModel?.release()]);
   }
 }
