@@ -6,7 +6,7 @@ import { type Frame, event } from './frames.ts';
 
 /** Streaming recognition and endpointing settings. */
 export interface RecognizeOptions {
-  /** Send `partial` transcripts. Default true. */
+  /** Send `partial` transcripts: every 160 ms chunk while speech goes on, and whenever the text changes. Default true. */
   partials: boolean;
   /**
    * Early endpoint: trailing silence (ms) after which an utterance ends at once if its best path is a
@@ -77,8 +77,9 @@ export function recognize(
               const out: Frame[] = [];
               const partial = recognizer.partial();
               const text = (partial?.words ?? []).join(' ');
-              if (o.partials && text && text !== lastPartial) {
-                out.push(event({ type: 'partial', utterance: current, text }));
+              // Every chunk while speech goes on (a steady 160 ms heartbeat of progress), and on any change.
+              if (o.partials && text && (text !== lastPartial || frame.silenceMs === 0)) {
+                out.push(event({ type: 'partial', utterance: current, text, atMs: Math.round(frame.endMs) }));
                 lastPartial = text;
               }
               if (frame.silenceMs >= o.earlySilenceMs && partial) {

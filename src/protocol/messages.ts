@@ -85,7 +85,13 @@ export type ServerMessage =
     }
   | { readonly type: 'speech_start'; readonly utterance: number; readonly atMs: number }
   | { readonly type: 'speech_end'; readonly utterance: number; readonly atMs: number }
-  | { readonly type: 'partial'; readonly utterance: number; readonly text: string }
+  | {
+      readonly type: 'partial';
+      readonly utterance: number;
+      readonly text: string;
+      /** Audio time the partial covers up to, ms: the client can measure how far partials lag its audio. */
+      readonly atMs: number;
+    }
   | { readonly type: 'final'; readonly utterance: number; readonly text: string }
   | {
       readonly type: 'intent';

@@ -1,0 +1,126 @@
+/**
+ * Evaluates voxstream on the held-out sets and prints the model-card table as JSON and Markdown.
+ *
+ *   npx tsx scripts/evaluate.ts [--eval work/eval] [--limit N] [--json-out results.json]
+ *
+ * Sets: work/eval/<context>_{clean,noise} and oog_{clean,noise} from scripts/build_evalset.py (voices held out
+ * of training), FSDD speakers held out of training (theo, george) from ../shared/data/fsdd, and a
+ * single-stream real-time factor. Everything runs through `inferFile`, the server's own graph.
+ */
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type InferResult, inferFile } from '../src/cli/infer.ts';
+import { resolveServerOptions } from '../src/server/config.ts';
+import { Engine, type LoadedContext } from '../src/server/engine.ts';
+import { createLogger } from '../src/server/log.ts';
+
+interface Row {
+  file: string;
+  intent: string | null;
+  slots: Record<string, string>;
+  snr_db?: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    eval: { type: 'string', default: 'work/eval' },
+    shared: { type: 'string', default: '../shared' },
+    limit: { type: 'string' },
+    'json-out': { type: 'string' },
+    concurrency: { type: 'string', default: '2' },
+  },
+});
+const limit = values.limit ? Number(values.limit) : Infinity;
+
+const engine = await Engine.load(resolveServerOptions({ replies: false }), createLogger('silent'), () => 0);
+
+async function runAll(context: LoadedContext, files: string[]): Promise<(InferResult | null)[]> {
+  const out: (InferResult | null)[] = new Array(files.length).fill(null);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    for (let i = next++; i < files.length; i = next++) {
+      try {
+        out[i] = await inferFile(engine, context, files[i] as string);
+      } catch (error) {
+        process.stderr.write(`${files[i]}: ${(error as Error).message}\n`);
+      }
+      if (++done % 100 === 0) process.stderr.write(`${JSON.stringify({ event: 'progress', context: context.name, done, of: files.length })}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
+  return out;
+}
+
+const same = (a: Record<string, string>, b: Record<string, string>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+
+function manifest(set: string): Row[] {
+  const path = join(values.eval as string, set, 'manifest.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row).slice(0, limit);
+}
+
+const results: Record<string, unknown> = {};
+const table: [string, string, string][] = [];
+
+for (const name of ['coffee_maker', 'smart_home']) {
+  const context = await engine.context(name).catch(() => null);
+  if (!context) continue;
+  for (const kind of ['clean', 'noise']) {
+    const rows = manifest(`${name}_${kind}`);
+    if (rows.length === 0) continue;
+    const res = await runAll(context, rows.map((r) => join(values.eval as string, `${name}_${kind}`, r.file)));
+    const ok = rows.map((r, i) => !!res[i]?.understood && res[i]?.intent === r.intent && same(res[i]?.slots ?? {}, r.slots));
+    const bySnr: Record<string, number> = {};
+    if (kind === 'noise') {
+      for (const snr of [...new Set(rows.map((r) => r.snr_db))]) {
+        const idx = rows.map((r, i) => (r.snr_db === snr ? i : -1)).filter((i) => i >= 0);
+        bySnr[`${snr}dB`] = idx.filter((i) => ok[i]).length / idx.length;
+      }
+    }
+    const acceptance = ok.filter(Boolean).length / rows.length;
+    results[`${name}_${kind}`] = { files: rows.length, acceptance, ...(kind === 'noise' ? { bySnr } : {}) };
+    table.push([`command acceptance, ${name}, ${kind === 'clean' ? 'clean' : 'noise 6–24 dB (average)'}`, `${(acceptance * 100).toFixed(1)} %`, `${rows.length} files`]);
+    process.stderr.write(`${JSON.stringify({ event: 'set', set: `${name}_${kind}`, acceptance })}\n`);
+  }
+  for (const kind of ['clean', 'noise']) {
+    const rows = manifest(`oog_${kind}`);
+    if (rows.length === 0) continue;
+    const res = await runAll(context, rows.map((r) => join(values.eval as string, `oog_${kind}`, r.file)));
+    const falseAccept = res.filter((r) => r?.understood).length / rows.length;
+    results[`oog_${kind}_${name}`] = { files: rows.length, falseAccept };
+    table.push([`false acceptance, out-of-context speech (SLURP test), ${name} context, ${kind}`, `${(falseAccept * 100).toFixed(1)} %`, `${rows.length} files`]);
+  }
+}
+
+const fsddDir = join(values.shared as string, 'data', 'fsdd', 'recordings');
+if (existsSync(fsddDir)) {
+  const digits = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+  const files = readdirSync(fsddDir).filter((f) => /_(theo|george)_/.test(f)).sort().slice(0, limit);
+  const context = await engine.context('digits');
+  const res = await runAll(context, files.map((f) => join(fsddDir, f)));
+  const ok = files.filter((f, i) => res[i]?.understood && res[i]?.slots['digit'] === digits[Number(f[0])]).length;
+  results['fsdd_heldout'] = { files: files.length, speakers: ['theo', 'george'], accuracy: ok / files.length };
+  table.push(['digit accuracy, FSDD speakers theo + george (held out)', `${((ok / files.length) * 100).toFixed(1)} %`, `${files.length} files`]);
+}
+
+// Real-time factor of one stream: files one at a time, nothing else running in the process.
+{
+  const context = await engine.context('smart_home');
+  const rows = manifest('smart_home_clean').slice(0, 40);
+  if (rows.length > 0) {
+    let audioMs = 0;
+    const t0 = performance.now();
+    for (const r of rows) audioMs += (await inferFile(engine, context, join(values.eval as string, 'smart_home_clean', r.file))).audioMs;
+    const rtf = (performance.now() - t0) / audioMs;
+    results['rtf_single_stream'] = { files: rows.length, audioSeconds: audioMs / 1000, rtf };
+    table.push(['real-time factor of infer, one stream, this CPU', rtf.toFixed(4), `${rows.length} files`]);
+  }
+}
+
+const json = JSON.stringify(results, null, 2);
+if (values['json-out']) writeFileSync(values['json-out'], `${json}\n`);
+process.stdout.write(`${json}\n\n| measure | value | n |\n| --- | --- | --- |\n${table.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
+await engine.close();
