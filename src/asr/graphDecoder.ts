@@ -29,6 +29,8 @@ export interface GraphHypothesis {
   readonly score: number;
   /** The intent completed, for complete hypotheses. */
   readonly intent?: string;
+  /** For complete hypotheses: whether the context allows more words after them ("…lights" → "…lights please"). */
+  readonly extendable?: boolean;
 }
 
 const NONE = -Infinity;
@@ -247,21 +249,23 @@ export class GraphDecoder {
   /** Complete hypotheses (one per intent, best first), read at the current frame. */
   finals(): GraphHypothesis[] {
     const g = this.graph;
-    const byIntent = new Map<string, { score: number; trace: Trace | null; epsPath: number }>();
+    const byIntent = new Map<string, { score: number; trace: Trace | null; epsPath: number; extendable: boolean }>();
     for (let i = 0; i < this.activeCount; i++) {
       const s = this.active[i] as number;
       if (g.stateLast[s] !== 1) continue;
-      const exit = g.nodeFinal[g.context.arcs[g.stateArc[s] as number]?.to as number];
+      const node = g.context.arcs[g.stateArc[s] as number]?.to as number;
+      const exit = g.nodeFinal[node];
       if (!exit) continue;
+      const extendable = (g.nodeEntries[node]?.length ?? 0) > 0;
       const inS = this.inPhone[s] as number;
       const afterS = this.afterPhone[s] as number;
       const score = Math.max(inS, afterS);
       const trace = inS >= afterS ? this.trIn[s] : this.trAfter[s];
       const known = byIntent.get(exit.intent);
-      if (!known || score > known.score) byIntent.set(exit.intent, { score, trace: trace ?? null, epsPath: exit.epsPath });
+      if (!known || score > known.score) byIntent.set(exit.intent, { score, trace: trace ?? null, epsPath: exit.epsPath, extendable });
     }
     return [...byIntent.entries()]
-      .map(([intent, h]) => this.hypothesis(h.trace, h.score, h.epsPath, intent))
+      .map(([intent, h]) => ({ ...this.hypothesis(h.trace, h.score, h.epsPath, intent), extendable: h.extendable }))
       .sort((a, b) => b.score - a.score);
   }
 

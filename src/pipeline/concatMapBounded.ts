@@ -23,7 +23,9 @@ export function concatMapBounded<T, R>(
         while (queue.length > 0 && !closed) {
           const value = queue.shift() as T;
           try {
-            const out = await project(value);
+            const result = project(value);
+            // Only a promise waits: an array goes out synchronously, as with concatMap, not a microtask later.
+            const out = 'then' in result ? await result : result;
             if (closed) return;
             for (const r of out) subscriber.next(r);
           } catch (error) {

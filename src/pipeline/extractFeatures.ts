@@ -11,7 +11,8 @@ const bins = 80;
 
 /**
  * Computes log-mel features of each utterance's audio, streaming, and emits them in chunks of
- * {@link chunkFrames} frames; the last chunk of an utterance is padded with silence.
+ * {@link chunkFrames} frames; the last chunk of an utterance is padded with silence. Audio that does not
+ * complete a chunk yields a `tick` (audio time and trailing silence) so endpointing need not wait for one.
  */
 export function extractFeatures(): OperatorFunction<Frame, Frame> {
   const extractor = new LogMelExtractor();
@@ -48,7 +49,8 @@ export function extractFeatures(): OperatorFunction<Frame, Frame> {
         pending = joined;
         endMs = frame.atMs + (frame.pcm.length / 16000) * 1000;
         silenceMs = frame.silenceMs;
-        return chunks(false);
+        const ready = chunks(false);
+        return ready.length > 0 ? ready : [{ kind: 'tick', utterance, endMs, silenceMs }];
       }
       case 'utteranceEnd':
         return [...(frame.utterance === utterance ? chunks(true) : []), frame];

@@ -10,6 +10,7 @@ export type Frame =
   | WindowFrame
   | UtteranceFrame
   | FeatureFrame
+  | TickFrame
   | RecognizedFrame
   | ReplyFrame
   | ControlFrame
@@ -70,6 +71,16 @@ export interface FeatureFrame {
   /** Audio time at the end of the chunk, ms. */
   readonly endMs: number;
   /** Trailing non-speech at the end of the chunk, ms. */
+  readonly silenceMs: number;
+}
+
+/** Utterance audio that did not complete a feature chunk: lets the endpointer act between chunks. */
+export interface TickFrame {
+  readonly kind: 'tick';
+  readonly utterance: number;
+  /** Audio time reached, ms. */
+  readonly endMs: number;
+  /** Trailing non-speech at `endMs`, ms. */
   readonly silenceMs: number;
 }
 

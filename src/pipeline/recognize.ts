@@ -10,9 +10,12 @@ export interface RecognizeOptions {
   partials: boolean;
   /**
    * Early endpoint: trailing silence (ms) after which an utterance ends at once if its best path is a
-   * complete command whose likelihood ratio is at least `earlyMinRatio`. Default 160.
+   * complete command that the context does not allow to go on, with a likelihood ratio of at least
+   * `earlyMinRatio`. Default 96 (three VAD windows).
    */
   earlySilenceMs: number;
+  /** The same for a complete command that could still go on ("turn on the lights" … "in the kitchen"). Default 320. */
+  extendableSilenceMs: number;
   /** Per-frame log-likelihood ratio (≤ 0) a complete command needs for an early endpoint. Default -0.6. */
   earlyMinRatio: number;
   /** Feature chunks that may wait for the acoustic model before the session is failed. Default 64 (10 s). */
@@ -21,7 +24,8 @@ export interface RecognizeOptions {
 
 export const defaultRecognizeOptions: RecognizeOptions = {
   partials: true,
-  earlySilenceMs: 160,
+  earlySilenceMs: 96,
+  extendableSilenceMs: 320,
   earlyMinRatio: -0.6,
   maxQueuedChunks: 64,
 };
@@ -41,6 +45,16 @@ export function recognize(
   let current = 0;
   let done = true;
   let lastPartial = '';
+  /** Audio time up to which the decoder has seen features, ms. */
+  let decodedMs = 0;
+
+  /** Whether the utterance can end now: a confident complete command, and enough silence after it. */
+  const complete = (silenceMs: number): boolean => {
+    const partial = recognizer.partial();
+    const best = recognizer.finals()[0];
+    if (!partial || !best || best.score < partial.score - 1e-6 || recognizer.ratio(best) < o.earlyMinRatio) return false;
+    return silenceMs >= (best.extendable ? o.extendableSilenceMs : o.earlySilenceMs);
+  };
 
   const finish = (utterance: number, speechEndMs: number, reason: 'silence' | 'endpoint' | 'maxLength' | 'stop'): Frame[] => {
     done = true;
@@ -60,6 +74,7 @@ export function recognize(
           switch (frame.kind) {
             case 'utteranceStart':
               recognizer.reset();
+              decodedMs = 0;
               current = frame.utterance;
               done = false;
               lastPartial = '';
@@ -82,15 +97,19 @@ export function recognize(
                 out.push(event({ type: 'partial', utterance: current, text, atMs: Math.round(frame.endMs) }));
                 lastPartial = text;
               }
-              if (frame.silenceMs >= o.earlySilenceMs && partial) {
-                const best = recognizer.finals()[0];
-                if (best && best.score >= partial.score - 1e-6 && recognizer.ratio(best) >= o.earlyMinRatio) {
-                  endpoints.next(current);
-                  out.push(...finish(current, frame.endMs - frame.silenceMs, 'endpoint'));
-                }
+              decodedMs = frame.endMs;
+              if (complete(frame.silenceMs)) {
+                endpoints.next(current);
+                out.push(...finish(current, frame.endMs - frame.silenceMs, 'endpoint'));
               }
               return out;
             }
+            case 'tick':
+              // Between chunks: the decoder must already have seen where the speech ended.
+              if (frame.utterance !== current || done || decodedMs < frame.endMs - frame.silenceMs) return [];
+              if (!complete(frame.silenceMs)) return [];
+              endpoints.next(current);
+              return finish(current, frame.endMs - frame.silenceMs, 'endpoint');
             case 'utteranceEnd':
               if (frame.utterance !== current || done) return [];
               if (frame.reason === 'cancel') {

@@ -1,0 +1,126 @@
+/** One `--flag`: a string option (`--url ws://…` or `--url=ws://…`) or a boolean switch (`--json`). */
+export type FlagSpec =
+  | { readonly type: 'string'; readonly description: string; readonly valueName?: string }
+  | { readonly type: 'boolean'; readonly description: string };
+
+/** What a command accepts. */
+export interface CommandSpec<F extends Readonly<Record<string, FlagSpec>>> {
+  /** First line of the usage text, e.g. `voxstream stream <file> [options]`. */
+  readonly usage: string;
+  readonly flags: F;
+  /** Names of the positional arguments, for messages; `required` of them must be given, no more than all. */
+  readonly positionals: { readonly names: readonly string[]; readonly required: number };
+}
+
+/** Parsed flag values: a string for string flags, `true` for switches; absent when not given. */
+export type FlagValues<F extends Readonly<Record<string, FlagSpec>>> = {
+  -readonly [K in keyof F]?: F[K] extends { type: 'string' } ? string : true;
+};
+
+/** Result of {@link parseArgs}. */
+export interface ParsedArgs<F extends Readonly<Record<string, FlagSpec>>> {
+  readonly flags: FlagValues<F>;
+  readonly positionals: readonly string[];
+}
+
+/** A command line that does not match its {@link CommandSpec}; `message` says what and where. */
+export class ArgsError extends Error {
+  override readonly name = 'ArgsError';
+  /** Stable machine-readable code. */
+  readonly code = 'VX_BAD_ARGS';
+}
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min(substitute, (previous[j] as number) + 1, (row[j - 1] as number) + 1));
+    }
+    previous = row;
+  }
+  return previous[b.length] as number;
+}
+
+function unknownFlag(name: string, known: readonly string[]): ArgsError {
+  const close = known
+    .filter((k) => distance(name, k) <= 2)
+    .sort((a, b) => distance(name, a) - distance(name, b));
+  const hint = close[0] === undefined ? '' : ` (did you mean --${close[0]}?)`;
+  return new ArgsError(`unknown option --${name}${hint}`);
+}
+
+/**
+ * Parses `argv` (without the command name). Flags and positionals may be mixed; `--` ends the flags; `-h`
+ * means `--help` when the spec has a `help` switch, and `--help` lifts the positional count checks.
+ * @throws ArgsError for an unknown flag, a missing or unexpected value, a repeated flag, or a wrong number of
+ *   positionals
+ */
+export function parseArgs<F extends Readonly<Record<string, FlagSpec>>>(
+  argv: readonly string[],
+  spec: CommandSpec<F>,
+): ParsedArgs<F> {
+  const known = Object.keys(spec.flags);
+  const flags: Record<string, string | true> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    if (arg === '-h' && spec.flags['help']?.type === 'boolean') {
+      flags['help'] = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new ArgsError(`unknown option ${arg} (options are written --name)`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const flag = spec.flags[name];
+    if (flag === undefined) throw unknownFlag(name, known);
+    if (flags[name] !== undefined) throw new ArgsError(`--${name} given twice`);
+    if (flag.type === 'boolean') {
+      if (eq >= 0) throw new ArgsError(`--${name} takes no value, got "${arg.slice(eq + 1)}"`);
+      flags[name] = true;
+      continue;
+    }
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) {
+        const got = value === undefined ? '' : `, got ${value}`;
+        throw new ArgsError(`--${name} needs a value (${flag.valueName ?? 'value'})${got}`);
+      }
+      i++;
+    }
+    if (value.length === 0) throw new ArgsError(`--${name} needs a non-empty value`);
+    flags[name] = value;
+  }
+  if (flags['help'] === undefined) {
+    const { names, required } = spec.positionals;
+    if (positionals.length < required)
+      throw new ArgsError(`missing <${names[positionals.length] ?? 'argument'}>`);
+    if (positionals.length > names.length) {
+      throw new ArgsError(`unexpected argument "${positionals[names.length]}"`);
+    }
+  }
+  return { flags: flags as FlagValues<F>, positionals };
+}
+
+/** @returns the usage line followed by one line per flag, for `--help` and after an {@link ArgsError} */
+export function formatUsage(spec: CommandSpec<Readonly<Record<string, FlagSpec>>>): string {
+  const rows = Object.entries(spec.flags).map(([name, flag]) => {
+    const left = flag.type === 'string' ? `--${name} <${flag.valueName ?? 'value'}>` : `--${name}`;
+    return [left, flag.description] as const;
+  });
+  const width = Math.max(0, ...rows.map(([left]) => left.length));
+  return [`usage: ${spec.usage}`, '', ...rows.map(([left, text]) => `  ${left.padEnd(width)}  ${text}`)].join(
+    '\n',
+  );
+}
