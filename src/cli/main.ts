@@ -11,6 +11,8 @@ commands:
           stream a file to a running server and print what comes back
   mic     [--url ws://localhost:8080] [--context NAME]
           talk to a running server from the microphone (needs sox or arecord)
+  bench   [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--budget 500]
+          ramp concurrent real-time sessions; latency against load as JSON and an SVG chart
 `;
 
 /** Runs one command; resolves with the process exit code. */
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./stream.ts')).streamCommand(rest);
     case 'mic':
       return (await import('./mic.ts')).micCommand(rest);
+    case 'bench':
+      return (await import('./bench.ts')).benchCommand(rest);
     case undefined:
     case 'help':
     case '--help':

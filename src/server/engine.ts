@@ -6,7 +6,7 @@ import { FusionModel, type FusionRequest, defaultFusionModelPath } from '../infe
 import { SileroVad, type SileroVadStream } from '../inference/sileroVad.ts';
 import { ServerMetrics } from '../metrics/index.ts';
 import type { CandidateScorer, VoiceScorer } from '../pipeline/index.ts';
-import { WorkerTts } from '../tts/index.ts';
+import { CachedTts, WorkerTts } from '../tts/index.ts';
 import type { ServerOptions } from './config.ts';
 import type { Logger } from './log.ts';
 
@@ -36,7 +36,7 @@ const maxCachedContexts = 64;
  */
 export class Engine {
   private readonly contexts = new Map<string, Promise<LoadedContext>>();
-  private readonly voices = new Map<string, Promise<WorkerTts>>();
+  private readonly voices = new Map<string, Promise<CachedTts>>();
   readonly asrBatcher: Batcher<AsrRequest, AsrChunkResult>;
   readonly vadBatcher: Batcher<VadRequest, number>;
   readonly fusionBatcher: Batcher<FusionRequest, number> | null;
@@ -144,10 +144,10 @@ export class Engine {
   }
 
   /** A TTS voice (espeak-ng voice name), loaded once. */
-  voice(name: string): Promise<WorkerTts> {
+  voice(name: string): Promise<CachedTts> {
     let v = this.voices.get(name);
     if (!v) {
-      v = WorkerTts.load({ voice: name });
+      v = WorkerTts.load({ voice: name }).then((tts) => new CachedTts(tts));
       this.voices.set(name, v);
       v.catch(() => this.voices.delete(name));
     }

@@ -4,3 +4,4 @@ export { splitSentences, type SplitSentencesOptions } from './splitSentences.ts'
 export type { SynthesizedSpeech, TtsEngine } from './ttsEngine.ts';
 export { TtsError, type TtsErrorCode } from './ttsError.ts';
 export { WorkerTts } from './workerTts.ts';
+export { CachedTts } from './cachedTts.ts';

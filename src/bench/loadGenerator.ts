@@ -1,0 +1,184 @@
+import { VoxClient, type AudioChunks } from '../client/index.ts';
+
+/** One command a simulated device can say: its wire chunks and what it should be understood as. */
+export interface Utterance {
+  readonly audio: AudioChunks;
+  readonly intent: string;
+  readonly slots: Readonly<Record<string, string>>;
+}
+
+/** What one utterance looked like from the device. Times in ms. */
+export interface UtteranceRecord {
+  readonly intentMs: number;
+  readonly firstAudioMs: number | null;
+  readonly right: boolean;
+}
+
+/** Settings of a load run. */
+export interface LoadOptions {
+  readonly url: string;
+  readonly context: string;
+  readonly token?: string;
+  /** Silence between utterances, ms: uniformly drawn from [min, max]. */
+  readonly pauseMs: readonly [number, number];
+  /** How long to wait for an utterance's answer before counting it as lost, ms. */
+  readonly answerTimeoutMs: number;
+}
+
+const chunkMs = 20;
+const silence = new Uint8Array((16000 * 2 * chunkMs) / 1000);
+
+interface Pending {
+  readonly speechEnd: number;
+  readonly utterance: Utterance;
+  intentAt?: number;
+  right?: boolean;
+}
+
+/**
+ * A simulated device: one socket streaming utterances in real time with natural pauses, as long as it runs.
+ * Audio is paced by the generator's shared clock (`tick`), not by a timer per device.
+ */
+class Device {
+  private queue: Uint8Array[] = [];
+  private speechEndIndex = -1;
+  private current: Utterance | null = null;
+  private sent = 0;
+  private readonly pending: Pending[] = [];
+  readonly records: UtteranceRecord[] = [];
+  readonly partialLags: number[] = [];
+  private readonly sentAt: number[] = [];
+  lost = 0;
+  errors = 0;
+
+  constructor(
+    readonly client: VoxClient,
+    private readonly startedAt: number,
+    private readonly pick: () => Utterance,
+    private readonly options: LoadOptions,
+  ) {
+    client.events.subscribe((e) => {
+      if (e.type === 'partial' && 'atMs' in e) {
+        const at = this.sentAt[Math.min(this.sentAt.length - 1, Math.ceil(e.atMs / chunkMs) - 1)];
+        if (at !== undefined) this.partialLags.push(e.receivedAt - at);
+      } else if (e.type === 'intent') {
+        const p = this.pending.find((x) => x.intentAt === undefined);
+        if (!p) return;
+        p.intentAt = e.receivedAt;
+        p.right = e.understood && e.intent === p.utterance.intent && sameSlots(e.slots, p.utterance.slots);
+        if (!e.understood) this.finish(p, null);
+      } else if (e.type === 'tts_start') {
+        const p = this.pending.find((x) => x.intentAt !== undefined);
+        if (p) this.finish(p, e.receivedAt);
+      } else if (e.type === 'error') {
+        this.errors++;
+      }
+    });
+  }
+
+  private finish(p: Pending, firstAudio: number | null): void {
+    this.pending.splice(this.pending.indexOf(p), 1);
+    this.records.push({ intentMs: (p.intentAt as number) - p.speechEnd, firstAudioMs: firstAudio === null ? null : firstAudio - p.speechEnd, right: !!p.right });
+  }
+
+  /** Sends every chunk that is due by `now`. */
+  tick(now: number): void {
+    const due = Math.floor((now - this.startedAt) / chunkMs);
+    while (this.sent < due && this.client.isOpen) {
+      if (this.queue.length === 0) this.next();
+      const chunk = this.queue.shift() as Uint8Array;
+      void this.client.sendAudio(chunk).catch(() => {});
+      this.sentAt.push(now);
+      if (this.speechEndIndex === 0 && this.current) this.pending.push({ speechEnd: now, utterance: this.current });
+      this.speechEndIndex--;
+      this.sent++;
+    }
+    for (const p of this.pending) {
+      if (now - p.speechEnd > this.options.answerTimeoutMs) {
+        this.lost++;
+        this.pending.splice(this.pending.indexOf(p), 1);
+        break;
+      }
+    }
+  }
+
+  private next(): void {
+    const u = this.pick();
+    const [lo, hi] = this.options.pauseMs;
+    const pause = Math.round((lo + Math.random() * (hi - lo)) / chunkMs);
+    this.current = u;
+    this.queue = [...u.audio.chunks.slice(0, u.audio.audioChunks), ...Array.from({ length: pause }, () => silence)];
+    this.speechEndIndex = u.audio.speechEndChunk;
+  }
+}
+
+function sameSlots(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+}
+
+/** Result of one load level. */
+export interface LevelResult {
+  readonly sessions: number;
+  readonly connected: number;
+  readonly records: UtteranceRecord[];
+  readonly partialLags: number[];
+  readonly lost: number;
+  readonly errors: number;
+  /** Largest lateness of the generator's 20 ms clock, ms: a check that the generator kept up. */
+  readonly generatorMaxLagMs: number;
+  /** Generator CPU over the level, as a share of one core. */
+  readonly generatorCpu: number;
+}
+
+/**
+ * Runs `sessions` simulated devices against the server for `durationMs`, connecting them over the first
+ * second, then closes them all.
+ */
+export async function runLevel(sessions: number, durationMs: number, utterances: readonly Utterance[], options: LoadOptions): Promise<LevelResult> {
+  const devices: Device[] = [];
+  const pick = () => utterances[Math.floor(Math.random() * utterances.length)] as Utterance;
+  const connecting: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < sessions; i++) {
+    connecting.push(
+      (async () => {
+        await new Promise((r) => setTimeout(r, (i / sessions) * 1000));
+        try {
+          const client = await VoxClient.connect(options.url, options.token ? { token: options.token } : {});
+          await client.start({ audio: { encoding: 'pcm_s16le', sampleRate: 16000 }, context: options.context, partials: true });
+          devices.push(new Device(client, performance.now(), pick, options));
+        } catch {
+          // refused or failed: counted as not connected
+        }
+      })(),
+    );
+  }
+  const cpu0 = process.cpuUsage();
+  let maxLag = 0;
+  let expected = performance.now() + chunkMs;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxLag = Math.max(maxLag, now - expected);
+      expected = now + chunkMs;
+      for (const d of devices) d.tick(now);
+      if (now - t0 > durationMs) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, chunkMs);
+  });
+  await Promise.all(connecting);
+  const cpu = process.cpuUsage(cpu0);
+  await Promise.all(devices.map((d) => d.client.close(1000, 'bench level done')));
+  return {
+    sessions,
+    connected: devices.length,
+    records: devices.flatMap((d) => d.records),
+    partialLags: devices.flatMap((d) => d.partialLags),
+    lost: devices.reduce((n, d) => n + d.lost, 0),
+    errors: devices.reduce((n, d) => n + d.errors, 0),
+    generatorMaxLagMs: Math.round(maxLag),
+    generatorCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t0),
+  };
+}

@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { latencyChart } from '../bench/chart.ts';
+import { type LevelResult, runLevel } from '../bench/loadGenerator.ts';
+import { histogramTotals, summary } from '../bench/stats.ts';
+import { commandPool } from '../bench/utterances.ts';
+
+const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--context smart_home]
+                       [--budget 500] [--out bench.json] [--svg bench.svg] [--token T] [server flags when it starts one:
+                       --device cpu|webgpu|cuda|auto --max-batch N]`;
+
+/** CPU seconds (user + system) and resident bytes of a process, from /proc. */
+function procStats(pid: number): { cpuSec: number; rssBytes: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(stat[11]) + Number(stat[12]);
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
+    return { cpuSec: ticks / 100, rssBytes: rss };
+  } catch {
+    return null;
+  }
+}
+
+/** Starts `voxstream serve` on a free port in a child process; resolves with its URL once it listens. */
+function startServer(extra: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const bin = new URL('../../bin/voxstream.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-sessions', '10000', ...extra], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let log = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+      const m = /"url":"ws:\/\/127\.0\.0\.1:(\d+)\/"/.exec(log);
+      if (m) resolve({ child, url: `ws://127.0.0.1:${m[1]}/` });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${log.slice(-2000)}`)));
+  });
+}
+
+/**
+ * `voxstream bench`: ramps concurrent real-time sessions and reports latency against load, finding the
+ * largest number of sessions whose speech end → intent p95 stays within the budget.
+ */
+export async function benchCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      url: { type: 'string' },
+      sessions: { type: 'string', default: '5,10,25,50,100' },
+      duration: { type: 'string', default: '30' },
+      context: { type: 'string', default: 'smart_home' },
+      budget: { type: 'string', default: '500' },
+      out: { type: 'string', default: 'bench.json' },
+      svg: { type: 'string', default: 'bench.svg' },
+      token: { type: 'string' },
+      device: { type: 'string' },
+      'max-batch': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const levels = (values.sessions as string).split(',').map(Number);
+  if (levels.some((n) => !Number.isInteger(n) || n < 1)) {
+    process.stderr.write(`voxstream bench: --sessions must be a list of positive integers\n${usage}\n`);
+    return 2;
+  }
+  const budget = Number(values.budget);
+  const extra = [...(values.device ? ['--device', values.device] : []), ...(values['max-batch'] ? ['--max-batch', values['max-batch']] : [])];
+  const started = values.url ? null : await startServer(extra);
+  const url = values.url ?? (started as { url: string }).url;
+  const httpBase = url.replace(/^ws/, 'http');
+  const metrics = async () => (await fetch(`${httpBase}metrics`)).text();
+  process.stderr.write(`bench: server ${url}${started ? ` (pid ${started.child.pid})` : ''}; preparing 24 spoken commands…\n`);
+  const pool = await commandPool(values.context as string, 24, 11);
+  const results: Record<string, unknown>[] = [];
+  let best = 0;
+  try {
+    for (const n of levels) {
+      const m0 = await metrics();
+      const p0 = started ? procStats(started.child.pid as number) : null;
+      const t0 = performance.now();
+      process.stderr.write(`bench: ${n} sessions for ${values.duration} s …\n`);
+      const r: LevelResult = await runLevel(n, Number(values.duration) * 1000, pool, {
+        url,
+        context: values.context as string,
+        ...(values.token ? { token: values.token } : {}),
+        pauseMs: [1000, 2500],
+        answerTimeoutMs: 5000,
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const p1 = started ? procStats(started.child.pid as number) : null;
+      const m1 = await metrics();
+      const asr0 = histogramTotals(m0, 'voxstream_batch_size', 'model="asr"');
+      const asr1 = histogramTotals(m1, 'voxstream_batch_size', 'model="asr"');
+      const vad0 = histogramTotals(m0, 'voxstream_batch_size', 'model="vad"');
+      const vad1 = histogramTotals(m1, 'voxstream_batch_size', 'model="vad"');
+      const intent = r.records.map((x) => x.intentMs);
+      const level = {
+        sessions: n,
+        connected: r.connected,
+        utterances: r.records.length,
+        right: r.records.filter((x) => x.right).length,
+        lost: r.lost,
+        errors: r.errors,
+        speechEndToIntentMs: summary(intent),
+        speechEndToFirstAudioMs: summary(r.records.map((x) => x.firstAudioMs ?? NaN)),
+        partialLagMs: summary(r.partialLags),
+        overBudgetShare: intent.length ? intent.filter((ms) => ms > budget).length / intent.length : null,
+        server: p0 && p1 ? { cpuCores: Math.round(((p1.cpuSec - p0.cpuSec) / seconds) * 100) / 100, rssMiB: Math.round(p1.rssBytes / 2 ** 20) } : null,
+        meanBatch: {
+          asr: asr1.count > asr0.count ? Math.round(((asr1.sum - asr0.sum) / (asr1.count - asr0.count)) * 10) / 10 : null,
+          vad: vad1.count > vad0.count ? Math.round(((vad1.sum - vad0.sum) / (vad1.count - vad0.count)) * 10) / 10 : null,
+        },
+        generator: { cpuCores: Math.round(r.generatorCpu * 100) / 100, maxClockLagMs: r.generatorMaxLagMs },
+      };
+      results.push(level);
+      const p95 = level.speechEndToIntentMs.p95;
+      const within = r.connected === n && r.lost === 0 && p95 !== null && p95 <= budget;
+      if (within) best = Math.max(best, n);
+      process.stderr.write(`${JSON.stringify({ event: 'level', ...level, withinBudget: within })}\n`);
+    }
+  } finally {
+    started?.child.kill('SIGTERM');
+  }
+  const report = {
+    url: values.url ?? 'started by bench',
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    context: values.context,
+    budgetMs: budget,
+    levelSeconds: Number(values.duration),
+    maxSessionsWithinBudget: best,
+    levels: results,
+  };
+  writeFileSync(values.out as string, `${JSON.stringify(report, null, 2)}\n`);
+  const points = results.map((l) => ({ sessions: l['sessions'] as number, ...(l['speechEndToIntentMs'] as { p50: number | null; p95: number | null }) }));
+  writeFileSync(values.svg as string, latencyChart(points, budget, `voxstream: speech end → intent vs load (${cpus().length} CPUs)`));
+  process.stdout.write(`${JSON.stringify({ maxSessionsWithinBudget: best, out: values.out, svg: values.svg })}\n`);
+  return 0;
+}
