@@ -75,7 +75,11 @@ export class Batcher<Req, Res> {
         const failure = new VoxError('VX_INFERENCE_FAILED', `model run failed: ${(error as Error).message}`, { cause: error });
         for (const p of batch) p.reject(failure);
       }
-      this.onBatch({ size: batch.length, waitMs: started - (batch[0]?.queuedAt ?? started), runMs: performance.now() - started });
+      try {
+        this.onBatch({ size: batch.length, waitMs: started - (batch[0]?.queuedAt ?? started), runMs: performance.now() - started });
+      } catch {
+        // Metrics must never stop inference.
+      }
     }
     this.running = false;
   }

@@ -3,9 +3,14 @@ export const latencyBucketsMs = [5, 10, 25, 50, 100, 150, 200, 300, 400, 500, 75
 
 type Labels = Readonly<Record<string, string>>;
 
+/** Escapes a label value as the Prometheus text format says (\\, \", \n); replacing would merge values. */
+function escapeLabel(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
 function labelKey(labels: Labels): string {
   const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${String(labels[k]).replace(/["\\\n]/g, '_')}"`).join(',');
+  return keys.map((k) => `${k}="${escapeLabel(String(labels[k]))}"`).join(',');
 }
 
 /** A monotonically increasing count, by label set. */

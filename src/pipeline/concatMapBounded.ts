@@ -24,7 +24,7 @@ export function concatMapBounded<T, R>(
           const value = queue.shift() as T;
           try {
             const result = project(value);
-            // Only a promise waits: an array goes out synchronously, as with concatMap, not a microtask later.
+            // Only a promise waits: an array goes out synchronously, as concatMap does, not a microtask later.
             const out = 'then' in result ? await result : result;
             if (closed) return;
             for (const r of out) subscriber.next(r);
