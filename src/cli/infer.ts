@@ -26,6 +26,10 @@ export interface InferResult {
   readonly stages: Readonly<Record<string, number>>;
 }
 
+/** Silence put before and after each file's audio, ms. */
+const leadMs = 300;
+const tailMs = 600;
+
 const silentReply = { speak: () => Promise.reject(new Error('no replies in infer')) };
 
 /** Runs one file through the session graph (replies off), as fast as the models allow. */
@@ -37,7 +41,11 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
     pcm = resample(pcm, sampleRate, 16000);
     sampleRate = 16000;
   }
-  const samples = float32ToInt16(pcm);
+  // Files are often trimmed to the speech (FSDD clips start and end on it); a live stream never is. Pad them
+  // with silence so that the VAD sees an onset and an end, as it would from a microphone.
+  const padded = new Float32Array(pcm.length + Math.round(sampleRate * (leadMs + tailMs) / 1000));
+  padded.set(pcm, Math.round((sampleRate * leadMs) / 1000));
+  const samples = float32ToInt16(padded);
   const chunk = sampleRate / 50; // 20 ms, as a device would send
   const frames: Frame[] = [];
   for (let at = 0; at < samples.length; at += chunk) frames.push({ kind: 'ingest', bytes: int16ToBytes(samples.slice(at, at + chunk)) });
