@@ -63,9 +63,12 @@ def main() -> None:
     ap.add_argument("--out", default="work/eval")
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1001)
+    ap.add_argument("--voices", choices=["held-out", "training"], default="held-out",
+                    help="held-out voices for evaluation; training voices for a development set to tune thresholds on")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
-    voices = sorted(synth.HELD_OUT_VOICES)
+    voices = sorted(synth.HELD_OUT_VOICES) if args.voices == "held-out" else \
+        [synth.training_voices()[int(i)] for i in rng.permutation(len(synth.training_voices()))[:12]]
     noises = augment.load_noises("eval")
     if not noises:
         sys.exit("build_evalset: ../shared/data/noise is missing")

@@ -10,7 +10,10 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { GraphDecoder, dictationGraph } from '../src/asr/index.ts';
+import { LogMelExtractor, decodeAudioFile, resample } from '../src/audio/index.ts';
 import { type InferResult, inferFile } from '../src/cli/infer.ts';
+import { normalizeWords } from '../src/context/index.ts';
 import { resolveServerOptions } from '../src/server/config.ts';
 import { Engine, type LoadedContext } from '../src/server/engine.ts';
 import { createLogger } from '../src/server/log.ts';
@@ -29,9 +32,12 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     'json-out': { type: 'string' },
     concurrency: { type: 'string', default: '2' },
+    'wer-files': { type: 'string', default: '500' },
+    parts: { type: 'string', default: 'commands,fsdd,wer,rtf' },
   },
 });
 const limit = values.limit ? Number(values.limit) : Infinity;
+const parts = new Set((values.parts as string).split(','));
 
 const engine = await Engine.load(resolveServerOptions({ replies: false }), createLogger('silent'), () => 0);
 
@@ -53,6 +59,18 @@ async function runAll(context: LoadedContext, files: string[]): Promise<(InferRe
   return out;
 }
 
+function editDistance(a: readonly string[], b: readonly string[]): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
 const same = (a: Record<string, string>, b: Record<string, string>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 
@@ -65,7 +83,7 @@ function manifest(set: string): Row[] {
 const results: Record<string, unknown> = {};
 const table: [string, string, string][] = [];
 
-for (const name of ['coffee_maker', 'smart_home']) {
+for (const name of parts.has('commands') ? ['coffee_maker', 'smart_home'] : []) {
   const context = await engine.context(name).catch(() => null);
   if (!context) continue;
   for (const kind of ['clean', 'noise']) {
@@ -96,7 +114,7 @@ for (const name of ['coffee_maker', 'smart_home']) {
 }
 
 const fsddDir = join(values.shared as string, 'data', 'fsdd', 'recordings');
-if (existsSync(fsddDir)) {
+if (parts.has('fsdd') && existsSync(fsddDir)) {
   const digits = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
   const files = readdirSync(fsddDir).filter((f) => /_(theo|george)_/.test(f)).sort().slice(0, limit);
   const context = await engine.context('digits');
@@ -106,8 +124,55 @@ if (existsSync(fsddDir)) {
   table.push(['digit accuracy, FSDD speakers theo + george (held out)', `${((ok / files.length) * 100).toFixed(1)} %`, `${files.length} files`]);
 }
 
+// Word error rate on real read speech (speechocean762 test, 125 speakers never trained on): open transcription
+// with a free word loop over the training texts' vocabulary (speechocean762 train, SLURP devel) and their
+// unigram counts. No test transcript is used to build it.
+const soDir = join(values.shared as string, 'data', 'speechocean762');
+if (parts.has('wer') && existsSync(join(soDir, 'test', 'text'))) {
+  const counts = new Map<string, number>();
+  const words = (t: string) => normalizeWords(t);
+  for (const line of readFileSync(join(soDir, 'train', 'text'), 'utf8').trim().split('\n')) {
+    for (const w of words(line.split(/\s+/).slice(1).join(' '))) counts.set(w, (counts.get(w) ?? 0) + 1);
+  }
+  for (const line of readFileSync(join(values.shared as string, 'data', 'slurp', 'devel.jsonl'), 'utf8').trim().split('\n')) {
+    for (const w of words(JSON.parse(line).sentence)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  }
+  const tokenIds = new Map(engine.asr.info.tokens.map((t, i) => [t, i]));
+  const graph = dictationGraph(counts, engine.lexicon, tokenIds);
+  const decoder = new GraphDecoder(graph, { beam: 12, maxActive: 2000 });
+  const refs = readFileSync(join(soDir, 'test', 'text'), 'utf8').trim().split('\n').slice(0, Math.min(limit, Number(values['wer-files'])));
+  let errors = 0;
+  let total = 0;
+  let done = 0;
+  const t0 = performance.now();
+  for (const line of refs) {
+    const [utt, ...ref] = line.split(/\s+/);
+    const audio = decodeAudioFile(new Uint8Array(readFileSync(join(soDir, 'test', `${utt}.opus`))));
+    const pcm = resample(audio.pcm, audio.sampleRate, 16000);
+    const feats = new LogMelExtractor().push(pcm);
+    const frames = feats.length / 80;
+    const chunk = 16;
+    const padded = new Float32Array(Math.ceil(frames / chunk) * chunk * 80).fill(Math.log(1e-10));
+    padded.set(feats);
+    const state = engine.asr.createState();
+    decoder.reset();
+    for (let at = 0; at < padded.length; at += chunk * 80) {
+      const [out] = await engine.asr.run([padded.subarray(at, at + chunk * 80)], [state]);
+      if (out) decoder.advance(out.logProbs, out.frames, engine.asr.info.tokens.length);
+    }
+    const hyp = decoder.finals()[0]?.words ?? [];
+    if (process.env["VX_DEBUG"]) process.stderr.write(`${utt}: ${hyp.join(" ")} | ${ref.join(" ")}\n`);
+    const refWords = words(ref.join(' '));
+    errors += editDistance(hyp, refWords);
+    total += refWords.length;
+    if (++done % 100 === 0) process.stderr.write(`${JSON.stringify({ event: 'progress', set: 'speechocean762_test', done, of: refs.length, wer: errors / total })}\n`);
+  }
+  results['speechocean762_test_wer'] = { files: refs.length, words: total, wer: errors / total, vocabulary: counts.size, seconds: (performance.now() - t0) / 1000 };
+  table.push(['word error rate, speechocean762 test (real, 125 held-out speakers), free word loop', `${((errors / total) * 100).toFixed(1)} %`, `${refs.length} files`]);
+}
+
 // Real-time factor of one stream: files one at a time, nothing else running in the process.
-{
+if (parts.has('rtf')) {
   const context = await engine.context('smart_home');
   const rows = manifest('smart_home_clean').slice(0, 40);
   if (rows.length > 0) {

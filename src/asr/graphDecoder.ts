@@ -128,7 +128,8 @@ export class GraphDecoder {
     if (this.startScore > NONE) {
       for (const entry of g.nodeEntries[g.context.start] ?? []) {
         const trace: Trace = { arc: g.stateArc[entry.state] as number, epsPath: entry.epsPath, frame, prev: null };
-        this.relaxIn(entry.state, this.startScore + (lp[base + (g.statePhone[entry.state] as number)] as number), trace);
+        const lm = g.entryScore?.[entry.state] ?? 0;
+        this.relaxIn(entry.state, this.startScore + lm + (lp[base + (g.statePhone[entry.state] as number)] as number), trace);
       }
       this.startScore += blank;
     }
@@ -163,7 +164,7 @@ export class GraphDecoder {
           const best = np !== phone && fromIn > NONE && (fromAfter === NONE || fromIn >= fromAfter) ? fromIn : fromAfter;
           if (best === NONE) continue;
           const prev = best === fromIn && np !== phone ? trIn : trAfter;
-          const cand = best + emit;
+          const cand = best + emit + (g.entryScore?.[ns] ?? 0);
           if (cand > (this.nextIn[ns] as number)) {
             this.relaxIn(ns, cand, { arc: g.stateArc[ns] as number, epsPath: entry.epsPath, frame, prev });
           }

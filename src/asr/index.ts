@@ -3,3 +3,4 @@ export { Lexicon, defaultLexiconPath } from './lexicon.ts';
 export { compilePhoneGraph, type PhoneGraph } from './phoneGraph.ts';
 export { pronounceAny } from './pronounce.ts';
 export { Recognizer, type AcousticModel, type RecognitionResult } from './recognizer.ts';
+export { dictationGraph, defaultDictationOptions, type DictationOptions } from './dictationGraph.ts';

@@ -38,6 +38,8 @@ export interface PhoneGraph {
   readonly epsPaths: readonly (readonly number[])[];
   /** Words not in the lexicon, pronounced by the fallback (letters or known parts). */
   readonly guessedWords: readonly string[];
+  /** Log-score added on entering each word-start state (a language model); absent for grammars. */
+  readonly entryScore?: Float32Array;
 }
 
 /**
