@@ -15,3 +15,4 @@ export {
 } from './opus.ts';
 export { readOggOpus, writeOggOpus, type OggOpus, type WriteOggOpusOptions } from './ogg.ts';
 export { decodeAudioFile, type DecodedAudio } from './decodeFile.ts';
+export { opusPacketSamples48k } from './opusPacket.ts';

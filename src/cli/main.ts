@@ -4,7 +4,10 @@ const usage = `usage: voxstream <command> [options]
 
 commands:
   serve   [--port N] [--host H] [--device auto|cpu|webgpu|cuda] [--context NAME] [--max-sessions N]
-          start the voice server (default port 8080, or PORT)
+          [--tokens a,b] [--tokens-file PATH] [--token-secret S] [--allowed-origins a,b]
+          [--tls-key PATH --tls-cert PATH] [--max-sessions-per-address N] [--max-frame-bytes N]
+          [--audio-burst-ms N] [--idle-timeout-ms N] [--max-session-ms N] [--drain-ms N]
+          start the voice server (default port 8080, or PORT); drains on SIGTERM
   infer   --context NAME|PATH [--json] [--concurrency N] <files...>
           understand WAV / Ogg Opus files in process with the server's own stream graph
   stream  <file> [--url ws://localhost:8080] [--context NAME] [--opus] [--realtime|--fast] [--json] [--save-reply out.wav]

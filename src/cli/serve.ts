@@ -1,40 +1,103 @@
 import { parseArgs } from 'node:util';
 import type { Device } from '../inference/providers.ts';
 import { VoxServer } from '../server/index.ts';
+import { readTokensFile } from '../server/access.ts';
+import type { ServerOptions } from '../server/config.ts';
 
-/** `voxstream serve`: runs the server until SIGINT/SIGTERM, then drains and exits. */
+const flags = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  device: { type: 'string' },
+  context: { type: 'string' },
+  'max-sessions': { type: 'string' },
+  'max-sessions-per-address': { type: 'string' },
+  tokens: { type: 'string' },
+  'tokens-file': { type: 'string' },
+  'token-secret': { type: 'string' },
+  'allowed-origins': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'max-frame-bytes': { type: 'string' },
+  'max-session-ms': { type: 'string' },
+  'idle-timeout-ms': { type: 'string' },
+  'audio-burst-ms': { type: 'string' },
+  'drain-ms': { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof flags }>>['values'];
+
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+
+/**
+ * Server options from `serve`'s flags and the environment (`PORT`, `VOXSTREAM_DEVICE`, `VOXSTREAM_TOKENS`,
+ * `VOXSTREAM_TOKEN_SECRET`; a flag wins over its variable). Tokens from `--tokens`, `VOXSTREAM_TOKENS` and
+ * `--tokens-file` are all accepted. Numbers are checked by the server (a TypeError names the option).
+ */
+export async function serveOptions(
+  values: Values,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Partial<ServerOptions>> {
+  const o: Partial<ServerOptions> = {
+    port: Number(values.port ?? env['PORT'] ?? 8080),
+    logLevel: values.quiet ? 'silent' : 'info',
+  };
+  if (values.host) o.host = values.host;
+  const device = values.device ?? env['VOXSTREAM_DEVICE'];
+  if (device) o.device = device as Device;
+  if (values.context) o.defaultContext = values.context;
+  const numbers = {
+    'max-sessions': 'maxSessions',
+    'max-sessions-per-address': 'maxSessionsPerAddress',
+    'max-frame-bytes': 'maxFrameBytes',
+    'max-session-ms': 'maxSessionMs',
+    'idle-timeout-ms': 'idleTimeoutMs',
+    'audio-burst-ms': 'audioBurstMs',
+  } as const;
+  for (const [flag, option] of Object.entries(numbers)) {
+    const v = values[flag as keyof typeof numbers];
+    if (v !== undefined) o[option] = Number(v);
+  }
+  const tokens = [...list(values.tokens ?? env['VOXSTREAM_TOKENS'] ?? '')];
+  if (values['tokens-file']) tokens.push(...(await readTokensFile(values['tokens-file'])));
+  if (tokens.length > 0) o.tokens = tokens;
+  const secret = values['token-secret'] ?? env['VOXSTREAM_TOKEN_SECRET'];
+  if (secret) o.tokenSecret = secret;
+  if (values['allowed-origins']) o.allowedOrigins = list(values['allowed-origins']);
+  if (values['tls-key']) o.tlsKeyPath = values['tls-key'];
+  if (values['tls-cert']) o.tlsCertPath = values['tls-cert'];
+  return o;
+}
+
+/**
+ * `voxstream serve`: runs the server until SIGINT/SIGTERM, then drains: stops accepting, lets the utterances
+ * under way finish within `--drain-ms` (default 10000), closes the rest with 1001 and exits 0. A second
+ * signal closes at once.
+ */
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      device: { type: 'string' },
-      context: { type: 'string' },
-      'max-sessions': { type: 'string' },
-      quiet: { type: 'boolean' },
-    },
-  });
-  const port = Number(values.port ?? process.env['PORT'] ?? 8080);
   let server: VoxServer;
+  let drainMs: number;
   try {
-    server = await VoxServer.start({
-      port,
-      ...(values.host ? { host: values.host } : {}),
-      ...(values.device || process.env['VOXSTREAM_DEVICE'] ? { device: (values.device ?? process.env['VOXSTREAM_DEVICE']) as Device } : {}),
-      ...(values.context ? { defaultContext: values.context } : {}),
-      ...(values['max-sessions'] ? { maxSessions: Number(values['max-sessions']) } : {}),
-      logLevel: values.quiet ? 'silent' : 'info',
-    });
+    const { values } = parseArgs({ args: argv, options: flags });
+    drainMs = Number(values['drain-ms'] ?? 10_000);
+    if (!Number.isInteger(drainMs) || drainMs < 0)
+      throw new TypeError(`--drain-ms must be a whole number of ms, got ${values['drain-ms']}`);
+    server = await VoxServer.start(await serveOptions(values));
   } catch (error) {
     process.stderr.write(`voxstream serve: ${(error as Error).message}\n`);
     return 1;
   }
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
-  await server.close();
+  const now = () => void server.close();
+  process.once('SIGINT', now);
+  process.once('SIGTERM', now);
+  await server.drain(drainMs);
   return 0;
 }

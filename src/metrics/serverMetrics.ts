@@ -7,8 +7,20 @@ export class ServerMetrics {
     new Histogram('voxstream_stage_ms', 'Per-utterance stage latency in ms (intent and first_audio are measured from speech end)'),
   );
   readonly budgetExceeded = this.registry.add(new Counter('voxstream_budget_exceeded_total', 'Stage budget overruns'));
+  /** Utterances opened (`speech_start` sent). Once none is open, it equals the sum of `utterances` over outcomes. */
+  readonly utterancesAccepted = this.registry.add(
+    new Counter('voxstream_utterances_accepted_total', 'Utterances accepted (speech_start sent)'),
+  );
   readonly utterances = this.registry.add(
-    new Counter('voxstream_utterances_total', 'Utterances by outcome: understood, not_understood, error, cancelled'),
+    new Counter(
+      'voxstream_utterances_total',
+      'Utterances by outcome: completed (intent sent), errored (error sent), cancelled (by the client), abandoned (the socket closed first)',
+    ),
+  );
+  readonly intents = this.registry.add(new Counter('voxstream_intents_total', 'Intents sent, by whether the command was understood'));
+  /** Messages the session refused to send because they would have ended an utterance a second time; 0 unless a stage is wrong. */
+  readonly accountingViolations = this.registry.add(
+    new Counter('voxstream_accounting_violations_total', 'Second endings of an utterance, dropped (a bug if not 0)'),
   );
   readonly sessions = this.registry.add(new Counter('voxstream_sessions_total', 'Sessions by how they ended'));
   readonly refused = this.registry.add(new Counter('voxstream_refused_total', 'Connections refused, by reason'));

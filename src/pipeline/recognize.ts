@@ -34,7 +34,7 @@ export const defaultRecognizeOptions: RecognizeOptions = {
  * Runs the recognizer on each utterance's feature chunks, in order: `partial` events while speech goes on,
  * and one `recognized` frame (plus `speech_end` and `final` events) when the utterance ends — by the
  * segmenter's silence rule, a stop, or this stage's early endpoint, which it reports on `endpoints` so the
- * segmenter stops feeding that utterance. A cancelled utterance ends with nothing.
+ * segmenter stops feeding that utterance. A cancelled utterance ends with a `VX_CANCELLED` error.
  */
 export function recognize(
   recognizer: Recognizer,
@@ -113,8 +113,9 @@ export function recognize(
             case 'utteranceEnd':
               if (frame.utterance !== current || done) return [];
               if (frame.reason === 'cancel') {
+                // Ended, not answered: the error is the utterance's one ending, so the client can account for it.
                 done = true;
-                return [];
+                return [event({ type: 'error', code: 'VX_CANCELLED', message: 'utterance cancelled', fatal: false, utterance: current })];
               }
               return finish(current, frame.speechEndMs, frame.reason === 'endpoint' ? 'endpoint' : frame.reason);
             default:

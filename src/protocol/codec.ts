@@ -20,7 +20,10 @@ const budgetNames: readonly (keyof StageBudgets)[] = ['intent', 'firstAudio', 'a
  * (or `VX_UNSUPPORTED_AUDIO` for an encoding or rate the server cannot take), naming the bad field.
  */
 export function decodeClientMessage(text: string): ClientMessage {
-  if (text.length > maxControlBytes) throw bad(`control message longer than ${maxControlBytes} bytes`);
+  // Counted in UTF-8 bytes, as sent: a string's length in UTF-16 units can be a third of that.
+  if (Buffer.byteLength(text, 'utf8') > maxControlBytes) {
+    throw bad(`control message longer than ${maxControlBytes} bytes`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,3 +1,3 @@
 export { decodeClientMessage, encodeServerMessage, maxControlBytes } from './codec.ts';
-export { type ErrorCode, VoxError, errorCodes } from './errors.ts';
+export { type ErrorCode, VoxError, endsUtterance, errorCodes, utteranceNotices } from './errors.ts';
 export * from './messages.ts';

@@ -1,5 +1,7 @@
 import { type Device, devices } from '../inference/providers.ts';
 import type { StageBudgets } from '../protocol/index.ts';
+import { parseStaticTokens } from './access.ts';
+import { minSecretBytes } from './tokens.ts';
 
 /** Everything the server can be told at start-up. CLI flags and environment variables map onto these. */
 export interface ServerOptions {
@@ -11,10 +13,46 @@ export interface ServerOptions {
   device: Device;
   /** Context used when `start` names none. Default 'smart_home' (shipped in models/contexts). */
   defaultContext: string;
+  /**
+   * Whether `start.context` may be a file path on the server rather than a bare name. Default false: a
+   * client could otherwise make the server read any file it can (`/dev/zero` never ends).
+   */
+  allowContextPaths: boolean;
   /** Most open sessions; more are refused at the upgrade with HTTP 503. Default 200. */
   maxSessions: number;
-  /** Largest WebSocket message accepted, bytes. Default 65536 (2 s of 16 kHz PCM). */
+  /** Most open sessions from one remote address; more are refused at the upgrade with HTTP 429. Default 32. */
+  maxSessionsPerAddress: number;
+  /**
+   * Static access tokens (`Authorization: Bearer …` or `?token=`); an entry `TOKEN:unlimited` lifts the
+   * real-time audio limit. Default none. With no tokens and no `tokenSecret` the server is open (it warns).
+   */
+  tokens: readonly string[];
+  /** Secret for HMAC-SHA256 signed tokens with expiry and session id (see tokens.ts), ≥ 16 bytes. Default null. */
+  tokenSecret: string | null;
+  /** Origins browsers may connect from (`https://app.example.com`); others get HTTP 403. Default null: any. */
+  allowedOrigins: readonly string[] | null;
+  /** PEM private key and certificate files: with both, the server speaks HTTPS/WSS. Default null. */
+  tlsKeyPath: string | null;
+  tlsCertPath: string | null;
+  /** Largest WebSocket message accepted, bytes; larger ones end the session (1009). Default 65536 (2 s of 16 kHz PCM). */
   maxFrameBytes: number;
+  /** Longest session, ms; then it ends with `VX_SESSION_TIME_LIMIT`. Default 3600000 (1 h). */
+  maxSessionMs: number;
+  /** A session with no message either way for this long ends with `VX_IDLE_TIMEOUT`, ms. Default 30000. */
+  idleTimeoutMs: number;
+  /**
+   * Audio a session may send ahead of real time, ms of audio: a bucket of this size refilled in real time.
+   * Past it the session ends with `VX_AUDIO_RATE_EXCEEDED`, unless its token lifts the limit. Default 5000.
+   */
+  audioBurstMs: number;
+  /** Sustained control messages (text frames) per second a session may send. Default 10. */
+  controlRatePerSec: number;
+  /** Control messages a session may send at once before the rate applies. Default 20. */
+  controlBurst: number;
+  /** Reply bytes a client may leave unread before the session ends with `VX_BACKPRESSURE`. Default 8 MiB. */
+  maxUnsentBytes: number;
+  /** Longest utterance, ms; speech past it is cut there (`VX_UTTERANCE_TOO_LONG`). Default 15000. */
+  maxUtteranceMs: number;
   /** Audio queued in a session (ms) at which the socket is paused until it drains to half. Default 2000. */
   ingestHighWaterMs: number;
   /** Default per-stage latency budgets, ms. */
@@ -39,8 +77,22 @@ export const defaultServerOptions: ServerOptions = {
   host: '0.0.0.0',
   device: 'cpu',
   defaultContext: 'smart_home',
+  allowContextPaths: false,
   maxSessions: 200,
+  maxSessionsPerAddress: 32,
+  tokens: [],
+  tokenSecret: null,
+  allowedOrigins: null,
+  tlsKeyPath: null,
+  tlsCertPath: null,
   maxFrameBytes: 65536,
+  maxSessionMs: 3_600_000,
+  idleTimeoutMs: 30_000,
+  audioBurstMs: 5000,
+  controlRatePerSec: 10,
+  controlBurst: 20,
+  maxUnsentBytes: 8 * 1024 * 1024,
+  maxUtteranceMs: 15_000,
   ingestHighWaterMs: 2000,
   budgets: defaultBudgets,
   heartbeatMs: 30_000,
@@ -60,7 +112,24 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   };
   int('port', 0, 65535);
   int('maxSessions', 1, 100_000);
+  int('maxSessionsPerAddress', 1, 100_000);
   int('maxFrameBytes', 1024, 16 * 1024 * 1024);
+  int('maxSessionMs', 100, 7 * 24 * 3_600_000);
+  int('idleTimeoutMs', 100, 24 * 3_600_000);
+  int('audioBurstMs', 100, 3_600_000);
+  int('controlRatePerSec', 1, 10_000);
+  int('controlBurst', 1, 100_000);
+  int('maxUnsentBytes', 1024, 1024 * 1024 * 1024);
+  int('maxUtteranceMs', 500, 600_000);
+  if (!Array.isArray(o.tokens) || !o.tokens.every((t) => typeof t === 'string')) throw new TypeError('server option tokens must be a list of strings');
+  parseStaticTokens(o.tokens);
+  if (o.tokenSecret !== null && (typeof o.tokenSecret !== 'string' || Buffer.byteLength(o.tokenSecret) < minSecretBytes)) {
+    throw new TypeError(`server option tokenSecret must be a string of at least ${minSecretBytes} bytes`);
+  }
+  if (o.allowedOrigins !== null && (!Array.isArray(o.allowedOrigins) || !o.allowedOrigins.every((x) => typeof x === 'string' && x.length > 0))) {
+    throw new TypeError('server option allowedOrigins must be null or a list of origins such as https://app.example.com');
+  }
+  if ((o.tlsKeyPath === null) !== (o.tlsCertPath === null)) throw new TypeError('server options tlsKeyPath and tlsCertPath must be given together');
   int('ingestHighWaterMs', 100, 60_000);
   int('heartbeatMs', 100, 3_600_000);
   int('closeTimeoutMs', 10, 60_000);

@@ -1,8 +1,10 @@
 import { type AcousticModel, Lexicon, type PhoneGraph, compilePhoneGraph, pronounceAny } from '../asr/index.ts';
 import { type ContextGraph, compileContext, loadContext, withSlotValues } from '../context/index.ts';
-import { AsrModel, type AsrChunkResult, type AsrStreamState } from '../inference/asrModel.ts';
+import { access } from 'node:fs/promises';
+import { AsrModel, type AsrChunkResult, type AsrStreamState, defaultAsrModelPath } from '../inference/asrModel.ts';
 import { Batcher } from '../inference/batcher.ts';
 import { FusionModel, type FusionRequest, defaultFusionModelPath } from '../inference/fusionModel.ts';
+import { ModelLoadError } from '../inference/providers.ts';
 import { SileroVad, type SileroVadStream } from '../inference/sileroVad.ts';
 import { ServerMetrics } from '../metrics/index.ts';
 import type { CandidateScorer, VoiceScorer } from '../pipeline/index.ts';
@@ -42,6 +44,11 @@ export class Engine {
   readonly fusionBatcher: Batcher<FusionRequest, number> | null;
   /** The audio–text fusion model as the intent stage uses it; null (no model) falls back to the CTC ratio. */
   readonly fusion: CandidateScorer | null;
+  /**
+   * TEST ONLY: how many of the next runs of each shared model throw, as a model failing at run time would
+   * (tests set it; nothing else does). Each batched run that fails fails every request in it.
+   */
+  readonly faults: Record<'asr' | 'vad' | 'fusion', number> = { asr: 0, vad: 0, fusion: 0 };
 
   private constructor(
     readonly options: ServerOptions,
@@ -53,17 +60,17 @@ export class Engine {
     readonly fusionModel: FusionModel | null,
   ) {
     this.asrBatcher = new Batcher(
-      (reqs) => asr.run(reqs.map((r) => r.feats), reqs.map((r) => r.state)),
+      (reqs) => this.fault('asr') ?? asr.run(reqs.map((r) => r.feats), reqs.map((r) => r.state)),
       { maxBatch: 64 },
       (s) => this.observeBatch('asr', s),
     );
     this.vadBatcher = new Batcher(
-      (reqs) => vad.runBatch(reqs.map((r) => r.stream), reqs.map((r) => r.window)),
+      (reqs) => this.fault('vad') ?? vad.runBatch(reqs.map((r) => r.stream), reqs.map((r) => r.window)),
       { maxBatch: 256 },
       (s) => this.observeBatch('vad', s),
     );
     this.fusionBatcher = fusionModel
-      ? new Batcher((reqs) => fusionModel.run(reqs), { maxBatch: 128 }, (s) => this.observeBatch('fusion', s))
+      ? new Batcher((reqs) => this.fault('fusion') ?? fusionModel.run(reqs), { maxBatch: 128 }, (s) => this.observeBatch('fusion', s))
       : null;
     this.fusion = fusionModel ? this.fusionScorer(fusionModel) : null;
   }
@@ -88,16 +95,40 @@ export class Engine {
     };
   }
 
-  /** Loads every shared model; throws naming the file when one fails. */
+  /** Loads every shared model; throws naming the file when one fails (releasing those that loaded). */
   static async load(options: ServerOptions, log: Logger, activeSessions: () => number): Promise<Engine> {
     const started = performance.now();
+    const asrPath = options.asrModelPath ?? defaultAsrModelPath;
     const fusionPath = options.fusionModelPath ?? defaultFusionModelPath;
-    const [asr, vad, lexicon, fusion] = await Promise.all([
-      AsrModel.load({ ...(options.asrModelPath ? { path: options.asrModelPath } : {}), device: options.device }),
+    const named = async <T>(path: string, load: () => Promise<T>): Promise<T> => {
+      try {
+        await access(path);
+        return await load();
+      } catch (error) {
+        // The message names the model file the caller gave (a load may fail on its .json sidecar first).
+        throw error instanceof ModelLoadError && error.path === path ? error : new ModelLoadError(path, error);
+      }
+    };
+    const settled = await Promise.allSettled([
+      named(asrPath, () => AsrModel.load({ path: asrPath, device: options.device })),
       SileroVad.load(),
       Lexicon.load(),
-      FusionModel.available(fusionPath) ? FusionModel.load({ path: fusionPath, device: options.device }) : null,
-    ]);
+      options.fusionModelPath !== undefined || FusionModel.available(fusionPath)
+        ? named(fusionPath, () => FusionModel.load({ path: fusionPath, device: options.device }))
+        : Promise.resolve(null),
+    ] as const);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) {
+      const value = <T>(r: PromiseSettledResult<T>) => (r.status === 'fulfilled' ? r.value : null);
+      await Promise.allSettled([value(settled[0])?.release(), value(settled[1])?.release(), value(settled[3])?.release()]);
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    const [asr, vad, lexicon, fusion] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      AsrModel,
+      SileroVad,
+      Lexicon,
+      FusionModel | null,
+    ];
     log.info('models loaded', {
       ms: Math.round(performance.now() - started),
       asrProvider: asr.provider,
@@ -106,9 +137,21 @@ export class Engine {
       fusion: fusion ? fusionPath : 'none (CTC likelihood ratio decides)',
     });
     const engine = new Engine(options, log, asr, vad, lexicon, new ServerMetrics(activeSessions), fusion);
-    await engine.context(options.defaultContext);
-    await engine.voice('en-us');
+    try {
+      await engine.context(options.defaultContext);
+      await engine.voice('en-us');
+    } catch (error) {
+      await engine.close();
+      throw error;
+    }
     return engine;
+  }
+
+  /** A rejected run when a test fault is pending for `model` (see {@link faults}), else undefined. */
+  private fault(model: keyof Engine['faults']): Promise<never> | undefined {
+    if (this.faults[model] <= 0) return undefined;
+    this.faults[model]--;
+    return Promise.reject(new Error(`injected ${model} fault (test only)`));
   }
 
   private observeBatch(model: string, s: { size: number; waitMs: number; runMs: number }): void {

@@ -1,5 +1,6 @@
-import { Subject, type Subscription } from 'rxjs';
+import { Subject, type Subscription, finalize } from 'rxjs';
 import type { WebSocket } from 'ws';
+import { opusPacketSamples48k } from '../audio/index.ts';
 import { SessionClock } from '../metrics/index.ts';
 import { type Frame, sessionGraph } from '../pipeline/index.ts';
 import {
@@ -12,37 +13,90 @@ import {
 } from '../protocol/index.ts';
 import type { Engine } from './engine.ts';
 import { sessionParts } from './sessionParts.ts';
+import { TokenBucket } from './tokenBucket.ts';
+import { UtteranceLedger } from './utteranceLedger.ts';
 
-/** Reply audio a client may leave unread before the session is closed (it stopped reading), bytes. */
-const maxUnsentBytes = 8 * 1024 * 1024;
+/** A context a client may name when paths are not allowed: what `loadContext` resolves as a bare name. */
+const contextNamePattern = /^[\w-]+$/;
+
 /** Errors of one kind sent for dropped input before further ones are only counted. */
 const maxRepeatedErrors = 10;
 
 type State = 'awaiting_start' | 'starting' | 'running' | 'stopping' | 'closed';
 
+/** What the server tells a session about its connection and hears back from it. */
+export interface SessionHooks {
+  /** Whether audio is held to real time plus the burst allowance (the token may lift it). */
+  readonly realtime: boolean;
+  /** Called once, when the session is torn down. */
+  closed(session: Session): void;
+  /** Called when the session's stream graph is built, then `graphReleased` once it is released (its `finalize`). */
+  graphOpened(): void;
+  graphReleased(): void;
+}
+
 /**
  * One WebSocket connection: validates control messages, builds the session's stream graph on `start`,
- * feeds it audio, sends what it produces, and tears everything down exactly once on close.
+ * feeds it audio within the session's limits, sends what it produces, accounts for every utterance, and
+ * tears everything down exactly once on close.
  */
 export class Session {
   private state: State = 'awaiting_start';
+  /** Set while the session ends itself (its last errors are going out): nothing else starts then. */
+  private ending = false;
   private input: Subject<Frame> | null = null;
   private graph: Subscription | null = null;
+  private audio: StartMessage['audio'] | null = null;
   private readonly clock = new SessionClock();
   private readonly repeated = new Map<string, number>();
+  private readonly ledger: UtteranceLedger;
+  private readonly audioAllowance: TokenBucket;
+  private readonly controlAllowance: TokenBucket;
+  private readonly limitTimer: NodeJS.Timeout;
+  private readonly openedAt = performance.now();
+  private lastActivity = performance.now();
   private processedMs = 0;
   private paused = false;
+  private stopAfterStart = false;
   private utterances = 0;
+  /** While draining: the last utterance that must still be finished; null when not draining. */
+  private drainUpTo: number | null = null;
 
   constructor(
     readonly id: string,
     private readonly ws: WebSocket,
     private readonly engine: Engine,
-    private readonly onClosed: (session: Session) => void,
+    private readonly hooks: SessionHooks,
   ) {
+    const o = engine.options;
+    const m = engine.metrics;
+    this.ledger = new UtteranceLedger({
+      accepted: () => m.utterancesAccepted.inc(),
+      ended: (outcome, intent) => {
+        m.utterances.inc({ outcome });
+        if (intent) m.intents.inc({ understood: String(intent.understood) });
+      },
+      violation: (message) => {
+        m.accountingViolations.inc();
+        engine.log.warn('second ending of an utterance dropped', { session: id, type: message.type });
+      },
+    });
+    this.audioAllowance = new TokenBucket(1, o.audioBurstMs);
+    this.controlAllowance = new TokenBucket(o.controlRatePerSec / 1000, o.controlBurst);
+    // One coarse timer per session for both time limits; its period bounds how late they act.
+    this.limitTimer = setInterval(
+      () => this.checkLimits(),
+      Math.max(20, Math.min(1000, o.idleTimeoutMs / 4, o.maxSessionMs / 4)),
+    );
+    this.limitTimer.unref();
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.teardown('closed'));
-    ws.on('error', () => this.teardown('socket_error'));
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws refuses a message over its hard limit itself (close 1009) before we see it.
+      const tooLarge = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+      if (tooLarge) engine.metrics.errors.inc({ code: 'VX_FRAME_TOO_LARGE' });
+      this.teardown(tooLarge ? 'VX_FRAME_TOO_LARGE' : 'socket_error');
+    });
   }
 
   /** Whether `start` has been accepted and the session is listening. */
@@ -50,10 +104,41 @@ export class Session {
     return this.state === 'running';
   }
 
+  /**
+   * Starts draining: the utterances open now are finished and answered (replies included), then the session
+   * closes with `VX_SHUTTING_DOWN` (1001); utterances opened meanwhile end with that error.
+   */
+  drain(): void {
+    if (this.state === 'closed' || this.drainUpTo !== null) return;
+    this.drainUpTo = this.ledger.lastAccepted;
+    this.checkDrained();
+  }
+
+  /** Ends the session now with `VX_SHUTTING_DOWN` (1001), ending its open utterances with that error. */
+  shutdown(): void {
+    this.end(new VoxError('VX_SHUTTING_DOWN', 'the server is shutting down'));
+  }
+
   private onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.ending) return;
+    const o = this.engine.options;
+    this.lastActivity = performance.now();
+    if (data.byteLength > o.maxFrameBytes) {
+      this.end(
+        new VoxError(
+          'VX_FRAME_TOO_LARGE',
+          `a message of ${data.byteLength} bytes is over the limit of ${o.maxFrameBytes}`,
+        ),
+      );
+      return;
+    }
     if (isBinary) {
       this.onAudio(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      return;
+    }
+    if (!this.controlAllowance.take(1)) {
+      const limit = `${o.controlBurst} at once, ${o.controlRatePerSec} a second`;
+      this.end(new VoxError('VX_CONTROL_RATE_EXCEEDED', `control messages faster than allowed (${limit})`));
       return;
     }
     try {
@@ -69,7 +154,15 @@ export class Session {
   private onAudio(bytes: Uint8Array): void {
     if (this.state !== 'running' || !this.input) {
       this.engine.metrics.dropped.inc({ kind: 'audio_before_start' });
-      this.errorOnce('VX_NOT_STARTED', this.state === 'stopping' ? 'audio after stop was dropped' : 'audio before start was dropped');
+      this.errorOnce(
+        'VX_NOT_STARTED',
+        this.state === 'stopping' ? 'audio after stop was dropped' : 'audio before start was dropped',
+      );
+      return;
+    }
+    if (this.hooks.realtime && !this.audioAllowance.take(this.durationMs(bytes))) {
+      const burst = this.engine.options.audioBurstMs;
+      this.end(new VoxError('VX_AUDIO_RATE_EXCEEDED', `audio more than ${burst} ms ahead of real time`));
       return;
     }
     this.input.next({ kind: 'ingest', bytes });
@@ -80,23 +173,54 @@ export class Session {
     }
   }
 
+  /** Audio time in one binary frame, ms (0 for an Opus packet too broken to say: the decoder reports it). */
+  private durationMs(bytes: Uint8Array): number {
+    const audio = this.audio as StartMessage['audio'];
+    if (audio.encoding === 'pcm_s16le') return (bytes.byteLength / 2 / audio.sampleRate) * 1000;
+    try {
+      return opusPacketSamples48k(bytes) / 48;
+    } catch {
+      return 0;
+    }
+  }
+
   private async start(message: StartMessage): Promise<void> {
     if (this.state !== 'awaiting_start') {
-      this.send({ type: 'error', code: 'VX_ALREADY_STARTED', message: 'the session has already started', fatal: false });
+      this.send({
+        type: 'error',
+        code: 'VX_ALREADY_STARTED',
+        message: 'the session has already started',
+        fatal: false,
+      });
       return;
     }
     this.state = 'starting';
     const { engine } = this;
     const o = engine.options;
     try {
+      if (
+        message.context !== undefined &&
+        !o.allowContextPaths &&
+        !contextNamePattern.test(message.context)
+      ) {
+        throw new VoxError(
+          'VX_UNKNOWN_CONTEXT',
+          'start.context must be a context name such as "smart_home"; this server takes no paths',
+        );
+      }
       const contextName = message.context ?? o.defaultContext;
       const [context, tts] = await Promise.all([
-        engine.context(contextName, message.slots, message.slotMode ?? 'add').catch((e: Error & { code?: string }) => {
-          const code = e.code === 'VX_BAD_CONTEXT' ? 'VX_BAD_CONTEXT' : 'VX_UNKNOWN_CONTEXT';
-          throw new VoxError(code, e.message, { cause: e });
-        }),
+        engine
+          .context(contextName, message.slots, message.slotMode ?? 'add')
+          .catch((e: Error & { code?: string }) => {
+            const code = e.code === 'VX_BAD_CONTEXT' ? 'VX_BAD_CONTEXT' : 'VX_UNKNOWN_CONTEXT';
+            throw new VoxError(code, e.message, { cause: e });
+          }),
         engine.voice(message.reply?.voice ?? 'en-us').catch((e: Error) => {
-          throw new VoxError('VX_BAD_MESSAGE', `reply voice ${message.reply?.voice} is not available: ${e.message}`);
+          throw new VoxError(
+            'VX_BAD_MESSAGE',
+            `reply voice ${message.reply?.voice} is not available: ${e.message}`,
+          );
         }),
       ]);
       if ((this.state as State) === 'closed') return;
@@ -107,31 +231,34 @@ export class Session {
       };
       const input = new Subject<Frame>();
       this.input = input;
+      this.audio = message.audio;
       const budgets = { ...o.budgets, ...message.budgets };
-      this.graph = sessionGraph(
-        input,
-        sessionParts(engine, {
-          audio: message.audio,
-          context,
-          tts,
-          reply,
-          partials: message.partials ?? true,
-          budgets,
-          clock: this.clock,
-          onProgress: (audioMs) => this.progress(audioMs),
-        }),
-      ).subscribe({
-        next: (frame) => {
-          if (frame.kind === 'binary') this.sendBinary(frame.bytes);
-          else this.send(frame.message);
-        },
-        error: (error) => this.fail(error),
-        complete: () => {
-          this.send({ type: 'end', utterances: this.utterances });
-          this.close(1000, 'stopped');
-        },
+      const parts = sessionParts(engine, {
+        audio: message.audio,
+        context,
+        tts,
+        reply,
+        partials: message.partials ?? true,
+        budgets,
+        clock: this.clock,
+        onProgress: (audioMs) => this.progress(audioMs),
       });
       this.state = 'running';
+      this.hooks.graphOpened();
+      this.graph = sessionGraph(input, parts)
+        .pipe(finalize(() => this.hooks.graphReleased()))
+        .subscribe({
+          next: (frame) => {
+            if (frame.kind === 'binary') this.sendBinary(frame.bytes);
+            else this.send(frame.message);
+          },
+          // A stream graph that fails is gone: the session cannot go on.
+          error: (error) => this.end(toVoxError(error, this.engine)),
+          complete: () => {
+            this.send({ type: 'end', utterances: this.utterances });
+            this.close(1000, 'stopped');
+          },
+        });
       this.send({
         type: 'ready',
         protocol: protocolVersion,
@@ -140,15 +267,19 @@ export class Session {
         audio: message.audio,
         reply,
       });
+      if (this.stopAfterStart) this.stop();
     } catch (error) {
       if ((this.state as State) === 'closed') return;
       this.state = 'awaiting_start';
       this.fail(error);
+      // A `stop` that came while starting still ends the session, as it would have before `start`.
+      if (this.stopAfterStart) this.stop();
     }
   }
 
   private progress(audioMs: number): void {
     this.processedMs = Math.max(this.processedMs, audioMs);
+    this.lastActivity = performance.now();
     if (this.paused && this.clock.receivedMs - this.processedMs < this.engine.options.ingestHighWaterMs / 2) {
       this.paused = false;
       this.ws.resume();
@@ -156,6 +287,10 @@ export class Session {
   }
 
   private stop(): void {
+    if (this.state === 'starting') {
+      this.stopAfterStart = true;
+      return;
+    }
     if (this.state !== 'running' || !this.input) {
       if (this.state === 'awaiting_start') this.close(1000, 'stopped before start');
       return;
@@ -171,21 +306,29 @@ export class Session {
 
   private send(message: ServerMessage): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (message.type === 'intent') this.utterances++;
-    if (message.type === 'intent') this.engine.metrics.utterances.inc({ outcome: message.understood ? 'understood' : 'not_understood' });
-    if (message.type === 'error') {
-      this.engine.metrics.errors.inc({ code: message.code });
-      if (message.utterance !== undefined) this.engine.metrics.utterances.inc({ outcome: 'error' });
+    // A client that stopped reading: what is sent only piles up. The session's own last errors still go.
+    if (
+      !(message.type === 'error' && message.fatal) &&
+      this.ws.bufferedAmount > this.engine.options.maxUnsentBytes
+    ) {
+      this.end(new VoxError('VX_BACKPRESSURE', 'the client is not reading what the server sends'));
+      return;
     }
+    if (!this.ledger.admit(message)) return;
+    this.lastActivity = performance.now();
+    if (message.type === 'intent') this.utterances++;
+    if (message.type === 'error') this.engine.metrics.errors.inc({ code: message.code });
     this.ws.send(encodeServerMessage(message));
+    this.checkDrained();
   }
 
   private sendBinary(bytes: Uint8Array): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > maxUnsentBytes) {
-      this.fail(new VoxError('VX_BACKPRESSURE', 'the client is not reading reply audio'));
+    if (this.ws.bufferedAmount > this.engine.options.maxUnsentBytes) {
+      this.end(new VoxError('VX_BACKPRESSURE', 'the client is not reading reply audio'));
       return;
     }
+    this.lastActivity = performance.now();
     this.ws.send(bytes, { binary: true });
   }
 
@@ -195,13 +338,44 @@ export class Session {
     if (n <= maxRepeatedErrors) this.send({ type: 'error', code, message, fatal: false });
   }
 
-  /** Reports an error to the client; closes the session when the error's code says so. */
+  /** Reports an error to the client; ends the session when the error's code closes it. */
   private fail(error: unknown): void {
-    const vox = error instanceof VoxError ? error : new VoxError('VX_INTERNAL', 'internal error', { cause: error });
-    if (!(error instanceof VoxError)) this.engine.log.warn('session failed', { session: this.id, error: String((error as Error)?.stack ?? error) });
-    const fatal = vox.closeCode !== null || (this.graph !== null && this.graph.closed && this.state !== 'closed');
-    this.send({ type: 'error', code: vox.code, message: vox.message, fatal });
-    if (fatal) this.close(vox.closeCode ?? 1011, vox.code);
+    const vox = toVoxError(error, this.engine);
+    if (vox.closeCode !== null) this.end(vox);
+    else this.send({ type: 'error', code: vox.code, message: vox.message, fatal: false });
+  }
+
+  /**
+   * Ends the session with a fatal error: one `error` per open utterance (its ending), or one without an
+   * utterance when none is open, then the close code of the error (1011 when it has none).
+   */
+  private end(vox: VoxError): void {
+    if (this.state === 'closed' || this.ending) return;
+    this.ending = true;
+    const open = this.ledger.openUtterances;
+    if (open.length === 0) this.send({ type: 'error', code: vox.code, message: vox.message, fatal: true });
+    for (const utterance of open)
+      this.send({ type: 'error', code: vox.code, message: vox.message, fatal: true, utterance });
+    this.close(vox.closeCode ?? 1011, vox.code);
+  }
+
+  private checkLimits(): void {
+    const o = this.engine.options;
+    const now = performance.now();
+    if (now - this.openedAt >= o.maxSessionMs) {
+      this.end(
+        new VoxError('VX_SESSION_TIME_LIMIT', `the session reached its limit of ${o.maxSessionMs} ms`),
+      );
+    } else if (now - this.lastActivity >= o.idleTimeoutMs) {
+      this.end(new VoxError('VX_IDLE_TIMEOUT', `nothing was sent either way for ${o.idleTimeoutMs} ms`));
+    }
+  }
+
+  private checkDrained(): void {
+    if (this.drainUpTo === null || this.ending || this.state === 'closed' || this.state === 'stopping')
+      return;
+    // Not started yet, or everything that was under way when the drain began is answered.
+    if (this.state !== 'running' || this.ledger.settledUpTo(this.drainUpTo)) this.shutdown();
   }
 
   /** Closes the socket (terminating it if the close handshake stalls). */
@@ -218,11 +392,20 @@ export class Session {
   private teardown(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.input?.complete();
+    clearInterval(this.limitTimer);
     this.graph?.unsubscribe();
+    this.input?.complete();
     this.graph = null;
     this.input = null;
+    // Whatever is still open can no longer be answered: the client is gone (or the session ended it above).
+    this.ledger.abandonAll();
     this.engine.metrics.sessions.inc({ end: reason.startsWith('VX_') ? reason : 'normal' });
-    this.onClosed(this);
+    this.hooks.closed(this);
   }
+}
+
+function toVoxError(error: unknown, engine: Engine): VoxError {
+  if (error instanceof VoxError) return error;
+  engine.log.warn('session failed', { error: String((error as Error)?.stack ?? error) });
+  return new VoxError('VX_INTERNAL', 'internal error', { cause: error });
 }

@@ -29,6 +29,7 @@ export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphP
     clock: setup.clock,
     speak: { ...setup.reply, budgets: { ...setup.budgets } },
     recognize: { partials: setup.partials },
+    segment: { maxUtteranceMs: engine.options.maxUtteranceMs },
     ...(setup.onProgress ? { onProgress: setup.onProgress } : {}),
     onMetrics: (m) => {
       for (const [stage, ms] of Object.entries(m.stages)) engine.metrics.stageMs.observe(ms, { stage });

@@ -6,7 +6,8 @@ import { closeSpeech, speech } from '../helpers/speech.ts';
 let server: VoxServer;
 
 beforeAll(async () => {
-  server = await VoxServer.start({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
+  // The tests stream faster than real time, beyond the default 5 s burst allowance.
+  server = await VoxServer.start({ port: 0, host: '127.0.0.1', logLevel: 'silent', audioBurstMs: 60_000 });
 });
 afterAll(async () => {
   await server?.close();

@@ -1,0 +1,72 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * What a signed access token says. The token is `base64url(JSON claims) + "." + base64url(HMAC-SHA256)`,
+ * the MAC taken with the server's secret over the first part exactly as sent (see PROTOCOL.md "Access").
+ */
+export interface TokenClaims {
+  /** Session id: the `session` the server reports in `ready`; one open session per id. 1–128 of `[A-Za-z0-9._:-]`. */
+  readonly sid: string;
+  /** Expiry, Unix time in seconds (as in JWT); the token is refused at the upgrade from then on. */
+  readonly exp: number;
+  /** Real-time audio limit; `false` lets the session stream faster than real time (benchmarks). Default true. */
+  readonly rt?: boolean;
+}
+
+/** Why a signed token was refused. */
+export class TokenError extends Error {
+  override readonly name = 'TokenError';
+  readonly code = 'VX_BAD_TOKEN';
+}
+
+/** Shortest secret accepted, in bytes of UTF-8: HMAC keys shorter than this are guessable. */
+export const minSecretBytes = 16;
+
+const sidPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function mac(payload: string, secret: string): Buffer {
+  return createHmac('sha256', secret).update(payload).digest();
+}
+
+/** Makes a signed token for `claims` (`scripts/make-token.ts` is the command-line form). */
+export function signToken(claims: TokenClaims, secret: string): string {
+  checkClaims(claims);
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  return `${payload}.${mac(payload, secret).toString('base64url')}`;
+}
+
+/**
+ * Checks a token's MAC (in constant time), then its claims and expiry.
+ * @param nowMs - the time to check expiry against, ms since the epoch
+ * @throws TokenError saying what is wrong (never echoing the token)
+ */
+export function verifyToken(token: string, secret: string, nowMs: number = Date.now()): TokenClaims {
+  const dot = token.indexOf('.');
+  if (dot <= 0 || dot !== token.lastIndexOf('.') || token.length > 4096)
+    throw new TokenError('malformed token');
+  const payload = token.slice(0, dot);
+  const given = Buffer.from(token.slice(dot + 1), 'base64url');
+  const expected = mac(payload, secret);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new TokenError('bad token signature');
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw new TokenError('token claims are not JSON');
+  }
+  checkClaims(claims);
+  if (claims.exp * 1000 <= nowMs) throw new TokenError('token expired');
+  return claims;
+}
+
+function checkClaims(claims: unknown): asserts claims is TokenClaims {
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
+    throw new TokenError('token claims must be an object');
+  const { sid, exp, rt } = claims as Record<string, unknown>;
+  if (typeof sid !== 'string' || !sidPattern.test(sid))
+    throw new TokenError('token sid must be 1–128 of [A-Za-z0-9._:-]');
+  if (typeof exp !== 'number' || !Number.isFinite(exp))
+    throw new TokenError('token exp must be a Unix time in seconds');
+  if (rt !== undefined && typeof rt !== 'boolean') throw new TokenError('token rt must be a boolean');
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { serveOptions } from '../../src/cli/serve.ts';
+import { resolveServerOptions } from '../../src/server/config.ts';
+
+describe('voxstream serve options', () => {
+  it('maps flags and the environment onto server options, flags first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vx-serve-'));
+    try {
+      writeFileSync(join(dir, 'tokens'), '# kiosks\nk1\nbench:unlimited\n');
+      const o = await serveOptions(
+        {
+          port: '9000',
+          tokens: 'a, b',
+          'tokens-file': join(dir, 'tokens'),
+          'allowed-origins': 'https://app.example.com,https://admin.example.com',
+          'tls-key': '/k.pem',
+          'tls-cert': '/c.pem',
+          'max-sessions-per-address': '4',
+          'idle-timeout-ms': '15000',
+          'audio-burst-ms': '2000',
+        },
+        { PORT: '1', VOXSTREAM_TOKENS: 'ignored', VOXSTREAM_TOKEN_SECRET: 'from-the-environment-0123' },
+      );
+      expect(o).toMatchObject({
+        port: 9000,
+        tokens: ['a', 'b', 'k1', 'bench:unlimited'],
+        tokenSecret: 'from-the-environment-0123',
+        allowedOrigins: ['https://app.example.com', 'https://admin.example.com'],
+        tlsKeyPath: '/k.pem',
+        tlsCertPath: '/c.pem',
+        maxSessionsPerAddress: 4,
+        idleTimeoutMs: 15000,
+        audioBurstMs: 2000,
+      });
+      expect((await serveOptions({}, { VOXSTREAM_TOKENS: 'x,y', PORT: '7000' })).tokens).toEqual(['x', 'y']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves validation to the server, which names the bad option', async () => {
+    expect(() => resolveServerOptions({ idleTimeoutMs: Number('soon') })).toThrow(/idleTimeoutMs/);
+    expect(() => resolveServerOptions({ tokenSecret: 'short' })).toThrow(/tokenSecret/);
+    expect(() => resolveServerOptions({ tlsKeyPath: '/k.pem' })).toThrow(/tlsCertPath/);
+    expect(() => resolveServerOptions({ tokens: ['a b'] })).toThrow(/tokens/);
+  });
+});
