@@ -26,7 +26,7 @@ function procStats(pid: number): { cpuSec: number; rssBytes: number } | null {
 /** Starts `voxstream serve` on a free port in a child process; resolves with its URL once it listens. */
 function startServer(extra: string[]): Promise<{ child: ChildProcess; url: string }> {
   const bin = new URL('../../bin/voxstream.js', import.meta.url).pathname;
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-sessions', '10000', ...extra], {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-sessions', '100000', '--max-sessions-per-address', '100000', ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolve, reject) => {

@@ -22,6 +22,9 @@ const flags = {
   'idle-timeout-ms': { type: 'string' },
   'audio-burst-ms': { type: 'string' },
   'drain-ms': { type: 'string' },
+  'max-batch': { type: 'string' },
+  'end-silence-ms': { type: 'string' },
+  'accept-threshold': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -57,10 +60,19 @@ export async function serveOptions(
     'max-session-ms': 'maxSessionMs',
     'idle-timeout-ms': 'idleTimeoutMs',
     'audio-burst-ms': 'audioBurstMs',
+    'max-batch': 'maxBatch',
   } as const;
   for (const [flag, option] of Object.entries(numbers)) {
     const v = values[flag as keyof typeof numbers];
     if (v !== undefined) o[option] = Number(v);
+  }
+  const endSilenceMs = values['end-silence-ms'];
+  const acceptThreshold = values['accept-threshold'];
+  if (endSilenceMs !== undefined || acceptThreshold !== undefined) {
+    o.endpointing = {
+      ...(endSilenceMs !== undefined ? { segment: { endSilenceMs: Number(endSilenceMs) } } : {}),
+      ...(acceptThreshold !== undefined ? { understand: { acceptThreshold: Number(acceptThreshold) } } : {}),
+    };
   }
   const tokens = [...list(values.tokens ?? env['VOXSTREAM_TOKENS'] ?? '')];
   if (values['tokens-file']) tokens.push(...(await readTokensFile(values['tokens-file'])));

@@ -1,4 +1,8 @@
 import { type Device, devices } from '../inference/providers.ts';
+import type { VoiceOptions } from '../pipeline/detectVoice.ts';
+import type { RecognizeOptions } from '../pipeline/recognize.ts';
+import type { SegmentOptions } from '../pipeline/segmentUtterances.ts';
+import type { UnderstandOptions } from '../pipeline/understand.ts';
 import type { StageBudgets } from '../protocol/index.ts';
 import { parseStaticTokens } from './access.ts';
 import { minSecretBytes } from './tokens.ts';
@@ -63,11 +67,29 @@ export interface ServerOptions {
   closeTimeoutMs: number;
   /** Speak replies by default. Default true. */
   replies: boolean;
+  /**
+   * Most requests of one model run (ASR, VAD, fusion) that the cross-session batcher puts together; 1 turns
+   * batching off. Default 256 (each model has its own cap: ASR 256, VAD 256, fusion 128).
+   */
+  maxBatch: number;
+  /**
+   * Endpointing and decision thresholds, per stage (defaults in each operator's file): VAD on/off
+   * probabilities, trailing silence that ends an utterance, the early-endpoint silence and likelihood ratio,
+   * the accept threshold of the intent decision.
+   */
+  endpointing: EndpointingOptions;
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
   fusionModelPath?: string;
   /** Log level: 'info' or 'debug' or 'silent'. Default 'info'. */
   logLevel: 'silent' | 'info' | 'debug';
+}
+
+export interface EndpointingOptions {
+  voice?: Partial<Pick<VoiceOptions, 'onThreshold' | 'offThreshold' | 'minSpeechMs'>>;
+  segment?: Partial<Pick<SegmentOptions, 'preRollMs' | 'endSilenceMs'>>;
+  recognize?: Partial<Pick<RecognizeOptions, 'earlySilenceMs' | 'extendableSilenceMs' | 'earlyMinRatio'>>;
+  understand?: Partial<Pick<UnderstandOptions, 'acceptThreshold' | 'candidates'>>;
 }
 
 export const defaultBudgets: StageBudgets = { intent: 300, firstAudio: 450, asr: 100, fusion: 30, tts: 200 };
@@ -98,6 +120,8 @@ export const defaultServerOptions: ServerOptions = {
   heartbeatMs: 30_000,
   closeTimeoutMs: 5000,
   replies: true,
+  maxBatch: 256,
+  endpointing: {},
   logLevel: 'info',
 };
 
@@ -121,6 +145,8 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   int('controlBurst', 1, 100_000);
   int('maxUnsentBytes', 1024, 1024 * 1024 * 1024);
   int('maxUtteranceMs', 500, 600_000);
+  int('maxBatch', 1, 4096);
+  checkEndpointing(o.endpointing);
   if (!Array.isArray(o.tokens) || !o.tokens.every((t) => typeof t === 'string')) throw new TypeError('server option tokens must be a list of strings');
   parseStaticTokens(o.tokens);
   if (o.tokenSecret !== null && (typeof o.tokenSecret !== 'string' || Buffer.byteLength(o.tokenSecret) < minSecretBytes)) {
@@ -139,4 +165,16 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   }
   if (!['silent', 'info', 'debug'].includes(o.logLevel)) throw new TypeError('server option logLevel must be silent, info or debug');
   return o;
+}
+
+/** Checks that every endpointing threshold given is a finite number (each operator documents its range). */
+function checkEndpointing(e: EndpointingOptions): void {
+  if (typeof e !== 'object' || e === null) throw new TypeError('server option endpointing must be an object');
+  for (const [stage, values] of Object.entries(e)) {
+    if (!['voice', 'segment', 'recognize', 'understand'].includes(stage))
+      throw new TypeError(`server option endpointing.${stage} is not a stage (voice, segment, recognize, understand)`);
+    for (const [name, v] of Object.entries(values as object)) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`server option endpointing.${stage}.${name} must be a number`);
+    }
+  }
 }

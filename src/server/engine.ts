@@ -61,16 +61,16 @@ export class Engine {
   ) {
     this.asrBatcher = new Batcher(
       (reqs) => this.fault('asr') ?? asr.run(reqs.map((r) => r.feats), reqs.map((r) => r.state)),
-      { maxBatch: 64 },
+      { maxBatch: Math.min(256, options.maxBatch) },
       (s) => this.observeBatch('asr', s),
     );
     this.vadBatcher = new Batcher(
       (reqs) => this.fault('vad') ?? vad.runBatch(reqs.map((r) => r.stream), reqs.map((r) => r.window)),
-      { maxBatch: 256 },
+      { maxBatch: Math.min(256, options.maxBatch) },
       (s) => this.observeBatch('vad', s),
     );
     this.fusionBatcher = fusionModel
-      ? new Batcher((reqs) => this.fault('fusion') ?? fusionModel.run(reqs), { maxBatch: 128 }, (s) => this.observeBatch('fusion', s))
+      ? new Batcher((reqs) => this.fault('fusion') ?? fusionModel.run(reqs), { maxBatch: Math.min(128, options.maxBatch) }, (s) => this.observeBatch('fusion', s))
       : null;
     this.fusion = fusionModel ? this.fusionScorer(fusionModel) : null;
   }

@@ -28,8 +28,10 @@ export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphP
     tts: setup.tts,
     clock: setup.clock,
     speak: { ...setup.reply, budgets: { ...setup.budgets } },
-    recognize: { partials: setup.partials },
-    segment: { maxUtteranceMs: engine.options.maxUtteranceMs },
+    voice: { ...engine.options.endpointing.voice },
+    recognize: { ...engine.options.endpointing.recognize, partials: setup.partials },
+    segment: { ...engine.options.endpointing.segment, maxUtteranceMs: engine.options.maxUtteranceMs },
+    understand: { ...engine.options.endpointing.understand },
     ...(setup.onProgress ? { onProgress: setup.onProgress } : {}),
     onMetrics: (m) => {
       for (const [stage, ms] of Object.entries(m.stages)) engine.metrics.stageMs.observe(ms, { stage });
