@@ -2,6 +2,7 @@
  * Evaluates voxstream on the held-out sets and prints the model-card table as JSON and Markdown.
  *
  *   npx tsx scripts/evaluate.ts [--eval work/eval] [--limit N] [--json-out results.json]
+ *                               [--details per-file.jsonl] [--accept-threshold P]
  *
  * Sets: work/eval/<context>_{clean,noise} and oog_{clean,noise} from scripts/build_evalset.py (voices held out
  * of training), FSDD speakers held out of training (theo, george) from ../shared/data/fsdd, and a
@@ -34,12 +35,37 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '2' },
     'wer-files': { type: 'string', default: '500' },
     parts: { type: 'string', default: 'commands,fsdd,wer,rtf' },
+    details: { type: 'string' },
+    'accept-threshold': { type: 'string' },
   },
 });
 const limit = values.limit ? Number(values.limit) : Infinity;
 const parts = new Set((values.parts as string).split(','));
 
-const engine = await Engine.load(resolveServerOptions({ replies: false }), createLogger('silent'), () => 0);
+// With --accept-threshold 0 every complete parse is kept with its confidence: --details then lets a threshold
+// be chosen afterwards (scripts/tune-threshold.ts), on a development set, never on the held-out one.
+const acceptThreshold = values['accept-threshold'] === undefined ? undefined : Number(values['accept-threshold']);
+const engine = await Engine.load(
+  resolveServerOptions({ replies: false, ...(acceptThreshold !== undefined ? { endpointing: { understand: { acceptThreshold } } } : {}) }),
+  createLogger('silent'),
+  () => 0,
+);
+const detailLines: string[] = [];
+const detail = (set: string, context: string, expected: Row | null, r: InferResult | null) =>
+  detailLines.push(
+    JSON.stringify({
+      set,
+      context,
+      file: expected?.file,
+      expected: expected && expected.intent ? { intent: expected.intent, slots: expected.slots } : null,
+      understood: r?.understood ?? false,
+      intent: r?.intent ?? null,
+      slots: r?.slots ?? {},
+      confidence: r?.confidence ?? 0,
+      transcript: r?.transcript ?? '',
+      right: !!expected?.intent && !!r?.understood && r.intent === expected.intent && same(r.slots, expected.slots),
+    }),
+  );
 
 async function runAll(context: LoadedContext, files: string[]): Promise<(InferResult | null)[]> {
   const out: (InferResult | null)[] = new Array(files.length).fill(null);
@@ -91,6 +117,7 @@ for (const name of parts.has('commands') ? ['coffee_maker', 'smart_home'] : []) 
     if (rows.length === 0) continue;
     const res = await runAll(context, rows.map((r) => join(values.eval as string, `${name}_${kind}`, r.file)));
     const ok = rows.map((r, i) => !!res[i]?.understood && res[i]?.intent === r.intent && same(res[i]?.slots ?? {}, r.slots));
+    rows.forEach((r, i) => detail(`${name}_${kind}`, name, r, res[i] ?? null));
     const bySnr: Record<string, number> = {};
     if (kind === 'noise') {
       for (const snr of [...new Set(rows.map((r) => r.snr_db))]) {
@@ -108,6 +135,7 @@ for (const name of parts.has('commands') ? ['coffee_maker', 'smart_home'] : []) 
     if (rows.length === 0) continue;
     const res = await runAll(context, rows.map((r) => join(values.eval as string, `oog_${kind}`, r.file)));
     const falseAccept = res.filter((r) => r?.understood).length / rows.length;
+    rows.forEach((r, i) => detail(`oog_${kind}`, name, { ...r, intent: null }, res[i] ?? null));
     results[`oog_${kind}_${name}`] = { files: rows.length, falseAccept };
     table.push([`false acceptance, out-of-context speech (SLURP test), ${name} context, ${kind}`, `${(falseAccept * 100).toFixed(1)} %`, `${rows.length} files`]);
   }
@@ -185,6 +213,7 @@ if (parts.has('rtf')) {
   }
 }
 
+if (values.details) writeFileSync(values.details, detailLines.map((l) => `${l}\n`).join(''));
 const json = JSON.stringify(results, null, 2);
 if (values['json-out']) writeFileSync(values['json-out'], `${json}\n`);
 process.stdout.write(`${json}\n\n| measure | value | n |\n| --- | --- | --- |\n${table.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
