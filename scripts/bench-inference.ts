@@ -24,9 +24,11 @@ const chunkFrames = 16;
 
 // Deterministic log-mel-like input: the same for every provider.
 let seed = 7;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const maxBatch = Math.max(...batches);
-const inputs = Array.from({ length: maxBatch }, () => Float32Array.from({ length: chunkFrames * 80 }, () => -12 + rand() * 10));
+const inputs = Array.from({ length: maxBatch }, () =>
+  Float32Array.from({ length: chunkFrames * 80 }, () => -12 + rand() * 10),
+);
 
 const reference = new Map<number, Float32Array[]>();
 const summary: Record<string, unknown>[] = [];
@@ -51,12 +53,21 @@ for (const device of (values.devices as string).split(',') as Device[]) {
     outs = await model.run(chunks, states);
     outs = await model.run(chunks, states);
     let maxDiff: number | null = null;
-    if (device === 'cpu') reference.set(b, outs.map((o) => o.logProbs));
+    if (device === 'cpu')
+      reference.set(
+        b,
+        outs.map((o) => o.logProbs),
+      );
     else {
       const ref = reference.get(b);
       if (ref) {
         maxDiff = 0;
-        outs.forEach((o, i) => o.logProbs.forEach((v, k) => (maxDiff = Math.max(maxDiff as number, Math.abs(v - ((ref[i] as Float32Array)[k] as number))))));
+        outs.forEach((o, i) =>
+          o.logProbs.forEach(
+            (v, k) =>
+              (maxDiff = Math.max(maxDiff as number, Math.abs(v - ((ref[i] as Float32Array)[k] as number)))),
+          ),
+        );
       }
     }
     const t0 = performance.now();

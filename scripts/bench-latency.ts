@@ -32,11 +32,27 @@ const url = values.url ?? `ws://127.0.0.1:${server?.port}/`;
 const sentences = generateSentences(await loadContext(values.context as string), n, 7);
 
 const client = await VoxClient.connect(url);
-await client.start({ audio: { encoding: 'pcm_s16le', sampleRate: 16000 }, context: values.context as string });
+await client.start({
+  audio: { encoding: 'pcm_s16le', sampleRate: 16000 },
+  context: values.context as string,
+});
 const sentAt: number[] = []; // wall time each 20 ms chunk of the session was sent
-const perUtterance: { text: string; right: boolean; intentMs: number; firstAudioMs: number | null; maxPartialGapMs: number }[] = [];
+const perUtterance: {
+  text: string;
+  right: boolean;
+  intentMs: number;
+  firstAudioMs: number | null;
+  maxPartialGapMs: number;
+}[] = [];
 const partialLags: number[] = [];
-let current: { speechEnd: number; intent?: number; firstAudio?: number; partials: number[]; done?: () => void; result?: unknown } | null = null;
+let current: {
+  speechEnd: number;
+  intent?: number;
+  firstAudio?: number;
+  partials: number[];
+  done?: () => void;
+  result?: unknown;
+} | null = null;
 
 client.events.subscribe((e) => {
   if (!current) return;
@@ -57,7 +73,11 @@ client.events.subscribe((e) => {
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
 const t0 = performance.now() + 50;
 for (const [i, s] of sentences.entries()) {
-  const audio = prepareAudio(await speech(s.text, 200), { encoding: 'pcm_s16le', sampleRate: 16000, trailingSilenceMs: Number(values.pause) });
+  const audio = prepareAudio(await speech(s.text, 200), {
+    encoding: 'pcm_s16le',
+    sampleRate: 16000,
+    trailingSilenceMs: Number(values.pause),
+  });
   const done = new Promise<void>((resolve) => {
     current = { speechEnd: Infinity, partials: [], done: resolve };
   });
@@ -65,14 +85,26 @@ for (const [i, s] of sentences.entries()) {
     await sleepUntil(t0 + sentAt.length * 20);
     await client.sendAudio(chunk);
     sentAt.push(performance.now());
-    if (k === audio.speechEndChunk && current) (current as { speechEnd: number }).speechEnd = performance.now();
+    if (k === audio.speechEndChunk && current)
+      (current as { speechEnd: number }).speechEnd = performance.now();
   }
   await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
-  const c = current as unknown as { speechEnd: number; intent?: number; firstAudio?: number; partials: number[]; result?: { intent: string | null; slots: Record<string, string> } };
-  const gaps = c.partials.slice(1).map((p, k) => p - (c.partials[k] as number)).filter((g) => g < 1000);
+  const c = current as unknown as {
+    speechEnd: number;
+    intent?: number;
+    firstAudio?: number;
+    partials: number[];
+    result?: { intent: string | null; slots: Record<string, string> };
+  };
+  const gaps = c.partials
+    .slice(1)
+    .map((p, k) => p - (c.partials[k] as number))
+    .filter((g) => g < 1000);
   perUtterance.push({
     text: s.text,
-    right: c.result?.intent === s.intent && JSON.stringify(c.result?.slots) === JSON.stringify(Object.fromEntries(Object.entries(s.slots))),
+    right:
+      c.result?.intent === s.intent &&
+      JSON.stringify(c.result?.slots) === JSON.stringify(Object.fromEntries(Object.entries(s.slots))),
     intentMs: (c.intent ?? NaN) - c.speechEnd,
     firstAudioMs: c.firstAudio === undefined ? null : c.firstAudio - c.speechEnd,
     maxPartialGapMs: gaps.length ? Math.max(...gaps) : NaN,
@@ -84,7 +116,9 @@ await client.closed;
 
 const pct = (xs: number[], p: number) => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number) * 10) / 10 : null;
+  return s.length
+    ? Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number) * 10) / 10
+    : null;
 };
 const intent = perUtterance.map((u) => u.intentMs);
 const audio = perUtterance.map((u) => u.firstAudioMs ?? NaN);

@@ -44,9 +44,13 @@ const parts = new Set((values.parts as string).split(','));
 
 // With --accept-threshold 0 every complete parse is kept with its confidence: --details then lets a threshold
 // be chosen afterwards (scripts/tune-threshold.ts), on a development set, never on the held-out one.
-const acceptThreshold = values['accept-threshold'] === undefined ? undefined : Number(values['accept-threshold']);
+const acceptThreshold =
+  values['accept-threshold'] === undefined ? undefined : Number(values['accept-threshold']);
 const engine = await Engine.load(
-  resolveServerOptions({ replies: false, ...(acceptThreshold !== undefined ? { endpointing: { understand: { acceptThreshold } } } : {}) }),
+  resolveServerOptions({
+    replies: false,
+    ...(acceptThreshold !== undefined ? { endpointing: { understand: { acceptThreshold } } } : {}),
+  }),
   createLogger('silent'),
   () => 0,
 );
@@ -63,7 +67,11 @@ const detail = (set: string, context: string, expected: Row | null, r: InferResu
       slots: r?.slots ?? {},
       confidence: r?.confidence ?? 0,
       transcript: r?.transcript ?? '',
-      right: !!expected?.intent && !!r?.understood && r.intent === expected.intent && same(r.slots, expected.slots),
+      right:
+        !!expected?.intent &&
+        !!r?.understood &&
+        r.intent === expected.intent &&
+        same(r.slots, expected.slots),
     }),
   );
 
@@ -78,7 +86,10 @@ async function runAll(context: LoadedContext, files: string[]): Promise<(InferRe
       } catch (error) {
         process.stderr.write(`${files[i]}: ${(error as Error).message}\n`);
       }
-      if (++done % 100 === 0) process.stderr.write(`${JSON.stringify({ event: 'progress', context: context.name, done, of: files.length })}\n`);
+      if (++done % 100 === 0)
+        process.stderr.write(
+          `${JSON.stringify({ event: 'progress', context: context.name, done, of: files.length })}\n`,
+        );
     }
   };
   await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
@@ -90,7 +101,11 @@ function editDistance(a: readonly string[], b: readonly string[]): number {
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
     for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     row = next;
   }
@@ -103,7 +118,11 @@ const same = (a: Record<string, string>, b: Record<string, string>) =>
 function manifest(set: string): Row[] {
   const path = join(values.eval as string, set, 'manifest.jsonl');
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row).slice(0, limit);
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row)
+    .slice(0, limit);
 }
 
 const results: Record<string, unknown> = {};
@@ -115,8 +134,13 @@ for (const name of parts.has('commands') ? ['coffee_maker', 'smart_home'] : []) 
   for (const kind of ['clean', 'noise']) {
     const rows = manifest(`${name}_${kind}`);
     if (rows.length === 0) continue;
-    const res = await runAll(context, rows.map((r) => join(values.eval as string, `${name}_${kind}`, r.file)));
-    const ok = rows.map((r, i) => !!res[i]?.understood && res[i]?.intent === r.intent && same(res[i]?.slots ?? {}, r.slots));
+    const res = await runAll(
+      context,
+      rows.map((r) => join(values.eval as string, `${name}_${kind}`, r.file)),
+    );
+    const ok = rows.map(
+      (r, i) => !!res[i]?.understood && res[i]?.intent === r.intent && same(res[i]?.slots ?? {}, r.slots),
+    );
     rows.forEach((r, i) => detail(`${name}_${kind}`, name, r, res[i] ?? null));
     const bySnr: Record<string, number> = {};
     if (kind === 'noise') {
@@ -127,29 +151,56 @@ for (const name of parts.has('commands') ? ['coffee_maker', 'smart_home'] : []) 
     }
     const acceptance = ok.filter(Boolean).length / rows.length;
     results[`${name}_${kind}`] = { files: rows.length, acceptance, ...(kind === 'noise' ? { bySnr } : {}) };
-    table.push([`command acceptance, ${name}, ${kind === 'clean' ? 'clean' : 'noise 6–24 dB (average)'}`, `${(acceptance * 100).toFixed(1)} %`, `${rows.length} files`]);
+    table.push([
+      `command acceptance, ${name}, ${kind === 'clean' ? 'clean' : 'noise 6–24 dB (average)'}`,
+      `${(acceptance * 100).toFixed(1)} %`,
+      `${rows.length} files`,
+    ]);
     process.stderr.write(`${JSON.stringify({ event: 'set', set: `${name}_${kind}`, acceptance })}\n`);
   }
   for (const kind of ['clean', 'noise']) {
     const rows = manifest(`oog_${kind}`);
     if (rows.length === 0) continue;
-    const res = await runAll(context, rows.map((r) => join(values.eval as string, `oog_${kind}`, r.file)));
+    const res = await runAll(
+      context,
+      rows.map((r) => join(values.eval as string, `oog_${kind}`, r.file)),
+    );
     const falseAccept = res.filter((r) => r?.understood).length / rows.length;
     rows.forEach((r, i) => detail(`oog_${kind}`, name, { ...r, intent: null }, res[i] ?? null));
     results[`oog_${kind}_${name}`] = { files: rows.length, falseAccept };
-    table.push([`false acceptance, out-of-context speech (SLURP test), ${name} context, ${kind}`, `${(falseAccept * 100).toFixed(1)} %`, `${rows.length} files`]);
+    table.push([
+      `false acceptance, out-of-context speech (SLURP test), ${name} context, ${kind}`,
+      `${(falseAccept * 100).toFixed(1)} %`,
+      `${rows.length} files`,
+    ]);
   }
 }
 
 const fsddDir = join(values.shared as string, 'data', 'fsdd', 'recordings');
 if (parts.has('fsdd') && existsSync(fsddDir)) {
   const digits = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-  const files = readdirSync(fsddDir).filter((f) => /_(theo|george)_/.test(f)).sort().slice(0, limit);
+  const files = readdirSync(fsddDir)
+    .filter((f) => /_(theo|george)_/.test(f))
+    .sort()
+    .slice(0, limit);
   const context = await engine.context('digits');
-  const res = await runAll(context, files.map((f) => join(fsddDir, f)));
-  const ok = files.filter((f, i) => res[i]?.understood && res[i]?.slots['digit'] === digits[Number(f[0])]).length;
-  results['fsdd_heldout'] = { files: files.length, speakers: ['theo', 'george'], accuracy: ok / files.length };
-  table.push(['digit accuracy, FSDD speakers theo + george (held out)', `${((ok / files.length) * 100).toFixed(1)} %`, `${files.length} files`]);
+  const res = await runAll(
+    context,
+    files.map((f) => join(fsddDir, f)),
+  );
+  const ok = files.filter(
+    (f, i) => res[i]?.understood && res[i]?.slots['digit'] === digits[Number(f[0])],
+  ).length;
+  results['fsdd_heldout'] = {
+    files: files.length,
+    speakers: ['theo', 'george'],
+    accuracy: ok / files.length,
+  };
+  table.push([
+    'digit accuracy, FSDD speakers theo + george (held out)',
+    `${((ok / files.length) * 100).toFixed(1)} %`,
+    `${files.length} files`,
+  ]);
 }
 
 // Word error rate on real read speech (speechocean762 test, 125 speakers never trained on): open transcription
@@ -159,16 +210,23 @@ const soDir = join(values.shared as string, 'data', 'speechocean762');
 if (parts.has('wer') && existsSync(join(soDir, 'test', 'text'))) {
   const counts = new Map<string, number>();
   const words = (t: string) => normalizeWords(t);
-  for (const line of readFileSync(join(soDir, 'train', 'text'), 'utf8').trim().split('\n')) {
+  for (const line of readFileSync(join(soDir, 'train', 'text'), 'utf8')
+    .trim()
+    .split('\n')) {
     for (const w of words(line.split(/\s+/).slice(1).join(' '))) counts.set(w, (counts.get(w) ?? 0) + 1);
   }
-  for (const line of readFileSync(join(values.shared as string, 'data', 'slurp', 'devel.jsonl'), 'utf8').trim().split('\n')) {
+  for (const line of readFileSync(join(values.shared as string, 'data', 'slurp', 'devel.jsonl'), 'utf8')
+    .trim()
+    .split('\n')) {
     for (const w of words(JSON.parse(line).sentence)) counts.set(w, (counts.get(w) ?? 0) + 1);
   }
   const tokenIds = new Map(engine.asr.info.tokens.map((t, i) => [t, i]));
   const graph = dictationGraph(counts, engine.lexicon, tokenIds);
   const decoder = new GraphDecoder(graph, { beam: 12, maxActive: 2000 });
-  const refs = readFileSync(join(soDir, 'test', 'text'), 'utf8').trim().split('\n').slice(0, Math.min(limit, Number(values['wer-files'])));
+  const refs = readFileSync(join(soDir, 'test', 'text'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(0, Math.min(limit, Number(values['wer-files'])));
   let errors = 0;
   let total = 0;
   let done = 0;
@@ -189,14 +247,27 @@ if (parts.has('wer') && existsSync(join(soDir, 'test', 'text'))) {
       if (out) decoder.advance(out.logProbs, out.frames, engine.asr.info.tokens.length);
     }
     const hyp = decoder.finals()[0]?.words ?? [];
-    if (process.env["VX_DEBUG"]) process.stderr.write(`${utt}: ${hyp.join(" ")} | ${ref.join(" ")}\n`);
+    if (process.env['VX_DEBUG']) process.stderr.write(`${utt}: ${hyp.join(' ')} | ${ref.join(' ')}\n`);
     const refWords = words(ref.join(' '));
     errors += editDistance(hyp, refWords);
     total += refWords.length;
-    if (++done % 100 === 0) process.stderr.write(`${JSON.stringify({ event: 'progress', set: 'speechocean762_test', done, of: refs.length, wer: errors / total })}\n`);
+    if (++done % 100 === 0)
+      process.stderr.write(
+        `${JSON.stringify({ event: 'progress', set: 'speechocean762_test', done, of: refs.length, wer: errors / total })}\n`,
+      );
   }
-  results['speechocean762_test_wer'] = { files: refs.length, words: total, wer: errors / total, vocabulary: counts.size, seconds: (performance.now() - t0) / 1000 };
-  table.push(['word error rate, speechocean762 test (real, 125 held-out speakers), free word loop', `${((errors / total) * 100).toFixed(1)} %`, `${refs.length} files`]);
+  results['speechocean762_test_wer'] = {
+    files: refs.length,
+    words: total,
+    wer: errors / total,
+    vocabulary: counts.size,
+    seconds: (performance.now() - t0) / 1000,
+  };
+  table.push([
+    'word error rate, speechocean762 test (real, 125 held-out speakers), free word loop',
+    `${((errors / total) * 100).toFixed(1)} %`,
+    `${refs.length} files`,
+  ]);
 }
 
 // Real-time factor of one stream: files one at a time, nothing else running in the process.
@@ -206,7 +277,9 @@ if (parts.has('rtf')) {
   if (rows.length > 0) {
     let audioMs = 0;
     const t0 = performance.now();
-    for (const r of rows) audioMs += (await inferFile(engine, context, join(values.eval as string, 'smart_home_clean', r.file))).audioMs;
+    for (const r of rows)
+      audioMs += (await inferFile(engine, context, join(values.eval as string, 'smart_home_clean', r.file)))
+        .audioMs;
     const rtf = (performance.now() - t0) / audioMs;
     results['rtf_single_stream'] = { files: rows.length, audioSeconds: audioMs / 1000, rtf };
     table.push(['real-time factor of infer, one stream, this CPU', rtf.toFixed(4), `${rows.length} files`]);
@@ -216,5 +289,7 @@ if (parts.has('rtf')) {
 if (values.details) writeFileSync(values.details, detailLines.map((l) => `${l}\n`).join(''));
 const json = JSON.stringify(results, null, 2);
 if (values['json-out']) writeFileSync(values['json-out'], `${json}\n`);
-process.stdout.write(`${json}\n\n| measure | value | n |\n| --- | --- | --- |\n${table.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`);
+process.stdout.write(
+  `${json}\n\n| measure | value | n |\n| --- | --- | --- |\n${table.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`,
+);
 await engine.close();

@@ -20,13 +20,19 @@ interface Detail {
   right: boolean;
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'max-false-accept': { type: 'string', default: '0.05' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { 'max-false-accept': { type: 'string', default: '0.05' } },
+});
 const path = positionals[0];
 if (!path) {
   process.stderr.write('usage: npx tsx scripts/tune-threshold.ts DETAILS.jsonl [--max-false-accept 0.05]\n');
   process.exit(2);
 }
-const rows = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Detail);
+const rows = readFileSync(path, 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as Detail);
 const groups = new Map<string, Detail[]>();
 for (const r of rows) {
   const key = r.expected ? r.set : `${r.set}@${r.context}`;

@@ -36,7 +36,14 @@ export function dictationGraph(
     arcsFrom: [arcs.map((_, i) => i), []],
     words,
     slotValues: new Map(),
-    spec: { source: 'dictation', intents: ['dictation'], expressions: [], slots: new Map(), macros: new Map(), replies: new Map() },
+    spec: {
+      source: 'dictation',
+      intents: ['dictation'],
+      expressions: [],
+      slots: new Map(),
+      macros: new Map(),
+      replies: new Map(),
+    },
   };
   const graph = compilePhoneGraph(context, lexicon, tokenIds);
   const entryScore = new Float32Array(graph.stateCount);

@@ -127,9 +127,18 @@ export class GraphDecoder {
     // From the initial blank: stay, or enter the first words.
     if (this.startScore > NONE) {
       for (const entry of g.nodeEntries[g.context.start] ?? []) {
-        const trace: Trace = { arc: g.stateArc[entry.state] as number, epsPath: entry.epsPath, frame, prev: null };
+        const trace: Trace = {
+          arc: g.stateArc[entry.state] as number,
+          epsPath: entry.epsPath,
+          frame,
+          prev: null,
+        };
         const lm = g.entryScore?.[entry.state] ?? 0;
-        this.relaxIn(entry.state, this.startScore + lm + (lp[base + (g.statePhone[entry.state] as number)] as number), trace);
+        this.relaxIn(
+          entry.state,
+          this.startScore + lm + (lp[base + (g.statePhone[entry.state] as number)] as number),
+          trace,
+        );
       }
       this.startScore += blank;
     }
@@ -161,7 +170,8 @@ export class GraphDecoder {
           const ns = entry.state;
           const np = g.statePhone[ns] as number;
           const emit = lp[base + np] as number;
-          const best = np !== phone && fromIn > NONE && (fromAfter === NONE || fromIn >= fromAfter) ? fromIn : fromAfter;
+          const best =
+            np !== phone && fromIn > NONE && (fromAfter === NONE || fromIn >= fromAfter) ? fromIn : fromAfter;
           if (best === NONE) continue;
           const prev = best === fromIn && np !== phone ? trIn : trAfter;
           const cand = best + emit + (g.entryScore?.[ns] ?? 0);
@@ -250,7 +260,10 @@ export class GraphDecoder {
   /** Complete hypotheses (one per intent, best first), read at the current frame. */
   finals(): GraphHypothesis[] {
     const g = this.graph;
-    const byIntent = new Map<string, { score: number; trace: Trace | null; epsPath: number; extendable: boolean }>();
+    const byIntent = new Map<
+      string,
+      { score: number; trace: Trace | null; epsPath: number; extendable: boolean }
+    >();
     for (let i = 0; i < this.activeCount; i++) {
       const s = this.active[i] as number;
       if (g.stateLast[s] !== 1) continue;
@@ -263,10 +276,14 @@ export class GraphDecoder {
       const score = Math.max(inS, afterS);
       const trace = inS >= afterS ? this.trIn[s] : this.trAfter[s];
       const known = byIntent.get(exit.intent);
-      if (!known || score > known.score) byIntent.set(exit.intent, { score, trace: trace ?? null, epsPath: exit.epsPath, extendable });
+      if (!known || score > known.score)
+        byIntent.set(exit.intent, { score, trace: trace ?? null, epsPath: exit.epsPath, extendable });
     }
     return [...byIntent.entries()]
-      .map(([intent, h]) => ({ ...this.hypothesis(h.trace, h.score, h.epsPath, intent), extendable: h.extendable }))
+      .map(([intent, h]) => ({
+        ...this.hypothesis(h.trace, h.score, h.epsPath, intent),
+        extendable: h.extendable,
+      }))
       .sort((a, b) => b.score - a.score);
   }
 
@@ -279,7 +296,9 @@ export class GraphDecoder {
       const score = Math.max(this.inPhone[s] as number, this.afterPhone[s] as number);
       if (score > best) {
         best = score;
-        trace = ((this.inPhone[s] as number) >= (this.afterPhone[s] as number) ? this.trIn[s] : this.trAfter[s]) ?? null;
+        trace =
+          ((this.inPhone[s] as number) >= (this.afterPhone[s] as number) ? this.trIn[s] : this.trAfter[s]) ??
+          null;
       }
     }
     if (this.startScore >= best) return { arcs: [], words: [], wordFrames: [], score: this.startScore };
@@ -300,6 +319,8 @@ export class GraphDecoder {
       wordFrames.push(t.frame);
     }
     if (finalEps >= 0) arcs.push(...(g.epsPaths[finalEps] ?? []));
-    return intent === undefined ? { arcs, words, wordFrames, score } : { arcs, words, wordFrames, score, intent };
+    return intent === undefined
+      ? { arcs, words, wordFrames, score }
+      : { arcs, words, wordFrames, score, intent };
   }
 }

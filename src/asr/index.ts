@@ -1,4 +1,9 @@
-export { GraphDecoder, defaultGraphDecoderOptions, type GraphDecoderOptions, type GraphHypothesis } from './graphDecoder.ts';
+export {
+  GraphDecoder,
+  defaultGraphDecoderOptions,
+  type GraphDecoderOptions,
+  type GraphHypothesis,
+} from './graphDecoder.ts';
 export { Lexicon, defaultLexiconPath } from './lexicon.ts';
 export { compilePhoneGraph, type PhoneGraph } from './phoneGraph.ts';
 export { pronounceAny } from './pronounce.ts';

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 /** The lexicon shipped with the project: CMUdict without stress marks (see models/lexicon/README.md). */
-export const defaultLexiconPath = fileURLToPath(new URL('../../models/lexicon/cmudict.txt.gz', import.meta.url));
+export const defaultLexiconPath = fileURLToPath(
+  new URL('../../models/lexicon/cmudict.txt.gz', import.meta.url),
+);
 
 /** Word → pronunciations (phone sequences), loaded once and shared by every session. */
 export class Lexicon {

@@ -64,7 +64,8 @@ export function compilePhoneGraph(
     for (const pron of prons) {
       pron.forEach((phone, i) => {
         const id = tokenIds.get(phone);
-        if (id === undefined) throw new TypeError(`lexicon phone ${phone} is not a token of the acoustic model`);
+        if (id === undefined)
+          throw new TypeError(`lexicon phone ${phone} is not a token of the acoustic model`);
         if (i === 0) (arcStates[index] as number[]).push(phones.length);
         phones.push(id);
         arcsOfState.push(index);
@@ -91,7 +92,8 @@ export function compilePhoneGraph(
       if (!arc) continue;
       if (arc.word !== null) {
         epsPaths.push([]);
-        for (const state of arcStates[arcIndex] ?? []) nodeEntries.push({ state, epsPath: epsPaths.length - 1 });
+        for (const state of arcStates[arcIndex] ?? [])
+          nodeEntries.push({ state, epsPath: epsPaths.length - 1 });
         continue;
       }
       for (const entry of entries[arc.to] ?? []) {

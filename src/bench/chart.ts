@@ -23,11 +23,17 @@ export function latencyChart(points: readonly ChartPoint[], budgetMs: number, ti
       .map((p, i) => `${i ? 'L' : 'M'}${x(p.sessions).toFixed(1)},${y(p[key] as number).toFixed(1)}`)
       .join(' ');
   const ticks = (n: number, max: number) => Array.from({ length: n + 1 }, (_, i) => (max * i) / n);
-  const esc = (s: string) => s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c] as string);
+  const esc = (s: string) =>
+    s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c] as string);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 <text x="${w / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>
-${ticks(5, maxY).map((v) => `<line x1="${m.l}" x2="${w - m.r}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/><text x="${m.l - 6}" y="${y(v) + 4}" text-anchor="end">${Math.round(v)}</text>`).join('\n')}
+${ticks(5, maxY)
+  .map(
+    (v) =>
+      `<line x1="${m.l}" x2="${w - m.r}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/><text x="${m.l - 6}" y="${y(v) + 4}" text-anchor="end">${Math.round(v)}</text>`,
+  )
+  .join('\n')}
 ${points.map((p) => `<text x="${x(p.sessions)}" y="${h - m.b + 16}" text-anchor="middle">${p.sessions}</text>`).join('\n')}
 <line x1="${m.l}" x2="${w - m.r}" y1="${y(budgetMs)}" y2="${y(budgetMs)}" stroke="#c00" stroke-dasharray="6 4"/>
 <text x="${w - m.r}" y="${y(budgetMs) - 6}" text-anchor="end" fill="#c00">budget ${budgetMs} ms</text>

@@ -78,7 +78,11 @@ class Device {
 
   private finish(p: Pending, firstAudio: number | null): void {
     this.pending.splice(this.pending.indexOf(p), 1);
-    this.records.push({ intentMs: (p.intentAt as number) - p.speechEnd, firstAudioMs: firstAudio === null ? null : firstAudio - p.speechEnd, right: !!p.right });
+    this.records.push({
+      intentMs: (p.intentAt as number) - p.speechEnd,
+      firstAudioMs: firstAudio === null ? null : firstAudio - p.speechEnd,
+      right: !!p.right,
+    });
   }
 
   /** Sends every chunk that is due by `now`. */
@@ -89,7 +93,8 @@ class Device {
       const chunk = this.queue.shift() as Uint8Array;
       void this.client.sendAudio(chunk).catch(() => {});
       this.sentAt.push(now);
-      if (this.speechEndIndex === 0 && this.current) this.pending.push({ speechEnd: now, utterance: this.current });
+      if (this.speechEndIndex === 0 && this.current)
+        this.pending.push({ speechEnd: now, utterance: this.current });
       this.speechEndIndex--;
       this.sent++;
     }
@@ -107,7 +112,10 @@ class Device {
     const [lo, hi] = this.options.pauseMs;
     const pause = Math.round((lo + Math.random() * (hi - lo)) / chunkMs);
     this.current = u;
-    this.queue = [...u.audio.chunks.slice(0, u.audio.audioChunks), ...Array.from({ length: pause }, () => silence)];
+    this.queue = [
+      ...u.audio.chunks.slice(0, u.audio.audioChunks),
+      ...Array.from({ length: pause }, () => silence),
+    ];
     this.speechEndIndex = u.audio.speechEndChunk;
   }
 }
@@ -134,7 +142,12 @@ export interface LevelResult {
  * Runs `sessions` simulated devices against the server for `durationMs`, connecting them over the first
  * second, then closes them all.
  */
-export async function runLevel(sessions: number, durationMs: number, utterances: readonly Utterance[], options: LoadOptions): Promise<LevelResult> {
+export async function runLevel(
+  sessions: number,
+  durationMs: number,
+  utterances: readonly Utterance[],
+  options: LoadOptions,
+): Promise<LevelResult> {
   const devices: Device[] = [];
   const pick = () => utterances[Math.floor(Math.random() * utterances.length)] as Utterance;
   const connecting: Promise<void>[] = [];
@@ -145,7 +158,11 @@ export async function runLevel(sessions: number, durationMs: number, utterances:
         await new Promise((r) => setTimeout(r, (i / sessions) * 1000));
         try {
           const client = await VoxClient.connect(options.url, options.token ? { token: options.token } : {});
-          await client.start({ audio: { encoding: 'pcm_s16le', sampleRate: 16000 }, context: options.context, partials: true });
+          await client.start({
+            audio: { encoding: 'pcm_s16le', sampleRate: 16000 },
+            context: options.context,
+            partials: true,
+          });
           devices.push(new Device(client, performance.now(), pick, options));
         } catch {
           // refused or failed: counted as not connected

@@ -7,8 +7,18 @@ export function percentile(values: readonly number[], p: number): number | null 
 }
 
 /** p50/p95/p99 and the count. */
-export function summary(values: readonly number[]): { p50: number | null; p95: number | null; p99: number | null; n: number } {
-  return { p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99), n: values.filter(Number.isFinite).length };
+export function summary(values: readonly number[]): {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  n: number;
+} {
+  return {
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    p99: percentile(values, 99),
+    n: values.filter(Number.isFinite).length,
+  };
 }
 
 /** Sum and count of one Prometheus histogram series, read from /metrics text. */

@@ -11,9 +11,17 @@ export const commandVoice = { voice: 'en-us+m3', speedWpm: 150 } as const;
  * Speaks `text` at 16 kHz with a -80 dBFS noise floor, padded with `padMs` before and after, as a
  * microphone would record it (digitally exact silence is unrealistic).
  */
-export async function speakCommand(tts: EspeakTts, text: string, padMs = 300): Promise<{ sampleRate: number; pcm: Float32Array }> {
+export async function speakCommand(
+  tts: EspeakTts,
+  text: string,
+  padMs = 300,
+): Promise<{ sampleRate: number; pcm: Float32Array }> {
   const out = await tts.synthesize(text);
-  const voiced = resample(Float32Array.from(out.pcm, (s) => s / 32768), out.sampleRate, 16000);
+  const voiced = resample(
+    Float32Array.from(out.pcm, (s) => s / 32768),
+    out.sampleRate,
+    16000,
+  );
   const pad = (padMs * 16000) / 1000;
   const pcm = new Float32Array(voiced.length + 2 * pad);
   let seed = 1;
@@ -21,7 +29,8 @@ export async function speakCommand(tts: EspeakTts, text: string, padMs = 300): P
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     pcm[i] = ((seed / 0x7fffffff) * 2 - 1) * 1e-4;
   }
-  for (let i = 0; i < voiced.length; i++) pcm[pad + i] = (pcm[pad + i] as number) + (voiced[i] as number) * 0.7;
+  for (let i = 0; i < voiced.length; i++)
+    pcm[pad + i] = (pcm[pad + i] as number) + (voiced[i] as number) * 0.7;
   return { sampleRate: 16000, pcm };
 }
 
@@ -31,7 +40,11 @@ export async function commandPool(context: string, count: number, seed: number):
   try {
     const out: Utterance[] = [];
     for (const s of generateSentences(await loadContext(context), count, seed)) {
-      const audio: AudioChunks = prepareAudio(await speakCommand(tts, s.text, 200), { encoding: 'pcm_s16le', sampleRate: 16000, trailingSilenceMs: 0 });
+      const audio: AudioChunks = prepareAudio(await speakCommand(tts, s.text, 200), {
+        encoding: 'pcm_s16le',
+        sampleRate: 16000,
+        trailingSilenceMs: 0,
+      });
       out.push({ audio, intent: s.intent, slots: s.slots });
     }
     return out;

@@ -26,9 +26,25 @@ function procStats(pid: number): { cpuSec: number; rssBytes: number } | null {
 /** Starts `voxstream serve` on a free port in a child process; resolves with its URL once it listens. */
 function startServer(extra: string[]): Promise<{ child: ChildProcess; url: string }> {
   const bin = new URL('../../bin/voxstream.js', import.meta.url).pathname;
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--max-sessions', '100000', '--max-sessions-per-address', '100000', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--max-sessions',
+      '100000',
+      '--max-sessions-per-address',
+      '100000',
+      ...extra,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let log = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -36,7 +52,9 @@ function startServer(extra: string[]): Promise<{ child: ChildProcess; url: strin
       const m = /"url":"ws:\/\/127\.0\.0\.1:(\d+)\/"/.exec(log);
       if (m) resolve({ child, url: `ws://127.0.0.1:${m[1]}/` });
     });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${log.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`server exited (${code}) before listening:\n${log.slice(-2000)}`)),
+    );
   });
 }
 
@@ -71,12 +89,17 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const budget = Number(values.budget);
-  const extra = [...(values.device ? ['--device', values.device] : []), ...(values['max-batch'] ? ['--max-batch', values['max-batch']] : [])];
+  const extra = [
+    ...(values.device ? ['--device', values.device] : []),
+    ...(values['max-batch'] ? ['--max-batch', values['max-batch']] : []),
+  ];
   const started = values.url ? null : await startServer(extra);
   const url = values.url ?? (started as { url: string }).url;
   const httpBase = url.replace(/^ws/, 'http');
   const metrics = async () => (await fetch(`${httpBase}metrics`)).text();
-  process.stderr.write(`bench: server ${url}${started ? ` (pid ${started.child.pid})` : ''}; preparing 24 spoken commands…\n`);
+  process.stderr.write(
+    `bench: server ${url}${started ? ` (pid ${started.child.pid})` : ''}; preparing 24 spoken commands…\n`,
+  );
   const pool = await commandPool(values.context as string, 24, 11);
   const results: Record<string, unknown>[] = [];
   let best = 0;
@@ -112,10 +135,22 @@ export async function benchCommand(argv: string[]): Promise<number> {
         speechEndToFirstAudioMs: summary(r.records.map((x) => x.firstAudioMs ?? NaN)),
         partialLagMs: summary(r.partialLags),
         overBudgetShare: intent.length ? intent.filter((ms) => ms > budget).length / intent.length : null,
-        server: p0 && p1 ? { cpuCores: Math.round(((p1.cpuSec - p0.cpuSec) / seconds) * 100) / 100, rssMiB: Math.round(p1.rssBytes / 2 ** 20) } : null,
+        server:
+          p0 && p1
+            ? {
+                cpuCores: Math.round(((p1.cpuSec - p0.cpuSec) / seconds) * 100) / 100,
+                rssMiB: Math.round(p1.rssBytes / 2 ** 20),
+              }
+            : null,
         meanBatch: {
-          asr: asr1.count > asr0.count ? Math.round(((asr1.sum - asr0.sum) / (asr1.count - asr0.count)) * 10) / 10 : null,
-          vad: vad1.count > vad0.count ? Math.round(((vad1.sum - vad0.sum) / (vad1.count - vad0.count)) * 10) / 10 : null,
+          asr:
+            asr1.count > asr0.count
+              ? Math.round(((asr1.sum - asr0.sum) / (asr1.count - asr0.count)) * 10) / 10
+              : null,
+          vad:
+            vad1.count > vad0.count
+              ? Math.round(((vad1.sum - vad0.sum) / (vad1.count - vad0.count)) * 10) / 10
+              : null,
         },
         generator: { cpuCores: Math.round(r.generatorCpu * 100) / 100, maxClockLagMs: r.generatorMaxLagMs },
       };
@@ -139,8 +174,16 @@ export async function benchCommand(argv: string[]): Promise<number> {
     levels: results,
   };
   writeFileSync(values.out as string, `${JSON.stringify(report, null, 2)}\n`);
-  const points = results.map((l) => ({ sessions: l['sessions'] as number, ...(l['speechEndToIntentMs'] as { p50: number | null; p95: number | null }) }));
-  writeFileSync(values.svg as string, latencyChart(points, budget, `voxstream: speech end → intent vs load (${cpus().length} CPUs)`));
-  process.stdout.write(`${JSON.stringify({ maxSessionsWithinBudget: best, out: values.out, svg: values.svg })}\n`);
+  const points = results.map((l) => ({
+    sessions: l['sessions'] as number,
+    ...(l['speechEndToIntentMs'] as { p50: number | null; p95: number | null }),
+  }));
+  writeFileSync(
+    values.svg as string,
+    latencyChart(points, budget, `voxstream: speech end → intent vs load (${cpus().length} CPUs)`),
+  );
+  process.stdout.write(
+    `${JSON.stringify({ maxSessionsWithinBudget: best, out: values.out, svg: values.svg })}\n`,
+  );
   return 0;
 }

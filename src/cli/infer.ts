@@ -43,12 +43,13 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
   }
   // Files are often trimmed to the speech (FSDD clips start and end on it); a live stream never is. Pad them
   // with silence so that the VAD sees an onset and an end, as it would from a microphone.
-  const padded = new Float32Array(pcm.length + Math.round(sampleRate * (leadMs + tailMs) / 1000));
+  const padded = new Float32Array(pcm.length + Math.round((sampleRate * (leadMs + tailMs)) / 1000));
   padded.set(pcm, Math.round((sampleRate * leadMs) / 1000));
   const samples = float32ToInt16(padded);
   const chunk = sampleRate / 50; // 20 ms, as a device would send
   const frames: Frame[] = [];
-  for (let at = 0; at < samples.length; at += chunk) frames.push({ kind: 'ingest', bytes: int16ToBytes(samples.slice(at, at + chunk)) });
+  for (let at = 0; at < samples.length; at += chunk)
+    frames.push({ kind: 'ingest', bytes: int16ToBytes(samples.slice(at, at + chunk)) });
   frames.push({ kind: 'end' });
   const clock = new SessionClock();
   let stages: Record<string, number> = {};
@@ -66,7 +67,9 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
   });
   const out = await lastValueFrom(sessionGraph(from(frames), parts).pipe(toArray()));
   const messages = out.filter((f) => f.kind === 'event').map((f) => f.message);
-  const intents = messages.filter((m): m is Extract<ServerMessage, { type: 'intent' }> => m.type === 'intent');
+  const intents = messages.filter(
+    (m): m is Extract<ServerMessage, { type: 'intent' }> => m.type === 'intent',
+  );
   const finals = messages.filter((m): m is Extract<ServerMessage, { type: 'final' }> => m.type === 'final');
   const error = messages.find((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error');
   if (error && intents.length === 0) throw Object.assign(new Error(error.message), { code: error.code });
@@ -101,10 +104,16 @@ export async function inferCommand(argv: string[]): Promise<number> {
     },
   });
   if (!values.context || positionals.length === 0) {
-    process.stderr.write('usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] <files...>\n');
+    process.stderr.write(
+      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] <files...>\n',
+    );
     return 2;
   }
-  const options = resolveServerOptions({ defaultContext: values.context, replies: false, ...(values.device ? { device: values.device as 'cpu' } : {}) });
+  const options = resolveServerOptions({
+    defaultContext: values.context,
+    replies: false,
+    ...(values.device ? { device: values.device as 'cpu' } : {}),
+  });
   const log = createLogger('silent');
   let engine: Engine;
   try {
@@ -132,7 +141,9 @@ export async function inferCommand(argv: string[]): Promise<number> {
         failures++;
         const e = error as Error & { code?: string };
         const line = { file, error: { code: e.code ?? 'VX_BAD_AUDIO', message: e.message } };
-        process.stdout.write(values.json ? `${JSON.stringify(line)}\n` : `${file}\terror ${line.error.code}: ${e.message}\n`);
+        process.stdout.write(
+          values.json ? `${JSON.stringify(line)}\n` : `${file}\terror ${line.error.code}: ${e.message}\n`,
+        );
       }
     }
   };

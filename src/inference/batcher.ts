@@ -55,7 +55,9 @@ export class Batcher<Req, Res> {
   /** Queues one request; resolves with its own result once its batch has run. */
   submit(request: Req): Promise<Res> {
     if (this.queue.length >= this.options.maxQueue) {
-      return Promise.reject(new VoxError('VX_OVERLOADED', `inference queue full (${this.options.maxQueue} waiting)`));
+      return Promise.reject(
+        new VoxError('VX_OVERLOADED', `inference queue full (${this.options.maxQueue} waiting)`),
+      );
     }
     return new Promise<Res>((resolve, reject) => {
       this.queue.push({ request, queuedAt: performance.now(), resolve, reject });
@@ -72,11 +74,17 @@ export class Batcher<Req, Res> {
         const results = await this.runBatch(batch.map((p) => p.request));
         batch.forEach((p, i) => p.resolve(results[i] as Res));
       } catch (error) {
-        const failure = new VoxError('VX_INFERENCE_FAILED', `model run failed: ${(error as Error).message}`, { cause: error });
+        const failure = new VoxError('VX_INFERENCE_FAILED', `model run failed: ${(error as Error).message}`, {
+          cause: error,
+        });
         for (const p of batch) p.reject(failure);
       }
       try {
-        this.onBatch({ size: batch.length, waitMs: started - (batch[0]?.queuedAt ?? started), runMs: performance.now() - started });
+        this.onBatch({
+          size: batch.length,
+          waitMs: started - (batch[0]?.queuedAt ?? started),
+          runMs: performance.now() - started,
+        });
       } catch {
         // Metrics must never stop inference.
       }

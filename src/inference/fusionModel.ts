@@ -5,7 +5,9 @@ import ort from 'onnxruntime-node';
 import { type Device, ModelLoadError, openSession } from './providers.ts';
 
 /** The shipped fusion model (see models/fusion/README.md). */
-export const defaultFusionModelPath = fileURLToPath(new URL('../../models/fusion/fusion.onnx', import.meta.url));
+export const defaultFusionModelPath = fileURLToPath(
+  new URL('../../models/fusion/fusion.onnx', import.meta.url),
+);
 
 /** One candidate to score: the utterance's encoder frames and the candidate's tokens. */
 export interface FusionRequest {

@@ -26,14 +26,18 @@ export const defaultOpenSessionOptions: OpenSessionOptions = { device: 'cpu', in
  * Opens an ONNX model on the requested device, falling back to the CPU with a reason instead of failing:
  * a GPU provider that is missing or fails to start must never stop the server.
  */
-export async function openSession(path: string, options: Partial<OpenSessionOptions> = {}): Promise<OpenedSession> {
+export async function openSession(
+  path: string,
+  options: Partial<OpenSessionOptions> = {},
+): Promise<OpenedSession> {
   const { device, intraOpThreads } = { ...defaultOpenSessionOptions, ...options };
   const base: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: intraOpThreads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
   };
-  const tries: ('webgpu' | 'cuda')[] = device === 'auto' ? ['cuda', 'webgpu'] : device === 'cpu' ? [] : [device];
+  const tries: ('webgpu' | 'cuda')[] =
+    device === 'auto' ? ['cuda', 'webgpu'] : device === 'cpu' ? [] : [device];
   const failures: string[] = [];
   for (const provider of tries) {
     try {

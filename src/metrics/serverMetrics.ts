@@ -4,9 +4,14 @@ import { Counter, Gauge, Histogram, MetricsRegistry } from './registry.ts';
 export class ServerMetrics {
   readonly registry = new MetricsRegistry();
   readonly stageMs = this.registry.add(
-    new Histogram('voxstream_stage_ms', 'Per-utterance stage latency in ms (intent and first_audio are measured from speech end)'),
+    new Histogram(
+      'voxstream_stage_ms',
+      'Per-utterance stage latency in ms (intent and first_audio are measured from speech end)',
+    ),
   );
-  readonly budgetExceeded = this.registry.add(new Counter('voxstream_budget_exceeded_total', 'Stage budget overruns'));
+  readonly budgetExceeded = this.registry.add(
+    new Counter('voxstream_budget_exceeded_total', 'Stage budget overruns'),
+  );
   /** Utterances opened (`speech_start` sent). Once none is open, it equals the sum of `utterances` over outcomes. */
   readonly utterancesAccepted = this.registry.add(
     new Counter('voxstream_utterances_accepted_total', 'Utterances accepted (speech_start sent)'),
@@ -17,23 +22,46 @@ export class ServerMetrics {
       'Utterances by outcome: completed (intent sent), errored (error sent), cancelled (by the client), abandoned (the socket closed first)',
     ),
   );
-  readonly intents = this.registry.add(new Counter('voxstream_intents_total', 'Intents sent, by whether the command was understood'));
+  readonly intents = this.registry.add(
+    new Counter('voxstream_intents_total', 'Intents sent, by whether the command was understood'),
+  );
   /** Messages the session refused to send because they would have ended an utterance a second time; 0 unless a stage is wrong. */
   readonly accountingViolations = this.registry.add(
-    new Counter('voxstream_accounting_violations_total', 'Second endings of an utterance, dropped (a bug if not 0)'),
+    new Counter(
+      'voxstream_accounting_violations_total',
+      'Second endings of an utterance, dropped (a bug if not 0)',
+    ),
   );
-  readonly sessions = this.registry.add(new Counter('voxstream_sessions_total', 'Sessions by how they ended'));
-  readonly refused = this.registry.add(new Counter('voxstream_refused_total', 'Connections refused, by reason'));
+  readonly sessions = this.registry.add(
+    new Counter('voxstream_sessions_total', 'Sessions by how they ended'),
+  );
+  readonly refused = this.registry.add(
+    new Counter('voxstream_refused_total', 'Connections refused, by reason'),
+  );
   readonly errors = this.registry.add(new Counter('voxstream_errors_total', 'Error events sent, by code'));
   readonly dropped = this.registry.add(new Counter('voxstream_dropped_total', 'Input dropped, by kind'));
   readonly batchSize = this.registry.add(
-    new Histogram('voxstream_batch_size', 'Streams per model run, by model', [1, 2, 4, 8, 16, 32, 64, 128, 256]),
+    new Histogram(
+      'voxstream_batch_size',
+      'Streams per model run, by model',
+      [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    ),
   );
-  readonly batchWaitMs = this.registry.add(new Histogram('voxstream_batch_wait_ms', 'Queue wait before a model run, by model'));
-  readonly batchRunMs = this.registry.add(new Histogram('voxstream_batch_run_ms', 'Model run time, by model'));
+  readonly batchWaitMs = this.registry.add(
+    new Histogram('voxstream_batch_wait_ms', 'Queue wait before a model run, by model'),
+  );
+  readonly batchRunMs = this.registry.add(
+    new Histogram('voxstream_batch_run_ms', 'Model run time, by model'),
+  );
 
   constructor(activeSessions: () => number) {
     this.registry.add(new Gauge('voxstream_active_sessions', 'Open sessions', activeSessions));
-    this.registry.add(new Gauge('voxstream_resident_bytes', 'Resident memory of the server process', () => process.memoryUsage().rss));
+    this.registry.add(
+      new Gauge(
+        'voxstream_resident_bytes',
+        'Resident memory of the server process',
+        () => process.memoryUsage().rss,
+      ),
+    );
   }
 }

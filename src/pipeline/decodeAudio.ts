@@ -9,14 +9,21 @@ import { type Frame, event } from './frames.ts';
  * A frame that cannot be decoded becomes an `error` event (`VX_BAD_AUDIO`, `VX_BAD_OPUS`) and is dropped;
  * the stream goes on. Notes each frame's arrival on the session clock (for speech-end latencies).
  */
-export function decodeAudio(encoding: AudioEncoding, sampleRate: number, clock: SessionClock): OperatorFunction<Frame, Frame> {
+export function decodeAudio(
+  encoding: AudioEncoding,
+  sampleRate: number,
+  clock: SessionClock,
+): OperatorFunction<Frame, Frame> {
   const opus = encoding === 'opus' ? new OpusDecoderStream({ sampleRate }) : null;
   let samples = 0;
   return map((frame): Frame => {
     if (frame.kind !== 'ingest') return frame;
     try {
       if (!opus && frame.bytes.byteLength % 2 !== 0) {
-        throw new AudioError('VX_BAD_AUDIO', `PCM frame of ${frame.bytes.byteLength} bytes is not whole 16-bit samples`);
+        throw new AudioError(
+          'VX_BAD_AUDIO',
+          `PCM frame of ${frame.bytes.byteLength} bytes is not whole 16-bit samples`,
+        );
       }
       const pcm = int16ToFloat32(opus ? opus.decode(frame.bytes) : bytesToInt16(frame.bytes));
       const atMs = (samples / sampleRate) * 1000;

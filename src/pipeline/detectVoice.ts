@@ -21,13 +21,21 @@ export interface VoiceOptions {
   maxQueuedWindows: number;
 }
 
-export const defaultVoiceOptions: VoiceOptions = { onThreshold: 0.5, offThreshold: 0.35, minSpeechMs: 64, maxQueuedWindows: 256 };
+export const defaultVoiceOptions: VoiceOptions = {
+  onThreshold: 0.5,
+  offThreshold: 0.35,
+  minSpeechMs: 64,
+  maxQueuedWindows: 256,
+};
 
 /**
  * Runs voice activity detection on every window, in order, and marks it with the speech probability,
  * whether speech is on, and the trailing silence so far. Frames other than windows pass through in order.
  */
-export function detectVoice(scorer: VoiceScorer, options: Partial<VoiceOptions> = {}): OperatorFunction<Frame, Frame> {
+export function detectVoice(
+  scorer: VoiceScorer,
+  options: Partial<VoiceOptions> = {},
+): OperatorFunction<Frame, Frame> {
   const o = { ...defaultVoiceOptions, ...options };
   let speaking = false;
   let onRunMs = 0;
@@ -54,6 +62,7 @@ export function detectVoice(scorer: VoiceScorer, options: Partial<VoiceOptions> 
       return [{ ...frame, prob, speaking, silenceMs }];
     },
     o.maxQueuedWindows,
-    () => new VoxError('VX_BACKPRESSURE', `more than ${o.maxQueuedWindows} audio windows waiting for the VAD`),
+    () =>
+      new VoxError('VX_BACKPRESSURE', `more than ${o.maxQueuedWindows} audio windows waiting for the VAD`),
   );
 }

@@ -1,4 +1,10 @@
-import { OpusEncoderStream, Resampler, int16ToBytes, int16ToFloat32, float32ToInt16 } from '../audio/index.ts';
+import {
+  OpusEncoderStream,
+  Resampler,
+  int16ToBytes,
+  int16ToFloat32,
+  float32ToInt16,
+} from '../audio/index.ts';
 import type { AudioEncoding } from '../protocol/index.ts';
 
 /** PCM reply audio is sent in chunks of this many milliseconds. */

@@ -43,7 +43,10 @@ export interface SessionGraphParts {
  * Control (`flush` for cancel, `end` for stop) travels in-band; events made by any stage ride along to the
  * end in order. The result completes after `end` once the last reply is sent.
  */
-export function sessionGraph(input: Observable<Frame>, parts: SessionGraphParts): Observable<EventFrame | BinaryFrame> {
+export function sessionGraph(
+  input: Observable<Frame>,
+  parts: SessionGraphParts,
+): Observable<EventFrame | BinaryFrame> {
   const endpoints = new Subject<number>();
   const windows: Observable<Frame> = input.pipe(
     decodeAudio(parts.audio.encoding, parts.audio.sampleRate, parts.clock),

@@ -52,11 +52,16 @@ export function recognize(
   const complete = (silenceMs: number): boolean => {
     const partial = recognizer.partial();
     const best = recognizer.finals()[0];
-    if (!partial || !best || best.score < partial.score - 1e-6 || recognizer.ratio(best) < o.earlyMinRatio) return false;
+    if (!partial || !best || best.score < partial.score - 1e-6 || recognizer.ratio(best) < o.earlyMinRatio)
+      return false;
     return silenceMs >= (best.extendable ? o.extendableSilenceMs : o.earlySilenceMs);
   };
 
-  const finish = (utterance: number, speechEndMs: number, reason: 'silence' | 'endpoint' | 'maxLength' | 'stop'): Frame[] => {
+  const finish = (
+    utterance: number,
+    speechEndMs: number,
+    reason: 'silence' | 'endpoint' | 'maxLength' | 'stop',
+  ): Frame[] => {
     done = true;
     const result = recognizer.result();
     const best = result.hypotheses[0] ?? result.partial;
@@ -87,7 +92,15 @@ export function recognize(
                 // The utterance ends with this error (accounted for), the session keeps listening.
                 done = true;
                 const message = `recognition failed: ${(error as Error).message}`;
-                return [event({ type: 'error', code: 'VX_INFERENCE_FAILED', message, fatal: false, utterance: current })];
+                return [
+                  event({
+                    type: 'error',
+                    code: 'VX_INFERENCE_FAILED',
+                    message,
+                    fatal: false,
+                    utterance: current,
+                  }),
+                ];
               }
               const out: Frame[] = [];
               const partial = recognizer.partial();
@@ -115,15 +128,31 @@ export function recognize(
               if (frame.reason === 'cancel') {
                 // Ended, not answered: the error is the utterance's one ending, so the client can account for it.
                 done = true;
-                return [event({ type: 'error', code: 'VX_CANCELLED', message: 'utterance cancelled', fatal: false, utterance: current })];
+                return [
+                  event({
+                    type: 'error',
+                    code: 'VX_CANCELLED',
+                    message: 'utterance cancelled',
+                    fatal: false,
+                    utterance: current,
+                  }),
+                ];
               }
-              return finish(current, frame.speechEndMs, frame.reason === 'endpoint' ? 'endpoint' : frame.reason);
+              return finish(
+                current,
+                frame.speechEndMs,
+                frame.reason === 'endpoint' ? 'endpoint' : frame.reason,
+              );
             default:
               return [frame];
           }
         },
         o.maxQueuedChunks,
-        () => new VoxError('VX_BACKPRESSURE', `more than ${o.maxQueuedChunks} audio chunks waiting for recognition`),
+        () =>
+          new VoxError(
+            'VX_BACKPRESSURE',
+            `more than ${o.maxQueuedChunks} audio chunks waiting for recognition`,
+          ),
       ),
     );
 }

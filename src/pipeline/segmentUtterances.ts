@@ -11,7 +11,11 @@ export interface SegmentOptions {
   maxUtteranceMs: number;
 }
 
-export const defaultSegmentOptions: SegmentOptions = { preRollMs: 320, endSilenceMs: 700, maxUtteranceMs: 15_000 };
+export const defaultSegmentOptions: SegmentOptions = {
+  preRollMs: 320,
+  endSilenceMs: 700,
+  maxUtteranceMs: 15_000,
+};
 
 /**
  * Cuts the VAD-marked windows into utterances: `utteranceStart` (with a `speech_start` event), the
@@ -79,7 +83,13 @@ export function segmentUtterances(
             return;
           }
           if (frame.speaking) lastSpeechEndMs = frame.atMs + windowMs;
-          subscriber.next({ kind: 'utteranceAudio', utterance, pcm: frame.pcm, atMs: frame.atMs, silenceMs: frame.silenceMs });
+          subscriber.next({
+            kind: 'utteranceAudio',
+            utterance,
+            pcm: frame.pcm,
+            atMs: frame.atMs,
+            silenceMs: frame.silenceMs,
+          });
           if (frame.silenceMs >= o.endSilenceMs) {
             close('silence');
           } else if (frame.atMs + windowMs - startMs >= o.maxUtteranceMs) {

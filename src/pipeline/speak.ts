@@ -55,11 +55,21 @@ export function speak(
       const finishMetrics = (utterance: number, speechEndMs: number) => {
         const stages = clock.take(utterance);
         const exceeded = Object.entries(stages)
-          .filter(([stage, ms]) => options.budgets[stage] !== undefined && ms > (options.budgets[stage] as number))
+          .filter(
+            ([stage, ms]) => options.budgets[stage] !== undefined && ms > (options.budgets[stage] as number),
+          )
           .map(([stage]) => stage);
         for (const stage of exceeded) {
           const ms = stages[stage] as number;
-          subscriber.next(event({ type: 'budget_exceeded', utterance, stage, ms, budgetMs: options.budgets[stage] as number }));
+          subscriber.next(
+            event({
+              type: 'budget_exceeded',
+              utterance,
+              stage,
+              ms,
+              budgetMs: options.budgets[stage] as number,
+            }),
+          );
         }
         const metrics: UtteranceMetrics = {
           utterance,
@@ -83,7 +93,14 @@ export function speak(
               started = true;
               clock.mark(utterance, 'firstAudio', performance.now() - speechEndWall);
               playingUntil = performance.now();
-              subscriber.next(event({ type: 'tts_start', utterance, encoding: options.encoding, sampleRate: options.sampleRate }));
+              subscriber.next(
+                event({
+                  type: 'tts_start',
+                  utterance,
+                  encoding: options.encoding,
+                  sampleRate: options.sampleRate,
+                }),
+              );
             }
             bytes += chunk.byteLength;
             subscriber.next({ kind: 'binary', bytes: chunk });
@@ -96,7 +113,8 @@ export function speak(
             if (abort.signal.aborted) return;
             if (!started) clock.mark(utterance, 'tts', performance.now() - t0);
             send(encoder.push(speech.pcm, speech.sampleRate));
-            playingUntil = Math.max(playingUntil, performance.now()) + (speech.pcm.length / speech.sampleRate) * 1000;
+            playingUntil =
+              Math.max(playingUntil, performance.now()) + (speech.pcm.length / speech.sampleRate) * 1000;
           }
           send(encoder.flush());
           if (started) subscriber.next(event({ type: 'tts_end', utterance, bytes }));

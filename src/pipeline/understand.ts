@@ -90,7 +90,13 @@ export function understand(
     ];
     if (understood && parsed?.intent) {
       const text = replyFor(graph.spec.replies, { intent: parsed.intent, slots: parsed.slots });
-      out.push(event({ type: 'reply', utterance, text }), { kind: 'reply', utterance, text, speechEndWall, speechEndMs: frame.speechEndMs });
+      out.push(event({ type: 'reply', utterance, text }), {
+        kind: 'reply',
+        utterance,
+        text,
+        speechEndWall,
+        speechEndMs: frame.speechEndMs,
+      });
     } else {
       out.push({ kind: 'reply', utterance, text: '', speechEndWall, speechEndMs: frame.speechEndMs });
     }

@@ -53,7 +53,10 @@ function decodeStart(v: Record<string, unknown>): StartMessage {
   }
   const rates: readonly number[] = encoding === 'opus' ? opusRates : pcmInputRates;
   if (typeof sampleRate !== 'number' || !rates.includes(sampleRate)) {
-    throw new VoxError('VX_UNSUPPORTED_AUDIO', `start.audio.sampleRate for ${encoding} must be one of ${rates.join(', ')}`);
+    throw new VoxError(
+      'VX_UNSUPPORTED_AUDIO',
+      `start.audio.sampleRate for ${encoding} must be one of ${rates.join(', ')}`,
+    );
   }
   const out: { -readonly [K in keyof StartMessage]: StartMessage[K] } = {
     type: 'start',
@@ -67,7 +70,8 @@ function decodeStart(v: Record<string, unknown>): StartMessage {
   }
   if (v['slots'] !== undefined) out.slots = decodeSlots(v['slots']);
   if (v['slotMode'] !== undefined) {
-    if (v['slotMode'] !== 'add' && v['slotMode'] !== 'replace') throw bad('start.slotMode must be "add" or "replace"');
+    if (v['slotMode'] !== 'add' && v['slotMode'] !== 'replace')
+      throw bad('start.slotMode must be "add" or "replace"');
     out.slotMode = v['slotMode'];
   }
   if (v['partials'] !== undefined) {
@@ -83,7 +87,11 @@ function decodeSlots(value: unknown): Record<string, string[]> {
   if (!isObject(value)) throw bad('start.slots must be an object of slot type → list of values');
   const out: Record<string, string[]> = {};
   for (const [slot, values] of Object.entries(value)) {
-    if (!Array.isArray(values) || values.length > 1000 || !values.every((x) => typeof x === 'string' && x.length <= 200)) {
+    if (
+      !Array.isArray(values) ||
+      values.length > 1000 ||
+      !values.every((x) => typeof x === 'string' && x.length <= 200)
+    ) {
       throw bad(`start.slots.${slot} must be a list of at most 1000 strings`);
     }
     out[slot] = values as string[];
@@ -100,7 +108,8 @@ function decodeReply(value: unknown): NonNullable<StartMessage['reply']> {
   }
   const encoding = value['encoding'];
   if (encoding !== undefined) {
-    if (encoding !== 'pcm_s16le' && encoding !== 'opus') throw bad('start.reply.encoding must be "pcm_s16le" or "opus"');
+    if (encoding !== 'pcm_s16le' && encoding !== 'opus')
+      throw bad('start.reply.encoding must be "pcm_s16le" or "opus"');
     out.encoding = encoding;
   }
   const rate = value['sampleRate'];
@@ -127,7 +136,8 @@ function decodeBudgets(value: unknown): Partial<StageBudgets> {
     if (!budgetNames.includes(stage as keyof StageBudgets)) {
       throw bad(`start.budgets.${stage} is not a stage (${budgetNames.join(', ')})`);
     }
-    if (typeof ms !== 'number' || !(ms > 0 && ms <= 60_000)) throw bad(`start.budgets.${stage} must be 1–60000 ms`);
+    if (typeof ms !== 'number' || !(ms > 0 && ms <= 60_000))
+      throw bad(`start.budgets.${stage} must be 1–60000 ms`);
     out[stage as keyof StageBudgets] = ms;
   }
   return out;

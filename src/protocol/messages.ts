@@ -81,7 +81,11 @@ export type ServerMessage =
       readonly session: string;
       readonly context: { readonly name: string; readonly intents: readonly string[] };
       readonly audio: { readonly encoding: AudioEncoding; readonly sampleRate: number };
-      readonly reply: { readonly enabled: boolean; readonly encoding: AudioEncoding; readonly sampleRate: number };
+      readonly reply: {
+        readonly enabled: boolean;
+        readonly encoding: AudioEncoding;
+        readonly sampleRate: number;
+      };
     }
   | { readonly type: 'speech_start'; readonly utterance: number; readonly atMs: number }
   | { readonly type: 'speech_end'; readonly utterance: number; readonly atMs: number }

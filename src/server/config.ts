@@ -127,7 +127,11 @@ export const defaultServerOptions: ServerOptions = {
 
 /** Merges options over the defaults and validates them; throws TypeError naming the bad field. */
 export function resolveServerOptions(options: Partial<ServerOptions> = {}): ServerOptions {
-  const o: ServerOptions = { ...defaultServerOptions, ...options, budgets: { ...defaultBudgets, ...options.budgets } };
+  const o: ServerOptions = {
+    ...defaultServerOptions,
+    ...options,
+    budgets: { ...defaultBudgets, ...options.budgets },
+  };
   const int = (name: keyof ServerOptions, min: number, max: number) => {
     const v = o[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -147,23 +151,37 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   int('maxUtteranceMs', 500, 600_000);
   int('maxBatch', 1, 4096);
   checkEndpointing(o.endpointing);
-  if (!Array.isArray(o.tokens) || !o.tokens.every((t) => typeof t === 'string')) throw new TypeError('server option tokens must be a list of strings');
+  if (!Array.isArray(o.tokens) || !o.tokens.every((t) => typeof t === 'string'))
+    throw new TypeError('server option tokens must be a list of strings');
   parseStaticTokens(o.tokens);
-  if (o.tokenSecret !== null && (typeof o.tokenSecret !== 'string' || Buffer.byteLength(o.tokenSecret) < minSecretBytes)) {
+  if (
+    o.tokenSecret !== null &&
+    (typeof o.tokenSecret !== 'string' || Buffer.byteLength(o.tokenSecret) < minSecretBytes)
+  ) {
     throw new TypeError(`server option tokenSecret must be a string of at least ${minSecretBytes} bytes`);
   }
-  if (o.allowedOrigins !== null && (!Array.isArray(o.allowedOrigins) || !o.allowedOrigins.every((x) => typeof x === 'string' && x.length > 0))) {
-    throw new TypeError('server option allowedOrigins must be null or a list of origins such as https://app.example.com');
+  if (
+    o.allowedOrigins !== null &&
+    (!Array.isArray(o.allowedOrigins) ||
+      !o.allowedOrigins.every((x) => typeof x === 'string' && x.length > 0))
+  ) {
+    throw new TypeError(
+      'server option allowedOrigins must be null or a list of origins such as https://app.example.com',
+    );
   }
-  if ((o.tlsKeyPath === null) !== (o.tlsCertPath === null)) throw new TypeError('server options tlsKeyPath and tlsCertPath must be given together');
+  if ((o.tlsKeyPath === null) !== (o.tlsCertPath === null))
+    throw new TypeError('server options tlsKeyPath and tlsCertPath must be given together');
   int('ingestHighWaterMs', 100, 60_000);
   int('heartbeatMs', 100, 3_600_000);
   int('closeTimeoutMs', 10, 60_000);
-  if (!devices.includes(o.device)) throw new TypeError(`server option device must be one of ${devices.join(', ')}`);
+  if (!devices.includes(o.device))
+    throw new TypeError(`server option device must be one of ${devices.join(', ')}`);
   for (const [stage, ms] of Object.entries(o.budgets)) {
-    if (typeof ms !== 'number' || !(ms > 0)) throw new TypeError(`server option budgets.${stage} must be a positive number`);
+    if (typeof ms !== 'number' || !(ms > 0))
+      throw new TypeError(`server option budgets.${stage} must be a positive number`);
   }
-  if (!['silent', 'info', 'debug'].includes(o.logLevel)) throw new TypeError('server option logLevel must be silent, info or debug');
+  if (!['silent', 'info', 'debug'].includes(o.logLevel))
+    throw new TypeError('server option logLevel must be silent, info or debug');
   return o;
 }
 
@@ -172,9 +190,12 @@ function checkEndpointing(e: EndpointingOptions): void {
   if (typeof e !== 'object' || e === null) throw new TypeError('server option endpointing must be an object');
   for (const [stage, values] of Object.entries(e)) {
     if (!['voice', 'segment', 'recognize', 'understand'].includes(stage))
-      throw new TypeError(`server option endpointing.${stage} is not a stage (voice, segment, recognize, understand)`);
+      throw new TypeError(
+        `server option endpointing.${stage} is not a stage (voice, segment, recognize, understand)`,
+      );
     for (const [name, v] of Object.entries(values as object)) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`server option endpointing.${stage}.${name} must be a number`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new TypeError(`server option endpointing.${stage}.${name} must be a number`);
     }
   }
 }

@@ -1,7 +1,18 @@
-import { type AcousticModel, Lexicon, type PhoneGraph, compilePhoneGraph, pronounceAny } from '../asr/index.ts';
+import {
+  type AcousticModel,
+  Lexicon,
+  type PhoneGraph,
+  compilePhoneGraph,
+  pronounceAny,
+} from '../asr/index.ts';
 import { type ContextGraph, compileContext, loadContext, withSlotValues } from '../context/index.ts';
 import { access } from 'node:fs/promises';
-import { AsrModel, type AsrChunkResult, type AsrStreamState, defaultAsrModelPath } from '../inference/asrModel.ts';
+import {
+  AsrModel,
+  type AsrChunkResult,
+  type AsrStreamState,
+  defaultAsrModelPath,
+} from '../inference/asrModel.ts';
 import { Batcher } from '../inference/batcher.ts';
 import { FusionModel, type FusionRequest, defaultFusionModelPath } from '../inference/fusionModel.ts';
 import { ModelLoadError } from '../inference/providers.ts';
@@ -60,24 +71,39 @@ export class Engine {
     readonly fusionModel: FusionModel | null,
   ) {
     this.asrBatcher = new Batcher(
-      (reqs) => this.fault('asr') ?? asr.run(reqs.map((r) => r.feats), reqs.map((r) => r.state)),
+      (reqs) =>
+        this.fault('asr') ??
+        asr.run(
+          reqs.map((r) => r.feats),
+          reqs.map((r) => r.state),
+        ),
       { maxBatch: Math.min(256, options.maxBatch) },
       (s) => this.observeBatch('asr', s),
     );
     this.vadBatcher = new Batcher(
-      (reqs) => this.fault('vad') ?? vad.runBatch(reqs.map((r) => r.stream), reqs.map((r) => r.window)),
+      (reqs) =>
+        this.fault('vad') ??
+        vad.runBatch(
+          reqs.map((r) => r.stream),
+          reqs.map((r) => r.window),
+        ),
       { maxBatch: Math.min(256, options.maxBatch) },
       (s) => this.observeBatch('vad', s),
     );
     this.fusionBatcher = fusionModel
-      ? new Batcher((reqs) => this.fault('fusion') ?? fusionModel.run(reqs), { maxBatch: Math.min(128, options.maxBatch) }, (s) => this.observeBatch('fusion', s))
+      ? new Batcher(
+          (reqs) => this.fault('fusion') ?? fusionModel.run(reqs),
+          { maxBatch: Math.min(128, options.maxBatch) },
+          (s) => this.observeBatch('fusion', s),
+        )
       : null;
     this.fusion = fusionModel ? this.fusionScorer(fusionModel) : null;
   }
 
   private fusionScorer(model: FusionModel): CandidateScorer {
     const tokenIds = new Map(this.asr.info.tokens.map((t, i) => [t, i]));
-    const phoneIds = (word: string) => (pronounceAny(word, this.lexicon).prons[0] ?? []).map((p) => tokenIds.get(p) ?? 0);
+    const phoneIds = (word: string) =>
+      (pronounceAny(word, this.lexicon).prons[0] ?? []).map((p) => tokenIds.get(p) ?? 0);
     return {
       score: (result, candidates) => {
         // No audio frames: nothing to attend to; such an utterance cannot be a command.
@@ -106,7 +132,9 @@ export class Engine {
         return await load();
       } catch (error) {
         // The message names the model file the caller gave (a load may fail on its .json sidecar first).
-        throw error instanceof ModelLoadError && error.path === path ? error : new ModelLoadError(path, error);
+        throw error instanceof ModelLoadError && error.path === path
+          ? error
+          : new ModelLoadError(path, error);
       }
     };
     const settled = await Promise.allSettled([
@@ -120,7 +148,11 @@ export class Engine {
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) {
       const value = <T>(r: PromiseSettledResult<T>) => (r.status === 'fulfilled' ? r.value : null);
-      await Promise.allSettled([value(settled[0])?.release(), value(settled[1])?.release(), value(settled[3])?.release()]);
+      await Promise.allSettled([
+        value(settled[0])?.release(),
+        value(settled[1])?.release(),
+        value(settled[3])?.release(),
+      ]);
       throw (failed as PromiseRejectedResult).reason;
     }
     const [asr, vad, lexicon, fusion] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
@@ -161,7 +193,11 @@ export class Engine {
   }
 
   /** A context by name or path, with optional per-session slot values; compiled once and cached. */
-  context(name: string, slots?: Readonly<Record<string, readonly string[]>>, mode: 'add' | 'replace' = 'add'): Promise<LoadedContext> {
+  context(
+    name: string,
+    slots?: Readonly<Record<string, readonly string[]>>,
+    mode: 'add' | 'replace' = 'add',
+  ): Promise<LoadedContext> {
     const key = JSON.stringify([name, slots ?? null, mode]);
     let loaded = this.contexts.get(key);
     if (!loaded) {
@@ -172,7 +208,10 @@ export class Engine {
         const tokenIds = new Map(this.asr.info.tokens.map((t, i) => [t, i]));
         const phones = compilePhoneGraph(graph, this.lexicon, tokenIds);
         if (phones.guessedWords.length > 0) {
-          this.log.warn('context words outside the lexicon are spelled by rule', { context: name, words: phones.guessedWords.slice(0, 20) });
+          this.log.warn('context words outside the lexicon are spelled by rule', {
+            context: name,
+            words: phones.guessedWords.slice(0, 20),
+          });
         }
         return { name, graph, phones };
       })();
@@ -180,7 +219,8 @@ export class Engine {
       loaded.catch(() => this.contexts.delete(key));
       if (this.contexts.size > maxCachedContexts) {
         const oldest = this.contexts.keys().next().value as string;
-        if (oldest !== JSON.stringify([this.options.defaultContext, null, 'add'])) this.contexts.delete(oldest);
+        if (oldest !== JSON.stringify([this.options.defaultContext, null, 'add']))
+          this.contexts.delete(oldest);
       }
     }
     return loaded;

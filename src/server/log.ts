@@ -7,7 +7,9 @@ export interface Logger {
 
 export function createLogger(level: 'silent' | 'info' | 'debug'): Logger {
   const write = (lvl: string, message: string, fields?: Record<string, unknown>) =>
-    process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level: lvl, msg: message, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ t: new Date().toISOString(), level: lvl, msg: message, ...fields })}\n`,
+    );
   return {
     info: (m, f) => level !== 'silent' && write('info', m, f),
     warn: (m, f) => level !== 'silent' && write('warn', m, f),

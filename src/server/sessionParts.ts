@@ -9,7 +9,11 @@ export interface SessionSetup {
   readonly audio: { readonly encoding: AudioEncoding; readonly sampleRate: number };
   readonly context: LoadedContext;
   readonly tts: SpeechSynthesizer;
-  readonly reply: { readonly enabled: boolean; readonly encoding: AudioEncoding; readonly sampleRate: number };
+  readonly reply: {
+    readonly enabled: boolean;
+    readonly encoding: AudioEncoding;
+    readonly sampleRate: number;
+  };
   readonly partials: boolean;
   readonly budgets: StageBudgets;
   readonly clock: SessionClock;

@@ -21,7 +21,9 @@ port.on('message', async (message: Request | 'close') => {
   }
   try {
     const out = await tts.synthesize(message.text);
-    port.postMessage({ id: message.id, sampleRate: out.sampleRate, pcm: out.pcm }, [out.pcm.buffer as ArrayBuffer]);
+    port.postMessage({ id: message.id, sampleRate: out.sampleRate, pcm: out.pcm }, [
+      out.pcm.buffer as ArrayBuffer,
+    ]);
   } catch (error) {
     const e = error as Error & { code?: string };
     port.postMessage({ id: message.id, error: { message: e.message, code: e.code ?? 'VX_TTS_FAILED' } });

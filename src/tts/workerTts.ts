@@ -27,14 +27,25 @@ export class WorkerTts implements TtsEngine {
     private readonly worker: Worker,
     readonly sampleRate: number,
   ) {
-    worker.on('message', (m: { id: number; sampleRate?: number; pcm?: Int16Array; error?: { message: string; code: string } }) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (this.pending.size === 0) worker.unref();
-      if (m.error) p.reject(new TtsError(m.error.code === 'VX_TTS_TEXT' ? 'VX_TTS_TEXT' : 'VX_TTS_FAILED', m.error.message));
-      else p.resolve({ sampleRate: m.sampleRate as number, pcm: m.pcm as Int16Array });
-    });
+    worker.on(
+      'message',
+      (m: {
+        id: number;
+        sampleRate?: number;
+        pcm?: Int16Array;
+        error?: { message: string; code: string };
+      }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (this.pending.size === 0) worker.unref();
+        if (m.error)
+          p.reject(
+            new TtsError(m.error.code === 'VX_TTS_TEXT' ? 'VX_TTS_TEXT' : 'VX_TTS_FAILED', m.error.message),
+          );
+        else p.resolve({ sampleRate: m.sampleRate as number, pcm: m.pcm as Int16Array });
+      },
+    );
     worker.on('error', (error) => this.failAll(error));
     worker.on('exit', () => this.failAll(new TtsError('VX_TTS_CLOSED', 'the TTS worker exited')));
     worker.unref();
@@ -44,7 +55,11 @@ export class WorkerTts implements TtsEngine {
   static load(options: EspeakTtsOptions = {}): Promise<WorkerTts> {
     // The worker runs TypeScript: it registers the same tsx loader this process runs under, then imports it.
     // (import.meta.resolve is missing under vitest; the package's ESM entry sits beside its CommonJS one.)
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const tsx = pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
     const entry = new URL('./ttsWorker.ts', import.meta.url).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
     const worker = new Worker(boot, { eval: true, workerData: options });
@@ -57,7 +72,11 @@ export class WorkerTts implements TtsEngine {
       };
       const onError = (error: Error) => {
         void worker.terminate();
-        reject(new TypeError(`TTS voice ${JSON.stringify(options.voice ?? 'en-us')} failed to load: ${error.message}`));
+        reject(
+          new TypeError(
+            `TTS voice ${JSON.stringify(options.voice ?? 'en-us')} failed to load: ${error.message}`,
+          ),
+        );
       };
       worker.on('message', onMessage);
       worker.once('error', onError);
@@ -67,7 +86,8 @@ export class WorkerTts implements TtsEngine {
   synthesize(text: string, signal?: AbortSignal): Promise<SynthesizedSpeech> {
     if (this.closed) return Promise.reject(new TtsError('VX_TTS_CLOSED', 'the TTS engine is closed'));
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.pending.size >= maxPending) return Promise.reject(new TtsError('VX_TTS_BUSY', `${maxPending} syntheses already waiting`));
+    if (this.pending.size >= maxPending)
+      return Promise.reject(new TtsError('VX_TTS_BUSY', `${maxPending} syntheses already waiting`));
     const id = this.nextId++;
     return new Promise<SynthesizedSpeech>((resolve, reject) => {
       const onAbort = () => {

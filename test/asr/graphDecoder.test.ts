@@ -5,10 +5,46 @@ import { compilePhoneGraph } from '../../src/asr/phoneGraph.ts';
 import { compileContext, parseContext, pathToResult } from '../../src/context/index.ts';
 
 const lexicon = Lexicon.fromText(
-  ['turn T ER N', 'on AA N', 'off AO F', 'the DH AH', 'the DH IY', 'lights L AY T S', 'kitchen K IH CH AH N',
-   'bedroom B EH D R UW M', 'in IH N', 'please P L IY Z', 'tea T IY', 'see S IY'].join('\n'),
+  [
+    'turn T ER N',
+    'on AA N',
+    'off AO F',
+    'the DH AH',
+    'the DH IY',
+    'lights L AY T S',
+    'kitchen K IH CH AH N',
+    'bedroom B EH D R UW M',
+    'in IH N',
+    'please P L IY Z',
+    'tea T IY',
+    'see S IY',
+  ].join('\n'),
 );
-const phones = ['AA', 'AH', 'AO', 'AY', 'B', 'CH', 'D', 'DH', 'EH', 'ER', 'F', 'IH', 'IY', 'K', 'L', 'M', 'N', 'P', 'R', 'S', 'T', 'UW', 'Z'];
+const phones = [
+  'AA',
+  'AH',
+  'AO',
+  'AY',
+  'B',
+  'CH',
+  'D',
+  'DH',
+  'EH',
+  'ER',
+  'F',
+  'IH',
+  'IY',
+  'K',
+  'L',
+  'M',
+  'N',
+  'P',
+  'R',
+  'S',
+  'T',
+  'UW',
+  'Z',
+];
 const tokenIds = new Map(phones.map((p, i) => [p, i + 1]));
 const tokens = phones.length + 1;
 
@@ -27,7 +63,9 @@ context:
 function spell(seq: string[], hold = 2, noise = 0): Float32Array {
   const frames: number[][] = [];
   const row = (best: number) =>
-    Array.from({ length: tokens }, (_, k) => (k === best ? Math.log(0.9) : Math.log(0.1 / (tokens - 1)) - noise));
+    Array.from({ length: tokens }, (_, k) =>
+      k === best ? Math.log(0.9) : Math.log(0.1 / (tokens - 1)) - noise,
+    );
   frames.push(row(0), row(0));
   for (const p of seq) {
     for (let i = 0; i < hold; i++) frames.push(row(tokenIds.get(p) as number));
@@ -48,7 +86,10 @@ describe('GraphDecoder', () => {
     const [best] = decoder.finals();
     expect(best?.intent).toBe('lightsOff');
     expect(best?.words.join(' ')).toBe('turn off the lights in the bedroom');
-    expect(pathToResult(graph, best?.arcs ?? [])).toMatchObject({ intent: 'lightsOff', slots: { room: 'bedroom' } });
+    expect(pathToResult(graph, best?.arcs ?? [])).toMatchObject({
+      intent: 'lightsOff',
+      slots: { room: 'bedroom' },
+    });
     expect(best?.score).toBeLessThanOrEqual(decoder.unconstrainedScore + 1e-9);
   });
 

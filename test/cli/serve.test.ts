@@ -47,13 +47,21 @@ describe('voxstream serve options', () => {
     expect(() => resolveServerOptions({ tlsKeyPath: '/k.pem' })).toThrow(/tlsCertPath/);
     expect(() => resolveServerOptions({ tokens: ['a b'] })).toThrow(/tokens/);
     expect(() => resolveServerOptions({ maxBatch: 0 })).toThrow(/maxBatch/);
-    expect(() => resolveServerOptions({ endpointing: { segment: { endSilenceMs: Number('x') } } })).toThrow(/endpointing\.segment\.endSilenceMs/);
+    expect(() => resolveServerOptions({ endpointing: { segment: { endSilenceMs: Number('x') } } })).toThrow(
+      /endpointing\.segment\.endSilenceMs/,
+    );
     expect(() => resolveServerOptions({ endpointing: { vad: {} } as never })).toThrow(/not a stage/);
   });
 
   it('maps batching and endpointing flags', async () => {
-    const o = await serveOptions({ 'max-batch': '1', 'end-silence-ms': '500', 'accept-threshold': '0.7' }, {});
-    expect(o).toMatchObject({ maxBatch: 1, endpointing: { segment: { endSilenceMs: 500 }, understand: { acceptThreshold: 0.7 } } });
+    const o = await serveOptions(
+      { 'max-batch': '1', 'end-silence-ms': '500', 'accept-threshold': '0.7' },
+      {},
+    );
+    expect(o).toMatchObject({
+      maxBatch: 1,
+      endpointing: { segment: { endSilenceMs: 500 }, understand: { acceptThreshold: 0.7 } },
+    });
     expect(resolveServerOptions(o).maxBatch).toBe(1);
   });
 });

@@ -12,7 +12,11 @@ afterAll(async () => {
 });
 
 /** A raw socket (no client library) to send exactly the bytes a broken device would. */
-async function raw(): Promise<{ ws: WebSocket; next: (type?: string) => Promise<Record<string, unknown>>; closed: Promise<number> }> {
+async function raw(): Promise<{
+  ws: WebSocket;
+  next: (type?: string) => Promise<Record<string, unknown>>;
+  closed: Promise<number>;
+}> {
   const ws = new WebSocket(`ws://127.0.0.1:${server.port}/`);
   const queue: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
@@ -46,7 +50,9 @@ describe('bad input gets an error code, and the session or server goes on', () =
     expect(await next('error')).toMatchObject({ code: 'VX_BAD_MESSAGE', fatal: false });
     ws.send(JSON.stringify({ type: 'dance' }));
     expect(await next('error')).toMatchObject({ code: 'VX_BAD_MESSAGE' });
-    ws.send(JSON.stringify({ type: 'start', audio: { encoding: 'pcm_s16le', sampleRate: 16000 }, partials: 'yes' }));
+    ws.send(
+      JSON.stringify({ type: 'start', audio: { encoding: 'pcm_s16le', sampleRate: 16000 }, partials: 'yes' }),
+    );
     expect(await next('error')).toMatchObject({ code: 'VX_BAD_MESSAGE' });
     ws.send(start());
     expect(await next()).toMatchObject({ type: 'ready', protocol: 1 });
@@ -100,7 +106,8 @@ describe('bad input gets an error code, and the session or server goes on', () =
     const opus = await raw();
     opus.ws.send(JSON.stringify({ type: 'start', audio: { encoding: 'opus', sampleRate: 16000 } }));
     await opus.next('ready');
-    for (let i = 0; i < 5; i++) opus.ws.send(Uint8Array.from({ length: 60 }, (_, k) => (k * 37 + i * 11) & 0xff));
+    for (let i = 0; i < 5; i++)
+      opus.ws.send(Uint8Array.from({ length: 60 }, (_, k) => (k * 37 + i * 11) & 0xff));
     opus.ws.send(new Uint8Array(0));
     const errors = [];
     for (let i = 0; i < 3; i++) errors.push(await opus.next('error'));

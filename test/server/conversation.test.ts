@@ -21,9 +21,21 @@ describe('continuous listening', () => {
     const client = await VoxClient.connect(`ws://127.0.0.1:${server.port}/`);
     const events: ClientEvent[] = [];
     client.events.subscribe((e) => events.push(e));
-    await client.start({ audio: { encoding: 'pcm_s16le', sampleRate: 16000 }, context: 'smart_home', reply: { enabled: false } });
+    await client.start({
+      audio: { encoding: 'pcm_s16le', sampleRate: 16000 },
+      context: 'smart_home',
+      reply: { enabled: false },
+    });
     for (const text of ['set a timer for five minutes', 'pause the music']) {
-      await streamAudio(client, prepareAudio(await speech(text), { encoding: 'pcm_s16le', sampleRate: 16000, trailingSilenceMs: 1000 }), { realtime: false });
+      await streamAudio(
+        client,
+        prepareAudio(await speech(text), {
+          encoding: 'pcm_s16le',
+          sampleRate: 16000,
+          trailingSilenceMs: 1000,
+        }),
+        { realtime: false },
+      );
     }
     client.stop();
     await client.closed;
@@ -51,9 +63,25 @@ describe('barge-in', () => {
     });
     await client.start({ audio: { encoding: 'pcm_s16le', sampleRate: 16000 }, context: 'smart_home' });
     // A long reply: "Setting the living room lights to fifty percent."
-    await streamAudio(client, prepareAudio(await speech('set the living room lights to fifty percent'), { encoding: 'pcm_s16le', sampleRate: 16000, trailingSilenceMs: 600 }), { realtime: false });
+    await streamAudio(
+      client,
+      prepareAudio(await speech('set the living room lights to fifty percent'), {
+        encoding: 'pcm_s16le',
+        sampleRate: 16000,
+        trailingSilenceMs: 600,
+      }),
+      { realtime: false },
+    );
     await started;
-    await streamAudio(client, prepareAudio(await speech('stop the timer'), { encoding: 'pcm_s16le', sampleRate: 16000, trailingSilenceMs: 1000 }), { realtime: true });
+    await streamAudio(
+      client,
+      prepareAudio(await speech('stop the timer'), {
+        encoding: 'pcm_s16le',
+        sampleRate: 16000,
+        trailingSilenceMs: 1000,
+      }),
+      { realtime: true },
+    );
     client.stop();
     await client.closed;
     const interrupted = events.find((e) => e.type === 'tts_interrupted') as { utterance: number } | undefined;

@@ -27,8 +27,14 @@ function collect(client: VoxClient): Promise<ClientEvent[]> {
 async function say(text: string, encoding: 'pcm_s16le' | 'opus', reply: 'pcm_s16le' | 'opus' = 'pcm_s16le') {
   const client = await VoxClient.connect(url());
   const all = collect(client);
-  await client.start({ audio: { encoding, sampleRate: 16000 }, context: 'smart_home', reply: { encoding: reply, sampleRate: 16000 } });
-  await streamAudio(client, prepareAudio(await speech(text), { encoding, sampleRate: 16000 }), { realtime: false });
+  await client.start({
+    audio: { encoding, sampleRate: 16000 },
+    context: 'smart_home',
+    reply: { encoding: reply, sampleRate: 16000 },
+  });
+  await streamAudio(client, prepareAudio(await speech(text), { encoding, sampleRate: 16000 }), {
+    realtime: false,
+  });
   client.stop();
   const events = await all;
   await client.closed;
@@ -42,7 +48,11 @@ describe('a voice session over a real socket', () => {
   it('understands a command streamed as PCM and replies with audio', async () => {
     const events = await say('turn on the lights in the kitchen', 'pcm_s16le');
     const [intent] = ofType(events, 'intent');
-    expect(intent).toMatchObject({ understood: true, intent: 'changeLightState', slots: { state: 'on', room: 'kitchen' } });
+    expect(intent).toMatchObject({
+      understood: true,
+      intent: 'changeLightState',
+      slots: { state: 'on', room: 'kitchen' },
+    });
     expect(ofType(events, 'reply')[0]?.text).toBe('Turning on the kitchen lights.');
     const audio = events.filter((e) => e.type === 'audio') as { bytes: Uint8Array }[];
     const bytes = audio.reduce((n, a) => n + a.bytes.byteLength, 0);
@@ -54,7 +64,11 @@ describe('a voice session over a real socket', () => {
 
   it('understands the same command streamed as Opus, and sends Opus reply packets that decode', async () => {
     const events = await say('set a timer for five minutes', 'opus', 'opus');
-    expect(ofType(events, 'intent')[0]).toMatchObject({ understood: true, intent: 'setTimer', slots: { duration: 'five minutes' } });
+    expect(ofType(events, 'intent')[0]).toMatchObject({
+      understood: true,
+      intent: 'setTimer',
+      slots: { duration: 'five minutes' },
+    });
     const decoder = new OpusDecoderStream({ sampleRate: 16000 });
     const packets = events.filter((e) => e.type === 'audio') as { bytes: Uint8Array }[];
     expect(packets.length).toBeGreaterThan(10);
