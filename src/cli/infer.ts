@@ -59,6 +59,7 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
     tts: { synthesize: silentReply.speak },
     reply: { enabled: false, encoding: 'pcm_s16le', sampleRate: 16000 },
     partials: false,
+    offline: true,
     budgets: engine.options.budgets,
     clock,
     onMetrics: (m) => {

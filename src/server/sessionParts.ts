@@ -19,6 +19,11 @@ export interface SessionSetup {
   readonly clock: SessionClock;
   readonly onMetrics?: (metrics: UtteranceMetrics) => void;
   readonly onProgress?: (audioMs: number) => void;
+  /**
+   * The whole input is already in memory (`infer`): it arrives at once, far faster than real time, so the
+   * per-stage queue backstops, sized for live streams, would fail any file longer than about 8 s. Off by default.
+   */
+  readonly offline?: boolean;
 }
 
 /** Assembles one session's graph parts over the engine's shared models: the server and `infer` use this alike. */
@@ -32,8 +37,12 @@ export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphP
     tts: setup.tts,
     clock: setup.clock,
     speak: { ...setup.reply, budgets: { ...setup.budgets } },
-    voice: { ...engine.options.endpointing.voice },
-    recognize: { ...engine.options.endpointing.recognize, partials: setup.partials },
+    voice: { ...engine.options.endpointing.voice, ...(setup.offline ? { maxQueuedWindows: Infinity } : {}) },
+    recognize: {
+      ...engine.options.endpointing.recognize,
+      partials: setup.partials,
+      ...(setup.offline ? { maxQueuedChunks: Infinity } : {}),
+    },
     segment: { ...engine.options.endpointing.segment, maxUtteranceMs: engine.options.maxUtteranceMs },
     understand: { ...engine.options.endpointing.understand },
     ...(setup.onProgress ? { onProgress: setup.onProgress } : {}),

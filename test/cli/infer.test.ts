@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { encodeWav } from '../../src/audio/index.ts';
+import { inferCommand } from '../../src/cli/infer.ts';
+import { closeSpeech, speech } from '../helpers/speech.ts';
+
+/** Runs `voxstream infer` in process and returns what it printed on stdout, one parsed JSON object a line. */
+async function infer(args: string[]): Promise<{ code: number; lines: Record<string, unknown>[] }> {
+  let out = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await inferCommand(args);
+    return {
+      code,
+      lines: out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    };
+  } finally {
+    write.mockRestore();
+    quiet.mockRestore();
+  }
+}
+
+describe('voxstream infer', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vx-infer-'));
+    const { pcm, sampleRate } = await speech('set a timer for five minutes');
+    writeFileSync(join(dir, 'short.wav'), encodeWav(pcm, sampleRate));
+    // Longer than the live queues' 8 s backstop: a file arrives all at once and must still be understood.
+    const long = new Float32Array(pcm.length + sampleRate * 10);
+    long.set(pcm);
+    for (let i = pcm.length; i < long.length; i++) long[i] = ((i * 7919) % 200) / 2e6;
+    writeFileSync(join(dir, 'long.wav'), encodeWav(long, sampleRate));
+    writeFileSync(join(dir, 'broken.wav'), 'RIFF not really');
+  }, 60_000);
+  afterAll(async () => {
+    await closeSpeech();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints one JSON line per file, with an error line for a bad file and the rest still run', async () => {
+    const files = ['short.wav', 'broken.wav', 'long.wav'].map((f) => join(dir, f));
+    const { code, lines } = await infer([
+      '--context',
+      'smart_home',
+      '--json',
+      '--concurrency',
+      '1',
+      ...files,
+    ]);
+    expect(code).toBe(0);
+    expect(lines).toHaveLength(3);
+    const byFile = new Map(lines.map((l) => [l.file, l]));
+    for (const f of ['short.wav', 'long.wav'])
+      expect(byFile.get(join(dir, f))).toMatchObject({
+        understood: true,
+        intent: 'setTimer',
+        slots: { duration: 'five minutes' },
+      });
+    expect(byFile.get(join(dir, 'short.wav'))).toHaveProperty('stages');
+    expect(byFile.get(join(dir, 'broken.wav'))).toMatchObject({ error: { code: expect.any(String) } });
+  }, 120_000);
+
+  it('explains its usage when the context or files are missing', async () => {
+    const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await inferCommand(['--json'])).toBe(2);
+    } finally {
+      quiet.mockRestore();
+    }
+  });
+});
