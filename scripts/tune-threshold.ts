@@ -5,8 +5,10 @@
  *   npx tsx scripts/tune-threshold.ts work/dev.jsonl [--max-false-accept 0.05]
  *
  * For each threshold it computes command acceptance (right parse and confidence ≥ threshold) on the command
- * sets and false acceptance (any parse with confidence ≥ threshold) on the out-of-context sets, then picks the
- * threshold with the best mean acceptance whose mean false acceptance is within the limit. Prints JSON lines.
+ * sets and false acceptance (any parse with confidence ≥ threshold) on the out-of-context sets, then, among
+ * thresholds whose mean false acceptance is within the limit, picks the one with the best acceptance minus false
+ * acceptance (a missed command and a false accept cost the same; of equal acceptance, the one that lets
+ * fewer strangers in wins). Prints JSON lines.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -53,6 +55,7 @@ for (let t = 0; t <= 1.0001; t += 0.01) {
   }
   const line = { threshold: Math.round(t * 100) / 100, acceptance: mean(acc), falseAccept: mean(fa), bySet };
   process.stdout.write(`${JSON.stringify(line)}\n`);
-  if (line.falseAccept <= maxFa && (!best || line.acceptance > best.acceptance)) best = line;
+  const gain = (l: { acceptance: number; falseAccept: number }) => l.acceptance - l.falseAccept;
+  if (line.falseAccept <= maxFa && (!best || gain(line) > gain(best) + 1e-9)) best = line;
 }
 process.stdout.write(`${JSON.stringify({ chosen: best, maxFalseAccept: maxFa, files: rows.length })}\n`);

@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { type Device, ModelLoadError, openSession } from './providers.ts';
 
-/** The shipped fusion model (see models/fusion/README.md). */
+/**
+ * Where a fusion model is looked for (made by scripts/train_fusion.py). None ships at present: the one trained
+ * here did not beat the CTC likelihood ratio on the dev set (models/asr/README.md, "Intent confidence").
+ */
 export const defaultFusionModelPath = fileURLToPath(
   new URL('../../models/fusion/fusion.onnx', import.meta.url),
 );
@@ -32,7 +35,7 @@ export class FusionModel {
     readonly provider: string,
   ) {}
 
-  /** Whether a fusion model is shipped at the default path. */
+  /** Whether a fusion model is at the default path. */
   static available(path: string = defaultFusionModelPath): boolean {
     return existsSync(path);
   }
