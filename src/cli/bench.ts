@@ -95,8 +95,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
   ];
   const started = values.url ? null : await startServer(extra);
   const url = values.url ?? (started as { url: string }).url;
-  const httpBase = url.replace(/^ws/, 'http');
-  const metrics = async () => (await fetch(`${httpBase}metrics`)).text();
+  // `ws://host:port` and `ws://host:port/` alike: /metrics is at the server's root.
+  const metricsUrl = new URL('/metrics', url.replace(/^ws/, 'http'));
+  const metrics = async () => (await fetch(metricsUrl)).text();
   process.stderr.write(
     `bench: server ${url}${started ? ` (pid ${started.child.pid})` : ''}; preparing 24 spoken commands…\n`,
   );
