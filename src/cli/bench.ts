@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { latencyChart } from '../bench/chart.ts';
+import { openIdleSessions } from '../bench/idleSessions.ts';
 import { type LevelResult, runLevel } from '../bench/loadGenerator.ts';
 import { histogramTotals, summary } from '../bench/stats.ts';
 import { commandPool } from '../bench/utterances.ts';
@@ -104,19 +105,54 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const pool = await commandPool(values.context as string, 24, 11);
   const results: Record<string, unknown>[] = [];
   let best = 0;
+  // Memory is read from /proc, so only for a server this bench started (its pid is known).
+  const pid = started?.child.pid;
+  const rssMiB = () => {
+    const p = pid ? procStats(pid) : null;
+    return p ? Math.round((p.rssBytes / 2 ** 20) * 10) / 10 : null;
+  };
+  const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let memory: Record<string, unknown> | null = null;
   try {
+    if (pid) {
+      await settle(2000);
+      const baselineMiB = rssMiB() as number;
+      const idleCount = Math.max(...levels);
+      process.stderr.write(`bench: memory: ${idleCount} idle sessions …\n`);
+      const idle = await openIdleSessions(url, idleCount, {
+        context: values.context as string,
+        ...(values.token ? { token: values.token } : {}),
+      });
+      await settle(3000);
+      const idleMiB = rssMiB() as number;
+      await idle.close();
+      await settle(3000);
+      memory = {
+        baselineMiB,
+        idle: {
+          sessions: idle.opened,
+          rssMiB: idleMiB,
+          perSessionKiB: Math.round(((idleMiB - baselineMiB) * 1024) / Math.max(1, idle.opened)),
+          afterCloseMiB: rssMiB(),
+        },
+      };
+    }
     for (const n of levels) {
       const m0 = await metrics();
       const p0 = started ? procStats(started.child.pid as number) : null;
       const t0 = performance.now();
       process.stderr.write(`bench: ${n} sessions for ${values.duration} s …\n`);
+      let peakMiB = 0;
+      const sampler = setInterval(() => {
+        peakMiB = Math.max(peakMiB, rssMiB() ?? 0);
+      }, 1000);
       const r: LevelResult = await runLevel(n, Number(values.duration) * 1000, pool, {
         url,
         context: values.context as string,
         ...(values.token ? { token: values.token } : {}),
         pauseMs: [1000, 2500],
         answerTimeoutMs: 5000,
-      });
+      }).finally(() => clearInterval(sampler));
       const seconds = (performance.now() - t0) / 1000;
       const p1 = started ? procStats(started.child.pid as number) : null;
       const m1 = await metrics();
@@ -140,7 +176,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
           p0 && p1
             ? {
                 cpuCores: Math.round(((p1.cpuSec - p0.cpuSec) / seconds) * 100) / 100,
-                rssMiB: Math.round(p1.rssBytes / 2 ** 20),
+                peakRssMiB: peakMiB,
+                activeKiBPerSession:
+                  memory && r.connected > 0
+                    ? Math.round(((peakMiB - (memory['baselineMiB'] as number)) * 1024) / r.connected)
+                    : null,
+                rssAfterCloseMiB: Math.round(p1.rssBytes / 2 ** 20),
               }
             : null,
         meanBatch: {
@@ -161,6 +202,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
       if (within) best = Math.max(best, n);
       process.stderr.write(`${JSON.stringify({ event: 'level', ...level, withinBudget: within })}\n`);
     }
+    if (memory) {
+      await settle(5000);
+      memory['afterAllLevelsMiB'] = rssMiB();
+    }
   } finally {
     started?.child.kill('SIGTERM');
   }
@@ -172,6 +217,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     budgetMs: budget,
     levelSeconds: Number(values.duration),
     maxSessionsWithinBudget: best,
+    memory,
     levels: results,
   };
   writeFileSync(values.out as string, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { benchCommand } from '../../src/cli/bench.ts';
+
+describe('voxstream bench', () => {
+  it('starts a server, runs a small level, and writes JSON with latency, memory and an SVG chart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vx-bench-'));
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const code = await benchCommand([
+        '--sessions',
+        '2',
+        '--duration',
+        '6',
+        '--out',
+        join(dir, 'bench.json'),
+        '--svg',
+        join(dir, 'bench.svg'),
+      ]);
+      expect(code).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8'));
+      const [level] = report.levels;
+      expect(level).toMatchObject({ sessions: 2, connected: 2, errors: 0 });
+      expect(level.utterances).toBeGreaterThan(0);
+      expect(level.speechEndToIntentMs.p50).toBeGreaterThan(0);
+      expect(report.memory).toMatchObject({ idle: { sessions: 2 } });
+      expect(report.memory.baselineMiB).toBeGreaterThan(0);
+      expect(readFileSync(join(dir, 'bench.svg'), 'utf8')).toMatch(/^<svg/);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('refuses a bad --sessions list with its usage', async () => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await benchCommand(['--sessions', '10,x'])).toBe(2);
+    } finally {
+      err.mockRestore();
+    }
+  });
+});
