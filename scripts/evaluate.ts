@@ -49,6 +49,7 @@ const acceptThreshold =
 const engine = await Engine.load(
   resolveServerOptions({
     replies: false,
+    inferenceThreads: 'main', // as `voxstream infer` runs
     ...(acceptThreshold !== undefined ? { endpointing: { understand: { acceptThreshold } } } : {}),
   }),
   createLogger('silent'),

@@ -7,7 +7,8 @@ commands:
           [--tokens a,b] [--tokens-file PATH] [--token-secret S] [--allowed-origins a,b]
           [--tls-key PATH --tls-cert PATH] [--max-sessions-per-address N] [--max-frame-bytes N]
           [--audio-burst-ms N] [--idle-timeout-ms N] [--max-session-ms N] [--drain-ms N]
-          [--max-batch N] [--end-silence-ms N] [--accept-threshold P]
+          [--max-batch N] [--inference-threads worker|main] [--end-silence-ms N]
+          [--accept-threshold P]
           start the voice server (default port 8080, or PORT); drains on SIGTERM
   infer   --context NAME|PATH [--json] [--concurrency N] <files...>
           understand WAV / Ogg Opus files in process with the server's own stream graph

@@ -23,6 +23,7 @@ const flags = {
   'audio-burst-ms': { type: 'string' },
   'drain-ms': { type: 'string' },
   'max-batch': { type: 'string' },
+  'inference-threads': { type: 'string' },
   'end-silence-ms': { type: 'string' },
   'accept-threshold': { type: 'string' },
   quiet: { type: 'boolean' },
@@ -53,6 +54,8 @@ export async function serveOptions(
   const device = values.device ?? env['VOXSTREAM_DEVICE'];
   if (device) o.device = device as Device;
   if (values.context) o.defaultContext = values.context;
+  if (values['inference-threads'])
+    o.inferenceThreads = values['inference-threads'] as ServerOptions['inferenceThreads'];
   const numbers = {
     'max-sessions': 'maxSessions',
     'max-sessions-per-address': 'maxSessionsPerAddress',

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { type Device, ModelLoadError, openSession } from './providers.ts';
+import type { ModelSession } from './workerSession.ts';
 
 /** The shipped streaming ASR model (see models/asr/README.md). */
 export const defaultAsrModelPath = fileURLToPath(new URL('../../models/asr/asr.onnx', import.meta.url));
@@ -41,14 +42,14 @@ export class AsrStreamState {
  */
 export class AsrModel {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     readonly info: AsrModelInfo,
     readonly provider: string,
     readonly providerReason: string,
   ) {}
 
   /** Loads the model and its `.json` sidecar. */
-  static async load(options: { path?: string; device?: Device } = {}): Promise<AsrModel> {
+  static async load(options: { path?: string; device?: Device; worker?: boolean } = {}): Promise<AsrModel> {
     const path = options.path ?? defaultAsrModelPath;
     const metaPath = path.replace(/\.onnx$/, '.json');
     let raw: { tokens: string[]; stack: number; dim: number; state_shape: number[] };
@@ -57,7 +58,10 @@ export class AsrModel {
     } catch (error) {
       throw new ModelLoadError(metaPath, error);
     }
-    const opened = await openSession(path, { device: options.device ?? 'cpu' });
+    const opened = await openSession(path, {
+      device: options.device ?? 'cpu',
+      worker: options.worker ?? false,
+    });
     const info = { tokens: raw.tokens, stack: raw.stack, dim: raw.dim, stateShape: raw.state_shape };
     return new AsrModel(opened.session, info, opened.provider, opened.reason);
   }

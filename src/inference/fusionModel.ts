@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { type Device, ModelLoadError, openSession } from './providers.ts';
+import type { ModelSession } from './workerSession.ts';
 
 /**
  * Where a fusion model is looked for (made by scripts/train_fusion.py). None ships at present: the one trained
@@ -28,7 +29,7 @@ export interface FusionRequest {
  */
 export class FusionModel {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     readonly dim: number,
     private readonly wordToken: number,
     private readonly clsToken: number,
@@ -40,7 +41,9 @@ export class FusionModel {
     return existsSync(path);
   }
 
-  static async load(options: { path?: string; device?: Device } = {}): Promise<FusionModel> {
+  static async load(
+    options: { path?: string; device?: Device; worker?: boolean } = {},
+  ): Promise<FusionModel> {
     const path = options.path ?? defaultFusionModelPath;
     const metaPath = path.replace(/\.onnx$/, '.json');
     let meta: { audio_dim: number; word_token: number; cls_token: number };
@@ -49,7 +52,10 @@ export class FusionModel {
     } catch (error) {
       throw new ModelLoadError(metaPath, error);
     }
-    const opened = await openSession(path, { device: options.device ?? 'cpu' });
+    const opened = await openSession(path, {
+      device: options.device ?? 'cpu',
+      worker: options.worker ?? false,
+    });
     return new FusionModel(opened.session, meta.audio_dim, meta.word_token, meta.cls_token, opened.provider);
   }
 

@@ -1,4 +1,5 @@
 import ort from 'onnxruntime-node';
+import { type ModelSession, WorkerSession } from './workerSession.ts';
 
 /** Where models run: `auto` picks the best provider that starts, `cpu` never fails. */
 export type Device = 'auto' | 'cpu' | 'webgpu' | 'cuda';
@@ -7,7 +8,7 @@ export const devices: readonly Device[] = ['auto', 'cpu', 'webgpu', 'cuda'];
 
 /** A session and the provider it actually runs on (after any fallback). */
 export interface OpenedSession {
-  readonly session: ort.InferenceSession;
+  readonly session: ModelSession;
   readonly provider: 'cpu' | 'webgpu' | 'cuda';
   /** Why the provider is what it is (e.g. "webgpu failed: …; fell back to cpu"). */
   readonly reason: string;
@@ -18,9 +19,18 @@ export interface OpenSessionOptions {
   device: Device;
   /** Threads for one run on the CPU provider. Default 1: sessions run in parallel across the pool. */
   intraOpThreads: number;
+  /**
+   * On the CPU provider, run the model in its own worker thread ({@link WorkerSession}) instead of on the
+   * calling thread. Default false here; the server's engine turns it on (`inferenceWorkers`).
+   */
+  worker: boolean;
 }
 
-export const defaultOpenSessionOptions: OpenSessionOptions = { device: 'cpu', intraOpThreads: 1 };
+export const defaultOpenSessionOptions: OpenSessionOptions = {
+  device: 'cpu',
+  intraOpThreads: 1,
+  worker: false,
+};
 
 /**
  * Opens an ONNX model on the requested device, falling back to the CPU with a reason instead of failing:
@@ -30,7 +40,7 @@ export async function openSession(
   path: string,
   options: Partial<OpenSessionOptions> = {},
 ): Promise<OpenedSession> {
-  const { device, intraOpThreads } = { ...defaultOpenSessionOptions, ...options };
+  const { device, intraOpThreads, worker } = { ...defaultOpenSessionOptions, ...options };
   const base: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: intraOpThreads,
     interOpNumThreads: 1,
@@ -48,7 +58,10 @@ export async function openSession(
     }
   }
   try {
-    const session = await ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] });
+    const cpu = { ...base, executionProviders: ['cpu'] };
+    const session = worker
+      ? await WorkerSession.open(path, cpu)
+      : await ort.InferenceSession.create(path, cpu);
     const reason = failures.length ? `${failures.join('; ')}; fell back to cpu` : 'cpu requested';
     return { session, provider: 'cpu', reason };
   } catch (error) {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { type ModelSession, WorkerSession } from './workerSession.ts';
 
 /** Sample rate the model runs at, Hz. */
 export const SILERO_SAMPLE_RATE = 16000;
@@ -26,6 +27,8 @@ export interface SileroVadOptions {
    * optimisation (the model is tiny; more threads only add overhead, and batching is how it scales).
    */
   sessionOptions?: ort.InferenceSession.SessionOptions;
+  /** Run the model in its own worker thread ({@link WorkerSession}). Default false. */
+  worker?: boolean;
 }
 
 /** Defaults of {@link SileroVadOptions.sessionOptions}. */
@@ -66,7 +69,7 @@ interface BatchBuffers {
  * runs across streams (the model takes a batch dimension: input [B, 576], state [2, B, 128]).
  */
 export class SileroVad {
-  readonly #session: ort.InferenceSession;
+  readonly #session: ModelSession;
   readonly #sampleRate = new ort.Tensor('int64', BigInt64Array.of(BigInt(SILERO_SAMPLE_RATE)), []);
   #batch: BatchBuffers = { capacity: 0, input: new Float32Array(0), state: new Float32Array(0) };
   #released = false;
@@ -74,7 +77,7 @@ export class SileroVad {
   // so batched runs go one at a time.
   #batchTail: Promise<unknown> = Promise.resolve();
 
-  private constructor(session: ort.InferenceSession) {
+  private constructor(session: ModelSession) {
     this.#session = session;
   }
 
@@ -84,10 +87,10 @@ export class SileroVad {
     if (typeof modelPath !== 'string' || modelPath === '') {
       throw new TypeError(`modelPath: expected a file path, got ${JSON.stringify(modelPath)}`);
     }
-    const session = await ort.InferenceSession.create(modelPath, {
-      ...defaultSileroSessionOptions,
-      ...options.sessionOptions,
-    });
+    const sessionOptions = { ...defaultSileroSessionOptions, ...options.sessionOptions };
+    const session: ModelSession = options.worker
+      ? await WorkerSession.open(modelPath, sessionOptions)
+      : await ort.InferenceSession.create(modelPath, sessionOptions);
     for (const name of ['input', 'state', 'sr']) {
       if (!session.inputNames.includes(name)) {
         await session.release();

@@ -73,6 +73,12 @@ export interface ServerOptions {
    */
   maxBatch: number;
   /**
+   * Where CPU model runs happen: 'worker' (default) gives each model its own worker thread, so runs overlap
+   * with the event loop's socket, feature and decoding work and with each other; 'main' runs them on the
+   * event loop (onnxruntime-node's runs are synchronous). GPU providers always run on the main thread.
+   */
+  inferenceThreads: 'worker' | 'main';
+  /**
    * Endpointing and decision thresholds, per stage (defaults in each operator's file): VAD on/off
    * probabilities, trailing silence that ends an utterance, the early-endpoint silence and likelihood ratio,
    * the accept threshold of the intent decision.
@@ -121,6 +127,7 @@ export const defaultServerOptions: ServerOptions = {
   closeTimeoutMs: 5000,
   replies: true,
   maxBatch: 256,
+  inferenceThreads: 'worker',
   endpointing: {},
   logLevel: 'info',
 };
@@ -150,6 +157,10 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   int('maxUnsentBytes', 1024, 1024 * 1024 * 1024);
   int('maxUtteranceMs', 500, 600_000);
   int('maxBatch', 1, 4096);
+  if (o.inferenceThreads !== 'worker' && o.inferenceThreads !== 'main')
+    throw new TypeError(
+      `server option inferenceThreads must be 'worker' or 'main', got ${String(o.inferenceThreads)}`,
+    );
   checkEndpointing(o.endpointing);
   if (!Array.isArray(o.tokens) || !o.tokens.every((t) => typeof t === 'string'))
     throw new TypeError('server option tokens must be a list of strings');

@@ -137,12 +137,13 @@ export class Engine {
           : new ModelLoadError(path, error);
       }
     };
+    const worker = options.inferenceThreads === 'worker';
     const settled = await Promise.allSettled([
-      named(asrPath, () => AsrModel.load({ path: asrPath, device: options.device })),
-      SileroVad.load(),
+      named(asrPath, () => AsrModel.load({ path: asrPath, device: options.device, worker })),
+      SileroVad.load({ worker }),
       Lexicon.load(),
       options.fusionModelPath !== undefined || FusionModel.available(fusionPath)
-        ? named(fusionPath, () => FusionModel.load({ path: fusionPath, device: options.device }))
+        ? named(fusionPath, () => FusionModel.load({ path: fusionPath, device: options.device, worker }))
         : Promise.resolve(null),
     ] as const);
     const failed = settled.find((r) => r.status === 'rejected');

@@ -47,6 +47,7 @@ describe('voxstream serve options', () => {
     expect(() => resolveServerOptions({ tlsKeyPath: '/k.pem' })).toThrow(/tlsCertPath/);
     expect(() => resolveServerOptions({ tokens: ['a b'] })).toThrow(/tokens/);
     expect(() => resolveServerOptions({ maxBatch: 0 })).toThrow(/maxBatch/);
+    expect(() => resolveServerOptions({ inferenceThreads: 'gpu' as never })).toThrow(/inferenceThreads/);
     expect(() => resolveServerOptions({ endpointing: { segment: { endSilenceMs: Number('x') } } })).toThrow(
       /endpointing\.segment\.endSilenceMs/,
     );
@@ -55,13 +56,15 @@ describe('voxstream serve options', () => {
 
   it('maps batching and endpointing flags', async () => {
     const o = await serveOptions(
-      { 'max-batch': '1', 'end-silence-ms': '500', 'accept-threshold': '0.7' },
+      { 'max-batch': '1', 'inference-threads': 'main', 'end-silence-ms': '500', 'accept-threshold': '0.7' },
       {},
     );
     expect(o).toMatchObject({
       maxBatch: 1,
+      inferenceThreads: 'main',
       endpointing: { segment: { endSilenceMs: 500 }, understand: { acceptThreshold: 0.7 } },
     });
     expect(resolveServerOptions(o).maxBatch).toBe(1);
+    expect(resolveServerOptions({}).inferenceThreads).toBe('worker');
   });
 });
