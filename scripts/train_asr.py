@@ -25,6 +25,39 @@ from voxtrain.lexicon import PHONES  # noqa: E402
 from voxtrain.model import Encoder  # noqa: E402
 
 
+def _mel(hz):
+    return 1127.0 * np.log1p(np.asarray(hz, dtype=np.float64) / 700.0)
+
+
+def _hz(mel):
+    return 700.0 * np.expm1(np.asarray(mel, dtype=np.float64) / 1127.0)
+
+
+# Centre frequency of each of the 80 filters (voxtrain/features.py: HTK mel, 20 Hz to 7,600 Hz).
+_CENTRES = _hz(np.linspace(_mel(20.0), _mel(7600.0), 82)[1:-1])
+
+
+def vtlp(x: torch.Tensor, rng: np.random.Generator, low: float, high: float, share: float) -> torch.Tensor:
+    """Vocal-tract-length perturbation on log-mel features: each chosen utterance's spectrum is scaled in
+    frequency by a factor a drawn from [low, high] (S'(f) = S(f / a); a > 1 moves formants up, as from a
+    longer to a shorter vocal tract), by linear interpolation between filters. The corpus' flite and festival
+    voices are all male; a > 1 lets them stand in for other speakers."""
+    if high <= low or share <= 0:
+        return x
+    x = x.clone()
+    index = np.arange(len(_CENTRES), dtype=np.float64)
+    for k in range(x.shape[0]):
+        if rng.random() >= share:
+            continue
+        a = rng.uniform(low, high)
+        src = np.interp(_CENTRES / a, _CENTRES, index)  # clamps at both ends
+        lo = np.floor(src).astype(np.int64)
+        hi = np.minimum(lo + 1, len(index) - 1)
+        w = torch.from_numpy((src - lo).astype(np.float32))
+        x[k] = x[k][:, lo] * (1 - w) + x[k][:, hi] * w
+    return x
+
+
 def spec_augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     x = x.clone()
     b, t, f = x.shape
@@ -77,12 +110,15 @@ def main():
     ap.add_argument("--every", type=int, default=300, help="steps between validations")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init", default="", help="checkpoint to continue from")
+    ap.add_argument("--vtlp", default="0.9,1.1", help="vocal-tract-length warp range (low,high); 1,1 turns it off")
+    ap.add_argument("--vtlp-share", type=float, default=0.5, help="share of utterances warped")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     os.makedirs(args.out, exist_ok=True)
 
+    vtlp_low, vtlp_high = (float(v) for v in args.vtlp.split(","))
     corpus = Corpus(args.corpus)
     train_ids, valid_ids = corpus.split(args.valid, seed=0)
     model = Encoder(args.dim, args.blocks, args.kernel, args.ff)
@@ -109,7 +145,7 @@ def main():
                 break
             x, in_lens, tgt, tgt_lens = corpus.collate(batch)
             if step > args.warmup:
-                x = spec_augment(x, rng)
+                x = spec_augment(vtlp(x, rng, vtlp_low, vtlp_high, args.vtlp_share), rng)
             lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.5 + 0.5 * math.cos(math.pi * min(1.0, progress())))
             for g in opt.param_groups:
                 g["lr"] = lr
