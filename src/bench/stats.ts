@@ -29,3 +29,9 @@ export function histogramTotals(text: string, name: string, label: string): { su
   };
   return { sum: read('sum'), count: read('count') };
 }
+
+/** Value of an unlabelled gauge in Prometheus text, or null when it is missing. */
+export function gaugeValue(text: string, name: string): number | null {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ').at(-1)) : null;
+}

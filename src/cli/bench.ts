@@ -5,12 +5,12 @@ import { parseArgs } from 'node:util';
 import { latencyChart } from '../bench/chart.ts';
 import { openIdleSessions } from '../bench/idleSessions.ts';
 import { type LevelResult, runLevel } from '../bench/loadGenerator.ts';
-import { histogramTotals, summary } from '../bench/stats.ts';
+import { gaugeValue, histogramTotals, summary } from '../bench/stats.ts';
 import { commandPool } from '../bench/utterances.ts';
 
 const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--context smart_home]
                        [--budget 500] [--out bench.json] [--svg bench.svg] [--token T] [server flags when it starts one:
-                       --device cpu|webgpu|cuda|auto --max-batch N]`;
+                       --device cpu|webgpu|cuda|auto --max-batch N --inference-threads worker|main]`;
 
 /** CPU seconds (user + system) and resident bytes of a process, from /proc. */
 function procStats(pid: number): { cpuSec: number; rssBytes: number } | null {
@@ -77,6 +77,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       token: { type: 'string' },
       device: { type: 'string' },
       'max-batch': { type: 'string' },
+      'inference-threads': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -93,6 +94,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const extra = [
     ...(values.device ? ['--device', values.device] : []),
     ...(values['max-batch'] ? ['--max-batch', values['max-batch']] : []),
+    ...(values['inference-threads'] ? ['--inference-threads', values['inference-threads']] : []),
   ];
   const started = values.url ? null : await startServer(extra);
   const url = values.url ?? (started as { url: string }).url;
@@ -112,11 +114,16 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return p ? Math.round((p.rssBytes / 2 ** 20) * 10) / 10 : null;
   };
   const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const heapMiB = async () => {
+    const bytes = gaugeValue(await metrics(), 'voxstream_heap_used_bytes');
+    return bytes === null ? null : Math.round((bytes / 2 ** 20) * 10) / 10;
+  };
   let memory: Record<string, unknown> | null = null;
   try {
     if (pid) {
       await settle(2000);
       const baselineMiB = rssMiB() as number;
+      const baselineHeapMiB = await heapMiB();
       const idleCount = Math.max(...levels);
       process.stderr.write(`bench: memory: ${idleCount} idle sessions …\n`);
       const idle = await openIdleSessions(url, idleCount, {
@@ -125,15 +132,25 @@ export async function benchCommand(argv: string[]): Promise<number> {
       });
       await settle(3000);
       const idleMiB = rssMiB() as number;
+      const idleHeapMiB = await heapMiB();
       await idle.close();
       await settle(3000);
       memory = {
+        // Resident memory keeps its high-water mark (V8 and the allocator keep freed pages), so whether
+        // sessions give their memory back shows in the heap in use.
         baselineMiB,
+        baselineHeapMiB,
         idle: {
           sessions: idle.opened,
           rssMiB: idleMiB,
+          heapMiB: idleHeapMiB,
           perSessionKiB: Math.round(((idleMiB - baselineMiB) * 1024) / Math.max(1, idle.opened)),
+          heapPerSessionKiB:
+            idleHeapMiB !== null && baselineHeapMiB !== null
+              ? Math.round(((idleHeapMiB - baselineHeapMiB) * 1024) / Math.max(1, idle.opened))
+              : null,
           afterCloseMiB: rssMiB(),
+          afterCloseHeapMiB: await heapMiB(),
         },
       };
     }
@@ -143,8 +160,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
       const t0 = performance.now();
       process.stderr.write(`bench: ${n} sessions for ${values.duration} s …\n`);
       let peakMiB = 0;
+      let peakHeapMiB = 0;
       const sampler = setInterval(() => {
         peakMiB = Math.max(peakMiB, rssMiB() ?? 0);
+        void heapMiB()
+          .then((h) => (peakHeapMiB = Math.max(peakHeapMiB, h ?? 0)))
+          .catch(() => {});
       }, 1000);
       const r: LevelResult = await runLevel(n, Number(values.duration) * 1000, pool, {
         url,
@@ -182,6 +203,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
                     ? Math.round(((peakMiB - (memory['baselineMiB'] as number)) * 1024) / r.connected)
                     : null,
                 rssAfterCloseMiB: Math.round(p1.rssBytes / 2 ** 20),
+                peakHeapMiB,
+                activeHeapKiBPerSession:
+                  memory && r.connected > 0 && memory['baselineHeapMiB'] !== null
+                    ? Math.round(((peakHeapMiB - (memory['baselineHeapMiB'] as number)) * 1024) / r.connected)
+                    : null,
               }
             : null,
         meanBatch: {
@@ -205,6 +231,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (memory) {
       await settle(5000);
       memory['afterAllLevelsMiB'] = rssMiB();
+      memory['afterAllLevelsHeapMiB'] = await heapMiB();
     }
   } finally {
     started?.child.kill('SIGTERM');

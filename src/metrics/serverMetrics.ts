@@ -63,5 +63,12 @@ export class ServerMetrics {
         () => process.memoryUsage().rss,
       ),
     );
+    this.registry.add(
+      new Gauge(
+        'voxstream_heap_used_bytes',
+        'JavaScript heap in use (V8), the part of memory that sessions grow and give back',
+        () => process.memoryUsage().heapUsed,
+      ),
+    );
   }
 }
