@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
+import { startTypeScriptWorker } from '../threads/index.ts';
 
 /** A tensor as it crosses the thread boundary (typed arrays are copied by structured clone). */
 export interface WireTensor {
@@ -59,16 +58,7 @@ export class WorkerSession implements ModelSession {
 
   /** Starts a worker and opens `path` in it; rejects with onnxruntime's message if it cannot load. */
   static open(path: string, options: ort.InferenceSession.SessionOptions): Promise<WorkerSession> {
-    // The worker runs TypeScript: it registers the tsx loader this process runs under, then imports it
-    // (the same boot as the TTS worker).
-    const tsx = pathToFileURL(
-      createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-    const entry = new URL('./sessionWorker.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    const worker = new Worker(boot, { eval: true, workerData: { path, options } });
+    const worker = startTypeScriptWorker(new URL('./sessionWorker.ts', import.meta.url), { path, options });
     return new Promise((resolve, reject) => {
       const onMessage = (m: { ready?: boolean; inputNames?: string[]; outputNames?: string[] }) => {
         if (!m.ready) return;

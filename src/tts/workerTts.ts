@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../threads/index.ts';
 import type { EspeakTtsOptions } from './espeakTts.ts';
 import type { SynthesizedSpeech, TtsEngine } from './ttsEngine.ts';
 import { TtsError } from './ttsError.ts';
@@ -53,16 +52,7 @@ export class WorkerTts implements TtsEngine {
 
   /** Starts the worker and its voice; rejects if the voice cannot load. */
   static load(options: EspeakTtsOptions = {}): Promise<WorkerTts> {
-    // The worker runs TypeScript: it registers the same tsx loader this process runs under, then imports it.
-    // (import.meta.resolve is missing under vitest; the package's ESM entry sits beside its CommonJS one.)
-    const tsx = pathToFileURL(
-      createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-    const entry = new URL('./ttsWorker.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    const worker = new Worker(boot, { eval: true, workerData: options });
+    const worker = startTypeScriptWorker(new URL('./ttsWorker.ts', import.meta.url), options);
     return new Promise((resolve, reject) => {
       const onMessage = (m: { ready?: boolean; sampleRate?: number }) => {
         if (!m.ready) return;

@@ -1,0 +1,1 @@
+export { startTypeScriptWorker } from './typescriptWorker.ts';
