@@ -5,9 +5,13 @@ import { splitSentences } from '../tts/index.ts';
 import { ReplyEncoder } from './encodeReply.ts';
 import { type Frame, event } from './frames.ts';
 
-/** Synthesizes text to 16-bit PCM. */
+/** Synthesizes text to 16-bit PCM, at `sampleRate` where it can (the encoder resamples what is not). */
 export interface SpeechSynthesizer {
-  synthesize(text: string, signal?: AbortSignal): Promise<{ sampleRate: number; pcm: Int16Array }>;
+  synthesize(
+    text: string,
+    signal?: AbortSignal,
+    sampleRate?: number,
+  ): Promise<{ sampleRate: number; pcm: Int16Array }>;
 }
 
 /** Spoken reply settings of a session. */
@@ -109,7 +113,7 @@ export function speak(
         try {
           for (const sentence of splitSentences(text)) {
             const t0 = performance.now();
-            const speech = await tts.synthesize(sentence, abort.signal);
+            const speech = await tts.synthesize(sentence, abort.signal, options.sampleRate);
             if (abort.signal.aborted) return;
             if (!started) clock.mark(utterance, 'tts', performance.now() - t0);
             send(encoder.push(speech.pcm, speech.sampleRate));

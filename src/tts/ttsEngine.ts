@@ -12,9 +12,10 @@ export interface TtsEngine {
   readonly sampleRate: number;
   /**
    * Synthesizes `text`. Rejects with the signal's reason when `signal` aborts before the audio is
-   * returned, and with a `TtsError` for bad text or a failed synthesis.
+   * returned, and with a `TtsError` for bad text or a failed synthesis. `sampleRate` is a wish: an engine
+   * may return its own rate instead (the reply encoder resamples).
    */
-  synthesize(text: string, signal?: AbortSignal): Promise<SynthesizedSpeech>;
+  synthesize(text: string, signal?: AbortSignal, sampleRate?: number): Promise<SynthesizedSpeech>;
   /** Frees the engine's resources; idempotent. Later `synthesize` calls reject. */
   close(): Promise<void>;
 }
