@@ -270,7 +270,12 @@ describe('voxstream serve', () => {
     let log = '';
     proc.stderr?.on('data', (c: Buffer) => (log += c.toString()));
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    await waitFor(() => /"msg":"listening"/.test(log), 60_000, 'the server to listen');
+    // The warning follows the "listening" line, possibly in a later chunk of stderr.
+    await waitFor(
+      () => /"msg":"listening"/.test(log) && /"msg":"no access tokens configured/.test(log),
+      60_000,
+      'the server to listen and warn that it is open',
+    );
     expect(log).toMatch(/"level":"warn","msg":"no access tokens configured/);
     const url = (/"url":"(ws:\/\/[^"]+)"/.exec(log) as RegExpExecArray)[1] as string;
     const raw: Raw = await started(url);
