@@ -21,7 +21,7 @@ export interface OpenSessionOptions {
   intraOpThreads: number;
   /**
    * On the CPU provider, run the model in its own worker thread ({@link WorkerSession}) instead of on the
-   * calling thread. Default false here; the server's engine turns it on (`inferenceWorkers`).
+   * calling thread. Default false here; the server's engine turns it on (`inferenceThreads`).
    */
   worker: boolean;
 }

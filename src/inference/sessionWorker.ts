@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
-import type { WireTensor } from './workerSession.ts';
+import { type WireTensor, fromWire, toWire } from './workerSession.ts';
 
 interface Request {
   readonly id: number;
@@ -23,14 +23,8 @@ port.on('message', async (message: Request | 'close') => {
     return;
   }
   try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(message.feeds))
-      feeds[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
-    const out = await session.run(feeds);
-    const outputs: Record<string, WireTensor> = {};
-    for (const [name, t] of Object.entries(out))
-      outputs[name] = { type: t.type, data: t.data as WireTensor['data'], dims: [...t.dims] };
-    port.postMessage({ id: message.id, outputs });
+    const out = await session.run(fromWire(message.feeds));
+    port.postMessage({ id: message.id, outputs: toWire(out as Record<string, ort.Tensor>) });
   } catch (error) {
     port.postMessage({ id: message.id, error: (error as Error).message });
   }

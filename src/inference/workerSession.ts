@@ -9,6 +9,22 @@ export interface WireTensor {
   readonly dims: readonly number[];
 }
 
+/** The tensors of a run as they cross to the other thread. */
+export function toWire(tensors: Readonly<Record<string, ort.Tensor>>): Record<string, WireTensor> {
+  const wire: Record<string, WireTensor> = {};
+  for (const [name, t] of Object.entries(tensors))
+    wire[name] = { type: t.type, data: t.data as WireTensor['data'], dims: [...t.dims] };
+  return wire;
+}
+
+/** The tensors of a run as they arrive from the other thread. */
+export function fromWire(wire: Readonly<Record<string, WireTensor>>): Record<string, ort.Tensor> {
+  const tensors: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(wire))
+    tensors[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+  return tensors;
+}
+
 /** What the model wrappers need of a session, on the main thread or in a worker. */
 export interface ModelSession {
   readonly inputNames: readonly string[];
@@ -46,10 +62,7 @@ export class WorkerSession implements ModelSession {
         p.reject(new Error(m.error ?? 'the model worker returned nothing'));
         return;
       }
-      const outputs: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(m.outputs))
-        outputs[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
-      p.resolve(outputs);
+      p.resolve(fromWire(m.outputs));
     });
     worker.on('error', (error) => this.failAll(error));
     worker.on('exit', () => this.failAll(new Error('the model worker exited')));
@@ -78,9 +91,7 @@ export class WorkerSession implements ModelSession {
   run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const wire: Record<string, WireTensor> = {};
-    for (const [name, t] of Object.entries(feeds))
-      wire[name] = { type: t.type, data: t.data as WireTensor['data'], dims: [...t.dims] };
+    const wire = toWire(feeds);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // Keep the process alive while a run is in flight, not while the worker idles.
