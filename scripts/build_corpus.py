@@ -2,6 +2,11 @@
 """Builds voxstream's ASR training corpus: text -> speech (synthesized and real) -> augmentation -> log-mel features.
 
 Usage: /usr/bin/python3 scripts/build_corpus.py [--out work/corpus] [--scale 1.0] [--seed 1] [--workers 2]
+           [--families espeak,flite,festival,pico] [--no-real]
+
+The shipped model was trained on two corpora: work/corpus (`--families espeak,flite,festival`, the real speech
+too) and work/corpus-pico (`--families pico --no-real --scale 0.4 --seed 2`), made when Pico's voices joined
+(models/asr/README.md). `--families` alone, at its default, builds one corpus with all four families.
 
 Writes <out>/feats.npy (float16 [frames, 80], all utterances concatenated), <out>/index.jsonl (one utterance a
 line: offset, frames, phones, text, source, voice, augmentation) and <out>/summary.json (hours per source).
@@ -12,6 +17,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import shutil
 import sys
 import time
 
@@ -40,15 +46,19 @@ def plan(args, rng: np.random.Generator) -> list[dict]:
     texts += [("speechocean-text", so_train[i]["text"]) for i in rng.permutation(len(so_train))[: int(1000 * s)]]
 
     voices = synth.training_voices()
-    families = {f: [v for v in voices if v.startswith(f + ":")] for f in ("espeak", "flite", "festival")}
+    families = {f: [v for v in voices if v.startswith(f + ":")] for f in args.families}
+    # espeak has 200+ voice variants, so it gets twice the share of each other family
+    weights = np.array([2.0 if f == "espeak" else 1.0 for f in args.families])
     items = []
     for source, text in texts:
         phones = text_to_phones(normalise_text(text), _LEX)
         if not phones:
             continue  # a word outside the lexicon: no target to train on
-        family = rng.choice(["espeak", "flite", "festival"], p=[0.5, 0.25, 0.25])
+        family = rng.choice(list(args.families), p=weights / weights.sum())
         voice = families[family][int(rng.integers(len(families[family])))]
         items.append({"source": source, "text": text, "phones": phones, "voice": voice})
+    if args.no_real:
+        return with_seeds(items, args.seed)
     real = [("speechocean-train", r) for r in so_train for _ in range(2)]
     fsdd = sources.fsdd(held_out=False)
     real += [("fsdd", fsdd[i]) for i in rng.permutation(len(fsdd))[: int(1000 * s)]]
@@ -57,9 +67,21 @@ def plan(args, rng: np.random.Generator) -> list[dict]:
         if phones:
             items.append({"source": source, "text": r["text"], "phones": phones, "path": r["path"],
                           "voice": "real:" + r["speaker"]})
+    return with_seeds(items, args.seed)
+
+
+def with_seeds(items: list[dict], seed: int) -> list[dict]:
     for i, item in enumerate(items):
-        item["seed"] = args.seed * 1_000_003 + i
+        item["seed"] = seed * 1_000_003 + i
     return items
+
+
+def family_list(text: str) -> tuple[str, ...]:
+    families = tuple(f.strip() for f in text.split(",") if f.strip())
+    unknown = [f for f in families if f not in synth.FAMILIES]
+    if unknown or not families:
+        raise argparse.ArgumentTypeError(f"families are some of {', '.join(synth.FAMILIES)}; got {text!r}")
+    return families
 
 
 def jobs_of(items: list[dict]) -> list[list[dict]]:
@@ -115,9 +137,15 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of the default amount of text (for quick runs)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--families", type=family_list, default=synth.FAMILIES,
+                    help="synthesizer families to speak the text with, comma-separated")
+    ap.add_argument("--no-real", action="store_true", help="leave out the real recordings (speechocean762, FSDD)")
     args = ap.parse_args()
     if not os.path.isdir(sources.SHARED):
         sys.exit(f"build_corpus: {sources.SHARED} is missing; the corpus needs ../shared's speech and noise")
+    if "pico" in args.families and shutil.which("pico2wave") is None:
+        sys.exit("build_corpus: the pico family needs pico2wave (apt-get install libttspico-utils, from Debian's "
+                 "non-free section); or leave pico out of --families")
     os.makedirs(args.out, exist_ok=True)
     _LEX.update(load_lexicon())
     rng = np.random.default_rng(args.seed)
@@ -152,7 +180,8 @@ def main() -> None:
     np.save(os.path.join(args.out, "feats.npy"), np.concatenate(chunks))
     summary = {"utterances": done - errors, "errors": errors, "hours": round(offset / 360000, 3),
                "hours_by_source": {k: round(v, 3) for k, v in sorted(hours.items())},
-               "seed": args.seed, "scale": args.scale, "build_seconds": round(time.time() - started)}
+               "seed": args.seed, "scale": args.scale, "families": list(args.families), "real": not args.no_real,
+               "build_seconds": round(time.time() - started)}
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     print(json.dumps({"event": "done", **summary}), flush=True)

@@ -11,14 +11,22 @@ from .model import STACK
 
 
 class Corpus:
-    def __init__(self, folder: str):
-        with open(os.path.join(folder, "index.jsonl")) as f:
-            self.items = [json.loads(line) for line in f]
-        self.feats = np.load(os.path.join(folder, "feats.npy"), mmap_mode="r")
+    """One corpus folder, or several comma-separated ("work/corpus,work/corpus-pico"): the first one's split
+    decides validation (so adding a corpus leaves the validation set as it was); the others only train."""
+
+    def __init__(self, folders: str):
+        self.items: list[dict] = []
+        self.parts: list[np.ndarray] = []
+        for part, folder in enumerate(f for f in folders.split(",") if f):
+            with open(os.path.join(folder, "index.jsonl")) as f:
+                self.items += [{**json.loads(line), "part": part} for line in f]
+            self.parts.append(np.load(os.path.join(folder, "feats.npy"), mmap_mode="r"))
+        self.first = sum(1 for it in self.items if it["part"] == 0)
 
     def split(self, valid_count: int, seed: int) -> tuple[list[int], list[int]]:
-        order = np.random.default_rng(seed).permutation(len(self.items))
-        return sorted(order[valid_count:].tolist()), sorted(order[:valid_count].tolist())
+        order = np.random.default_rng(seed).permutation(self.first)
+        extra = list(range(self.first, len(self.items)))
+        return sorted(order[valid_count:].tolist()) + extra, sorted(order[:valid_count].tolist())
 
     def stats(self, sample: int = 2000) -> tuple[np.ndarray, np.ndarray]:
         """Global mean and standard deviation of the features over a sample of utterances."""
@@ -29,7 +37,7 @@ class Corpus:
 
     def features(self, i: int) -> np.ndarray:
         it = self.items[i]
-        return np.asarray(self.feats[it["offset"]: it["offset"] + it["frames"]], dtype=np.float32)
+        return np.asarray(self.parts[it["part"]][it["offset"]: it["offset"] + it["frames"]], dtype=np.float32)
 
     def targets(self, i: int) -> list[int]:
         return [PHONE_ID[p] for p in self.items[i]["phones"]]

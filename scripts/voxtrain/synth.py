@@ -1,6 +1,7 @@
-"""Offline speech synthesis for the training corpus: espeak-ng, flite and festival (Debian packages).
+"""Offline speech synthesis for the training corpus: espeak-ng, flite, festival and SVOX Pico (Debian packages;
+Pico's `pico2wave` is in `libttspico-utils`, Debian's non-free section, because its voice data has no source).
 
-A voice id names the family and the voice ("espeak:en-us+f2", "flite:awb", "festival:kal_diphone").
+A voice id names the family and the voice ("espeak:en-us+f2", "flite:awb", "festival:kal_diphone", "pico:en-GB").
 Every function returns float32 mono PCM in [-1, 1] with its sample rate.
 """
 
@@ -17,6 +18,10 @@ ESPEAK_VARIANTS = ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "
                    "linda", "max", "paul", "quincy", "rob", "steph", "travis", "victor", "zac"]
 FLITE_VOICES = ["kal", "kal16", "awb", "rms", "slt"]
 FESTIVAL_VOICES = ["kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"]
+# Pico's two English voices, both female (en-US lh0, en-GB kh0): the other families' non-espeak voices are
+# male apart from slt, which is held out.
+PICO_VOICES = ["en-US", "en-GB"]
+FAMILIES = ("espeak", "flite", "festival", "pico")
 
 # Voices never used in training: the synthesized evaluation sets speak with these alone.
 HELD_OUT_VOICES = {
@@ -28,6 +33,7 @@ HELD_OUT_VOICES = {
 def training_voices() -> list[str]:
     voices = [f"espeak:{lang}+{var}" for lang in ESPEAK_LANGS for var in ESPEAK_VARIANTS]
     voices += [f"flite:{v}" for v in FLITE_VOICES] + [f"festival:{v}" for v in FESTIVAL_VOICES]
+    voices += [f"pico:{v}" for v in PICO_VOICES]
     return [v for v in voices if v not in HELD_OUT_VOICES]
 
 
@@ -49,6 +55,15 @@ def flite(text: str, voice: str, stretch: float, f0_mean: float | None) -> tuple
         if f0_mean:
             args += ["--setf", f"int_f0_target_mean={f0_mean:.0f}"]
         subprocess.run(args + ["-t", text, "-o", f.name], check=True, capture_output=True)
+        return _read(f.name)
+
+
+def pico(text: str, lang: str, speed: int, pitch: int) -> tuple[np.ndarray, int]:
+    """Speed and pitch are Pico's markup levels in percent (100 = the voice's own)."""
+    with tempfile.NamedTemporaryFile(suffix=".wav") as f:
+        clean = text.replace("<", " ").replace(">", " ")
+        markup = f"<speed level='{speed}'><pitch level='{pitch}'>{clean}</pitch></speed>"
+        subprocess.run(["pico2wave", "-l", lang, "-w", f.name, markup], check=True, capture_output=True)
         return _read(f.name)
 
 
@@ -81,4 +96,6 @@ def synthesize(text: str, voice_id: str, rng: np.random.Generator) -> tuple[np.n
         return flite(text, voice, float(rng.uniform(1.0, 1.35)), float(rng.uniform(85, 180)) if rng.random() < 0.5 else None)
     if family == "festival":
         return festival_batch([(text, float(rng.uniform(1.0, 1.3)))], voice)[0]
+    if family == "pico":
+        return pico(text, voice, int(rng.integers(70, 96)), int(rng.integers(80, 131)))
     raise ValueError(f"unknown synthesizer family in voice id {voice_id!r}")
