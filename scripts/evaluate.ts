@@ -2,7 +2,8 @@
  * Evaluates voxstream on the held-out sets and prints the model-card table as JSON and Markdown.
  *
  *   npx tsx scripts/evaluate.ts [--eval work/eval] [--limit N] [--json-out results.json]
- *                               [--details per-file.jsonl] [--accept-threshold P]
+ *                               [--details per-file.jsonl] [--accept-threshold P] [--fusion on|none|PATH]
+ *                               [--confidence ratio|fusion]
  *
  * Sets: work/eval/<context>_{clean,noise} and oog_{clean,noise} from scripts/build_evalset.py (voices held out
  * of training), FSDD speakers held out of training (theo, george) from ../shared/data/fsdd, and a
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { GraphDecoder, dictationGraph } from '../src/asr/index.ts';
 import { LogMelExtractor, decodeAudioFile, resample } from '../src/audio/index.ts';
 import { type InferResult, inferFile } from '../src/cli/infer.ts';
+import { fusionFlag } from '../src/cli/args.ts';
 import { normalizeWords } from '../src/context/index.ts';
 import { resolveServerOptions } from '../src/server/config.ts';
 import { Engine, type LoadedContext } from '../src/server/engine.ts';
@@ -37,6 +39,8 @@ const { values } = parseArgs({
     parts: { type: 'string', default: 'commands,fsdd,wer,rtf' },
     details: { type: 'string' },
     'accept-threshold': { type: 'string' },
+    fusion: { type: 'string' },
+    confidence: { type: 'string' },
   },
 });
 const limit = values.limit ? Number(values.limit) : Infinity;
@@ -50,7 +54,13 @@ const engine = await Engine.load(
   resolveServerOptions({
     replies: false,
     inferenceThreads: 'main', // as `voxstream infer` runs
-    ...(acceptThreshold !== undefined ? { endpointing: { understand: { acceptThreshold } } } : {}),
+    ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
+    endpointing: {
+      understand: {
+        ...(acceptThreshold !== undefined ? { acceptThreshold } : {}),
+        ...(values.confidence ? { confidence: values.confidence as 'fusion' | 'ratio' } : {}),
+      },
+    },
   }),
   createLogger('silent'),
   () => 0,

@@ -2,15 +2,19 @@
  * Chooses the intent accept threshold from per-file results of a development set (never the held-out one):
  *
  *   npx tsx scripts/evaluate.ts --eval work/dev --parts commands --accept-threshold 0 --details work/dev.jsonl
- *   npx tsx scripts/tune-threshold.ts work/dev.jsonl [--max-false-accept 0.05]
+ *   npx tsx scripts/tune-threshold.ts work/dev.jsonl [--max-false-accept 0.05] [--write-fusion PATH]
  *
  * For each threshold it computes command acceptance (right parse and confidence ≥ threshold) on the command
  * sets and false acceptance (any parse with confidence ≥ threshold) on the out-of-context sets, then, among
  * thresholds whose mean false acceptance is within the limit, picks the one with the best acceptance minus false
  * acceptance (a missed command and a false accept cost the same; of equal acceptance, the one that lets
  * fewer strangers in wins). Prints JSON lines.
+ * With --write-fusion models/fusion/fusion.json --confidence ratio|fusion (for details made with that fusion
+ * model and that kind of confidence) the chosen threshold is stored in the model's sidecar under
+ * `accept_thresholds`, which the server then uses: the fusion model's own confidence is on another scale than
+ * the CTC ratio's (trained against five hard negatives per true text, it puts most commands in noise below 0.1).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 interface Detail {
@@ -24,7 +28,11 @@ interface Detail {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'max-false-accept': { type: 'string', default: '0.05' } },
+  options: {
+    'max-false-accept': { type: 'string', default: '0.05' },
+    'write-fusion': { type: 'string' },
+    confidence: { type: 'string', default: 'ratio' },
+  },
 });
 const path = positionals[0];
 if (!path) {
@@ -59,3 +67,10 @@ for (let t = 0; t <= 1.0001; t += 0.01) {
   if (line.falseAccept <= maxFa && (!best || gain(line) > gain(best) + 1e-9)) best = line;
 }
 process.stdout.write(`${JSON.stringify({ chosen: best, maxFalseAccept: maxFa, files: rows.length })}\n`);
+const fusionMeta = values['write-fusion'];
+if (fusionMeta && best) {
+  const meta = JSON.parse(readFileSync(fusionMeta, 'utf8'));
+  const thresholds = { ...meta.accept_thresholds, [values.confidence as string]: best.threshold };
+  writeFileSync(fusionMeta, `${JSON.stringify({ ...meta, accept_thresholds: thresholds }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ wrote: fusionMeta, accept_thresholds: thresholds })}\n`);
+}

@@ -23,6 +23,9 @@ export interface RecognitionResult {
   /** Encoder output, [frames, dim] row-major: what the fusion model attends to. */
   readonly hidden: Float32Array;
   readonly dim: number;
+  /** CTC log-probabilities, [frames, tokens] row-major: what a second pass scores other candidates with. */
+  readonly logProbs: Float32Array;
+  readonly tokens: number;
   /** Milliseconds spent waiting for the acoustic model (batch queue included) and decoding, over the utterance. */
   readonly asrMs: number;
   /** The slowest single chunk's wait for the acoustic model, ms: what the `asr` budget bounds. */
@@ -38,6 +41,7 @@ export class Recognizer {
   private readonly decoder: GraphDecoder;
   private readonly state: AsrStreamState;
   private hidden: Float32Array[] = [];
+  private logProbs: Float32Array[] = [];
   private asrMs = 0;
   private asrMaxMs = 0;
   private decodeMs = 0;
@@ -55,6 +59,7 @@ export class Recognizer {
     this.decoder.reset();
     this.state.reset();
     this.hidden = [];
+    this.logProbs = [];
     this.asrMs = this.asrMaxMs = this.decodeMs = 0;
   }
 
@@ -65,6 +70,7 @@ export class Recognizer {
     const t1 = performance.now();
     this.decoder.advance(out.logProbs, out.frames, this.model.tokens);
     this.hidden.push(out.hidden);
+    this.logProbs.push(out.logProbs.subarray(0, out.frames * this.model.tokens));
     this.asrMs += t1 - t0;
     this.asrMaxMs = Math.max(this.asrMaxMs, t1 - t0);
     this.decodeMs += performance.now() - t1;
@@ -87,22 +93,29 @@ export class Recognizer {
 
   result(): RecognitionResult {
     const frames = this.decoder.frames;
-    const hidden = new Float32Array(frames * this.model.dim);
-    let at = 0;
-    for (const h of this.hidden) {
-      hidden.set(h, at);
-      at += h.length;
-    }
     return {
       hypotheses: this.decoder.finals(),
       partial: this.decoder.partial(),
       unconstrainedScore: this.decoder.unconstrainedScore,
       frames,
-      hidden,
+      hidden: concat(this.hidden, frames * this.model.dim),
       dim: this.model.dim,
+      logProbs: concat(this.logProbs, frames * this.model.tokens),
+      tokens: this.model.tokens,
       asrMs: this.asrMs,
       asrMaxMs: this.asrMaxMs,
       decodeMs: this.decodeMs,
     };
   }
+}
+
+function concat(parts: readonly Float32Array[], length: number): Float32Array {
+  const out = new Float32Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p.subarray(0, Math.min(p.length, length - at)), at);
+    at += p.length;
+    if (at >= length) break;
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import { defaultFusionModelPath } from '../inference/fusionPath.ts';
 /** One `--flag`: a string option (`--url ws://…` or `--url=ws://…`) or a boolean switch (`--json`). */
 export type FlagSpec =
   | { readonly type: 'string'; readonly description: string; readonly valueName?: string }
@@ -124,3 +125,10 @@ export function formatUsage(spec: CommandSpec<Readonly<Record<string, FlagSpec>>
     '\n',
   );
 }
+
+/**
+ * `--fusion on` loads the shipped fusion model, `--fusion none` none (the default: the CTC likelihood ratio
+ * decides), anything else is a model's path.
+ */
+export const fusionFlag = (value: string): string | null =>
+  value === 'none' ? null : value === 'on' ? defaultFusionModelPath : value;

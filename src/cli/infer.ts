@@ -8,6 +8,7 @@ import { type ServerMessage, pcmInputRates } from '../protocol/index.ts';
 import { resolveServerOptions } from '../server/config.ts';
 import { Engine, type LoadedContext } from '../server/engine.ts';
 import { createLogger } from '../server/log.ts';
+import { fusionFlag } from './args.ts';
 import { sessionParts } from '../server/sessionParts.ts';
 
 /** What `infer` says about one file. */
@@ -83,7 +84,7 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
     understood: decision?.understood ?? false,
     intent: decision?.intent ?? null,
     slots: decision?.slots ?? {},
-    transcript: finals[index]?.text ?? '',
+    transcript: decision?.transcript ?? finals[index]?.text ?? '',
     confidence: decision?.confidence ?? 0,
     utterances: intents.length,
     audioMs: Math.round((decoded.pcm.length / decoded.sampleRate) * 1000),
@@ -102,11 +103,12 @@ export async function inferCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       concurrency: { type: 'string', default: '4' },
       device: { type: 'string' },
+      fusion: { type: 'string' },
     },
   });
   if (!values.context || positionals.length === 0) {
     process.stderr.write(
-      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] <files...>\n',
+      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--fusion on|none|PATH] <files...>\n',
     );
     return 2;
   }
@@ -117,6 +119,7 @@ export async function inferCommand(argv: string[]): Promise<number> {
     // per run costs more than it overlaps (one stream's RTF 0.027 on the event loop, 0.032 in workers).
     inferenceThreads: 'main',
     ...(values.device ? { device: values.device as 'cpu' } : {}),
+    ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
   });
   const log = createLogger('silent');
   let engine: Engine;

@@ -8,9 +8,9 @@ commands:
           [--tls-key PATH --tls-cert PATH] [--max-sessions-per-address N] [--max-frame-bytes N]
           [--audio-burst-ms N] [--idle-timeout-ms N] [--max-session-ms N] [--drain-ms N]
           [--max-batch N] [--inference-threads worker|main] [--end-silence-ms N]
-          [--accept-threshold P]
+          [--accept-threshold P] [--fusion on|none|PATH]
           start the voice server (default port 8080, or PORT); drains on SIGTERM
-  infer   --context NAME|PATH [--json] [--concurrency N] <files...>
+  infer   --context NAME|PATH [--json] [--concurrency N] [--fusion on|none|PATH] <files...>
           understand WAV / Ogg Opus files in process with the server's own stream graph
   stream  <file> [--url ws://localhost:8080] [--context NAME] [--opus] [--realtime|--fast] [--json] [--save-reply out.wav]
           stream a file to a running server and print what comes back

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Device } from '../inference/providers.ts';
 import { VoxServer } from '../server/index.ts';
+import { fusionFlag } from './args.ts';
 import { readTokensFile } from '../server/access.ts';
 import type { ServerOptions } from '../server/config.ts';
 
@@ -26,6 +27,7 @@ const flags = {
   'inference-threads': { type: 'string' },
   'end-silence-ms': { type: 'string' },
   'accept-threshold': { type: 'string' },
+  fusion: { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -54,6 +56,7 @@ export async function serveOptions(
   const device = values.device ?? env['VOXSTREAM_DEVICE'];
   if (device) o.device = device as Device;
   if (values.context) o.defaultContext = values.context;
+  if (values.fusion) o.fusionModelPath = fusionFlag(values.fusion);
   if (values['inference-threads'])
     o.inferenceThreads = values['inference-threads'] as ServerOptions['inferenceThreads'];
   const numbers = {

@@ -21,5 +21,6 @@ export { compileContext, type Arc, type ArcTag, type ContextGraph } from './comp
 export { generateSentences, type GeneratedSentence } from './generate.ts';
 export { mulberry32, type Rng } from './prng.ts';
 export { parseText } from './match.ts';
-export { pathToResult, type PathResult } from './path.ts';
+export { pathToResult, type PathResult, type SlotSpan } from './path.ts';
+export { slotVariants } from './variants.ts';
 export { renderReply, replyFor, parseReplyTemplate, type ReplyTemplate } from './reply.ts';

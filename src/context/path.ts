@@ -8,6 +8,16 @@ export interface PathResult {
   readonly slots: Readonly<Record<string, string>>;
   /** The words on the path, in order. */
   readonly words: readonly string[];
+  /** Where each closed slot's value is in `words`: `words.slice(from, to)`. */
+  readonly slotSpans: readonly SlotSpan[];
+}
+
+/** A slot's value on a path: its words are `words.slice(from, to)`. */
+export interface SlotSpan {
+  readonly slot: string;
+  readonly slotType: string;
+  readonly from: number;
+  readonly to: number;
 }
 
 /**
@@ -20,6 +30,7 @@ export interface PathResult {
 export function pathToResult(graph: ContextGraph, arcIndices: readonly number[]): PathResult {
   const words: string[] = [];
   const slots = new Map<string, string>();
+  const slotSpans: SlotSpan[] = [];
   let open: { slot: string; slotType: string; from: number } | undefined;
   let node = graph.start;
   for (const index of arcIndices) {
@@ -35,8 +46,9 @@ export function pathToResult(graph: ContextGraph, arcIndices: readonly number[])
     } else if (arc.tag?.type === 'slotEnd' && open !== undefined) {
       const spoken = words.slice(open.from).join(' ');
       slots.set(open.slot, graph.slotValues.get(open.slotType)?.get(spoken) ?? spoken);
+      slotSpans.push({ ...open, to: words.length });
       open = undefined;
     }
   }
-  return { intent: graph.finals.get(node) ?? null, slots: Object.fromEntries(slots), words };
+  return { intent: graph.finals.get(node) ?? null, slots: Object.fromEntries(slots), words, slotSpans };
 }

@@ -1,17 +1,10 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
+import { defaultFusionModelPath } from './fusionPath.ts';
 import { type Device, ModelLoadError, openSession } from './providers.ts';
 import type { ModelSession } from './workerSession.ts';
 
-/**
- * Where a fusion model is looked for (made by scripts/train_fusion.py). None ships at present: the one trained
- * here did not beat the CTC likelihood ratio on the dev set (models/asr/README.md, "Intent confidence").
- */
-export const defaultFusionModelPath = fileURLToPath(
-  new URL('../../models/fusion/fusion.onnx', import.meta.url),
-);
+export { defaultFusionModelPath };
 
 /** One candidate to score: the utterance's encoder frames and the candidate's tokens. */
 export interface FusionRequest {
@@ -20,11 +13,20 @@ export interface FusionRequest {
   readonly frames: number;
   /** CLS, phones with word boundaries (see {@link FusionModel.tokenize}). */
   readonly tokens: readonly number[];
+  /** The candidate's CTC likelihood ratio per frame against the unconstrained best path (≤ 0). */
+  readonly ratio: number;
 }
+
+/** The fusion model format this code runs (scripts/voxtrain/fusion.py): version 2 takes the CTC ratio too. */
+export const fusionFormat = 'voxstream-fusion-2';
+
+/** Ratios below this are given as this (as in training: a path the frames cannot hold scores -Infinity). */
+export const fusionRatioFloor = -5;
 
 /**
  * The audio–text attention fusion model: a candidate's phone tokens attend to the encoder's frames and it
- * returns a logit (sigmoid = probability that the candidate is what was said). `run` scores any number
+ * returns a logit (sigmoid = probability that the candidate is what was said), the CTC ratio's calibrated
+ * score plus what the attention adds. `run` scores any number
  * of candidates, from any number of sessions, in one batch (padded to the longest).
  */
 export class FusionModel {
@@ -34,29 +36,48 @@ export class FusionModel {
     private readonly wordToken: number,
     private readonly clsToken: number,
     readonly provider: string,
+    /**
+     * Accept thresholds chosen with this model on the development set (scripts/tune-threshold.ts), one per
+     * kind of confidence (`ratio`: the CTC ratio of the parse it chose; `fusion`: its own).
+     */
+    readonly acceptThresholds: Partial<Record<'ratio' | 'fusion', number>>,
   ) {}
-
-  /** Whether a fusion model is at the default path. */
-  static available(path: string = defaultFusionModelPath): boolean {
-    return existsSync(path);
-  }
 
   static async load(
     options: { path?: string; device?: Device; worker?: boolean } = {},
   ): Promise<FusionModel> {
     const path = options.path ?? defaultFusionModelPath;
     const metaPath = path.replace(/\.onnx$/, '.json');
-    let meta: { audio_dim: number; word_token: number; cls_token: number };
+    let meta: {
+      format?: string;
+      audio_dim: number;
+      word_token: number;
+      cls_token: number;
+      accept_thresholds?: Partial<Record<'ratio' | 'fusion', number>>;
+    };
     try {
       meta = JSON.parse(await readFile(metaPath, 'utf8'));
     } catch (error) {
       throw new ModelLoadError(metaPath, error);
     }
+    if (meta.format !== fusionFormat) {
+      throw new ModelLoadError(
+        metaPath,
+        new Error(`format is ${JSON.stringify(meta.format)}, this voxstream runs ${fusionFormat}`),
+      );
+    }
     const opened = await openSession(path, {
       device: options.device ?? 'cpu',
       worker: options.worker ?? false,
     });
-    return new FusionModel(opened.session, meta.audio_dim, meta.word_token, meta.cls_token, opened.provider);
+    return new FusionModel(
+      opened.session,
+      meta.audio_dim,
+      meta.word_token,
+      meta.cls_token,
+      opened.provider,
+      meta.accept_thresholds ?? {},
+    );
   }
 
   /** Token sequence of a candidate: CLS, then each word's phone token ids, words separated by a boundary. */
@@ -77,7 +98,9 @@ export class FusionModel {
     const audioMask = new Float32Array(b * t);
     const tokens = new BigInt64Array(b * l);
     const tokenMask = new Float32Array(b * l);
+    const ratio = new Float32Array(b);
     requests.forEach((r, i) => {
+      ratio[i] = Math.max(fusionRatioFloor, r.ratio);
       hidden.set(r.hidden.subarray(0, r.frames * this.dim), i * t * this.dim);
       audioMask.fill(1, i * t, i * t + r.frames);
       r.tokens.forEach((tok, j) => {
@@ -90,6 +113,7 @@ export class FusionModel {
       audio_mask: new ort.Tensor('float32', audioMask, [b, t]),
       tokens: new ort.Tensor('int64', tokens, [b, l]),
       token_mask: new ort.Tensor('float32', tokenMask, [b, l]),
+      ratio: new ort.Tensor('float32', ratio, [b]),
     });
     return Array.from(out['logit']?.data as Float32Array);
   }

@@ -104,6 +104,11 @@ export type ServerMessage =
       readonly intent: string | null;
       readonly slots: Readonly<Record<string, string>>;
       readonly confidence: number;
+      /**
+       * The words of the parse decided on (the second pass may change a slot the `final` transcript had),
+       * or the first pass's best path when no complete parse was found.
+       */
+      readonly transcript: string;
     }
   | { readonly type: 'reply'; readonly utterance: number; readonly text: string }
   | {

@@ -86,7 +86,11 @@ export interface ServerOptions {
   endpointing: EndpointingOptions;
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
-  fusionModelPath?: string;
+  /**
+   * The audio–text fusion model for a second pass over the parses (`defaultFusionModelPath` is the shipped
+   * one); absent or null: none, the CTC likelihood ratio decides (the default; see models/fusion/README.md).
+   */
+  fusionModelPath?: string | null;
   /** Log level: 'info' or 'debug' or 'silent'. Default 'info'. */
   logLevel: 'silent' | 'info' | 'debug';
 }
@@ -95,7 +99,7 @@ export interface EndpointingOptions {
   voice?: Partial<Pick<VoiceOptions, 'onThreshold' | 'offThreshold' | 'minSpeechMs'>>;
   segment?: Partial<Pick<SegmentOptions, 'preRollMs' | 'endSilenceMs'>>;
   recognize?: Partial<Pick<RecognizeOptions, 'earlySilenceMs' | 'extendableSilenceMs' | 'earlyMinRatio'>>;
-  understand?: Partial<Pick<UnderstandOptions, 'acceptThreshold' | 'candidates'>>;
+  understand?: Partial<Pick<UnderstandOptions, 'acceptThreshold' | 'candidates' | 'confidence'>>;
 }
 
 export const defaultBudgets: StageBudgets = { intent: 300, firstAudio: 450, asr: 100, fusion: 30, tts: 200 };
@@ -196,7 +200,10 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   return o;
 }
 
-/** Checks that every endpointing threshold given is a finite number (each operator documents its range). */
+/**
+ * Checks that every endpointing threshold given is a finite number (each operator documents its range), and
+ * `understand.confidence` one of its two names.
+ */
 function checkEndpointing(e: EndpointingOptions): void {
   if (typeof e !== 'object' || e === null) throw new TypeError('server option endpointing must be an object');
   for (const [stage, values] of Object.entries(e)) {
@@ -205,6 +212,11 @@ function checkEndpointing(e: EndpointingOptions): void {
         `server option endpointing.${stage} is not a stage (voice, segment, recognize, understand)`,
       );
     for (const [name, v] of Object.entries(values as object)) {
+      if (stage === 'understand' && name === 'confidence') {
+        if (v !== 'ratio' && v !== 'fusion')
+          throw new TypeError(`server option endpointing.understand.confidence must be 'ratio' or 'fusion'`);
+        continue;
+      }
       if (typeof v !== 'number' || !Number.isFinite(v))
         throw new TypeError(`server option endpointing.${stage}.${name} must be a number`);
     }

@@ -3,6 +3,7 @@ import {
   Lexicon,
   type PhoneGraph,
   compilePhoneGraph,
+  ctcViterbiScore,
   pronounceAny,
 } from '../asr/index.ts';
 import { type ContextGraph, compileContext, loadContext, withSlotValues } from '../context/index.ts';
@@ -14,11 +15,16 @@ import {
   defaultAsrModelPath,
 } from '../inference/asrModel.ts';
 import { Batcher } from '../inference/batcher.ts';
-import { FusionModel, type FusionRequest, defaultFusionModelPath } from '../inference/fusionModel.ts';
+import { FusionModel, type FusionRequest } from '../inference/fusionModel.ts';
 import { ModelLoadError } from '../inference/providers.ts';
 import { SileroVad, type SileroVadStream } from '../inference/sileroVad.ts';
 import { ServerMetrics } from '../metrics/index.ts';
-import type { CandidateScorer, VoiceScorer } from '../pipeline/index.ts';
+import {
+  type CandidateScorer,
+  type UnderstandOptions,
+  type VoiceScorer,
+  defaultUnderstandOptions,
+} from '../pipeline/index.ts';
 import { CachedTts, WorkerTts } from '../tts/index.ts';
 import type { ServerOptions } from './config.ts';
 import type { Logger } from './log.ts';
@@ -40,6 +46,9 @@ interface VadRequest {
   readonly window: Float32Array;
 }
 
+/** Candidates of one utterance the fusion model weighs (the best by CTC ratio); bounds its cost. */
+const maxFusionCandidates = 12;
+
 /** Contexts compiled with session slot values are cached up to this many. */
 const maxCachedContexts = 64;
 
@@ -55,6 +64,12 @@ export class Engine {
   readonly fusionBatcher: Batcher<FusionRequest, number> | null;
   /** The audio–text fusion model as the intent stage uses it; null (no model) falls back to the CTC ratio. */
   readonly fusion: CandidateScorer | null;
+  /**
+   * The intent decision's options for every session: the server's, else the accept threshold tuned with the
+   * fusion model for the kind of confidence in use (its choice of parse shifts the ratio's scores, and its own
+   * confidence is on another scale), else the defaults.
+   */
+  readonly understandOptions: Partial<UnderstandOptions>;
   /**
    * TEST ONLY: how many of the next runs of each shared model throw, as a model failing at run time would
    * (tests set it; nothing else does). Each batched run that fails fails every request in it.
@@ -98,6 +113,12 @@ export class Engine {
         )
       : null;
     this.fusion = fusionModel ? this.fusionScorer(fusionModel) : null;
+    const confidence = options.endpointing.understand?.confidence ?? defaultUnderstandOptions.confidence;
+    const fusionThreshold = fusionModel?.acceptThresholds[confidence];
+    this.understandOptions = {
+      ...(fusionThreshold !== undefined ? { acceptThreshold: fusionThreshold } : {}),
+      ...options.endpointing.understand,
+    };
   }
 
   private fusionScorer(model: FusionModel): CandidateScorer {
@@ -105,18 +126,32 @@ export class Engine {
     const phoneIds = (word: string) =>
       (pronounceAny(word, this.lexicon).prons[0] ?? []).map((p) => tokenIds.get(p) ?? 0);
     return {
-      score: (result, candidates) => {
+      score: async (result, candidates) => {
         // No audio frames: nothing to attend to; such an utterance cannot be a command.
-        if (result.frames === 0) return Promise.resolve(candidates.map(() => -10));
-        return Promise.all(
-          candidates.map((c) =>
+        if (result.frames === 0) return candidates.map(() => ({ logit: -10, ratio: -Infinity }));
+        // Every candidate is scored as training scored them: the CTC Viterbi ratio of its words' first
+        // pronunciations. The fusion model weighs the best few; the rest are out of the running.
+        const scored = candidates.map((words, index) => {
+          const phones = words.map(phoneIds);
+          const score = ctcViterbiScore(result.logProbs, result.frames, result.tokens, phones.flat());
+          return { index, phones, ratio: (score - result.unconstrainedScore) / result.frames };
+        });
+        const weighed = [...scored].sort((a, b) => b.ratio - a.ratio).slice(0, maxFusionCandidates);
+        const logits = await Promise.all(
+          weighed.map((c) =>
             (this.fusionBatcher as Batcher<FusionRequest, number>).submit({
               hidden: result.hidden,
               frames: result.frames,
-              tokens: model.tokenize(c.words.map(phoneIds)),
+              tokens: model.tokenize(c.phones),
+              ratio: c.ratio,
             }),
           ),
         );
+        const out = scored.map((c) => ({ logit: -Infinity, ratio: c.ratio }));
+        weighed.forEach((c, i) => {
+          out[c.index] = { logit: logits[i] as number, ratio: c.ratio };
+        });
+        return out;
       },
     };
   }
@@ -125,7 +160,7 @@ export class Engine {
   static async load(options: ServerOptions, log: Logger, activeSessions: () => number): Promise<Engine> {
     const started = performance.now();
     const asrPath = options.asrModelPath ?? defaultAsrModelPath;
-    const fusionPath = options.fusionModelPath ?? defaultFusionModelPath;
+    const fusionPath = options.fusionModelPath ?? null;
     const named = async <T>(path: string, load: () => Promise<T>): Promise<T> => {
       try {
         await access(path);
@@ -142,7 +177,7 @@ export class Engine {
       named(asrPath, () => AsrModel.load({ path: asrPath, device: options.device, worker })),
       SileroVad.load({ worker }),
       Lexicon.load(),
-      options.fusionModelPath !== undefined || FusionModel.available(fusionPath)
+      fusionPath !== null
         ? named(fusionPath, () => FusionModel.load({ path: fusionPath, device: options.device, worker }))
         : Promise.resolve(null),
     ] as const);
@@ -170,6 +205,9 @@ export class Engine {
       fusion: fusion ? fusionPath : 'none (CTC likelihood ratio decides)',
     });
     const engine = new Engine(options, log, asr, vad, lexicon, new ServerMetrics(activeSessions), fusion);
+    log.info('intent decision', {
+      acceptThreshold: engine.understandOptions.acceptThreshold ?? defaultUnderstandOptions.acceptThreshold,
+    });
     try {
       await engine.context(options.defaultContext);
       await engine.voice('en-us');

@@ -44,7 +44,7 @@ export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphP
       ...(setup.offline ? { maxQueuedChunks: Infinity } : {}),
     },
     segment: { ...engine.options.endpointing.segment, maxUtteranceMs: engine.options.maxUtteranceMs },
-    understand: { ...engine.options.endpointing.understand },
+    understand: { ...engine.understandOptions },
     ...(setup.onProgress ? { onProgress: setup.onProgress } : {}),
     onMetrics: (m) => {
       for (const [stage, ms] of Object.entries(m.stages)) engine.metrics.stageMs.observe(ms, { stage });

@@ -71,6 +71,21 @@ describe('voxstream infer', () => {
     expect(byFile.get(join(dir, 'broken.wav'))).toMatchObject({ error: { code: expect.any(String) } });
   }, 120_000);
 
+  it('runs the fusion model as a second pass with --fusion on, and reports its stage time', async () => {
+    const file = join(dir, 'short.wav');
+    const expected = {
+      understood: true,
+      intent: 'setTimer',
+      slots: { duration: 'five minutes' },
+      transcript: 'set a timer for five minutes',
+    };
+    const plain = await infer(['--context', 'smart_home', '--json', file]);
+    const fused = await infer(['--context', 'smart_home', '--json', '--fusion', 'on', file]);
+    expect(plain.lines[0]).toMatchObject(expected);
+    expect(fused.lines[0]).toMatchObject(expected);
+    expect((fused.lines[0]?.['stages'] as Record<string, number>)['fusion']).toBeGreaterThan(0);
+  }, 120_000);
+
   it('explains its usage when the context or files are missing', async () => {
     const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {

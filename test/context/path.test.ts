@@ -18,6 +18,10 @@ describe('pathToResult', () => {
       intent: 'setColor',
       slots: { room: 'Living Room', color: 'dark red' },
       words: ['make', 'the', 'living', 'room', 'lights', 'dark', 'red'],
+      slotSpans: [
+        { slot: 'room', slotType: 'room', from: 2, to: 4 },
+        { slot: 'color', slotType: 'color', from: 5, to: 7 },
+      ],
     });
   });
 
@@ -31,8 +35,9 @@ describe('pathToResult', () => {
       intent: null,
       slots: { state: 'on' },
       words: ['turn', 'on'],
+      slotSpans: [{ slot: 'state', slotType: 'state', from: 1, to: 2 }],
     });
-    expect(pathToResult(graph, [])).toEqual({ intent: null, slots: {}, words: [] });
+    expect(pathToResult(graph, [])).toEqual({ intent: null, slots: {}, words: [], slotSpans: [] });
   });
 
   it('rejects unknown arcs and broken paths', () => {

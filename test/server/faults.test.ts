@@ -206,6 +206,19 @@ describe('start-up failures', () => {
       VoxServer.start({ port: 0, logLevel: 'silent', fusionModelPath: '/nope/fusion.onnx' }),
     ).rejects.toThrow(/\/nope\/fusion\.onnx/);
   });
+
+  it('refuses a fusion model of another format, saying which it is and which it runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vx-fusion-'));
+    try {
+      writeFileSync(join(dir, 'fusion.onnx'), 'not used: the format is checked first');
+      writeFileSync(join(dir, 'fusion.json'), JSON.stringify({ format: 'voxstream-fusion-1' }));
+      await expect(
+        VoxServer.start({ port: 0, logLevel: 'silent', fusionModelPath: join(dir, 'fusion.onnx') }),
+      ).rejects.toThrow(/fusion\.json.*"voxstream-fusion-1".*voxstream-fusion-2/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('draining', () => {

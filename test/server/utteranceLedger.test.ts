@@ -22,6 +22,7 @@ const intent = (utterance: number): ServerMessage => ({
   intent: 'x',
   slots: {},
   confidence: 1,
+  transcript: '',
 });
 const error = (utterance: number, code: string): ServerMessage => ({
   type: 'error',
