@@ -10,7 +10,7 @@ import { commandPool } from '../bench/utterances.ts';
 
 const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--context smart_home]
                        [--budget 500] [--out bench.json] [--svg bench.svg] [--token T] [server flags when it starts one:
-                       --device cpu|webgpu|cuda|auto --max-batch N --inference-threads worker|main]`;
+                       --device cpu|webgpu|cuda|auto --max-batch N --inference-threads worker|main --fusion on|none|PATH]`;
 
 /** CPU seconds (user + system) and resident bytes of a process, from /proc. */
 function procStats(pid: number): { cpuSec: number; rssBytes: number } | null {
@@ -78,6 +78,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       device: { type: 'string' },
       'max-batch': { type: 'string' },
       'inference-threads': { type: 'string' },
+      fusion: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -95,6 +96,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     ...(values.device ? ['--device', values.device] : []),
     ...(values['max-batch'] ? ['--max-batch', values['max-batch']] : []),
     ...(values['inference-threads'] ? ['--inference-threads', values['inference-threads']] : []),
+    ...(values.fusion ? ['--fusion', values.fusion] : []),
   ];
   const started = values.url ? null : await startServer(extra);
   const url = values.url ?? (started as { url: string }).url;
