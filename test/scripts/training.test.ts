@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ctcViterbiScore } from '../../src/asr/index.ts';
 
 /**
  * Smoke test of the training scripts: each one runs a tiny step end to end (corpus of a few sentences,
@@ -84,4 +85,28 @@ describe.skipIf(!HAVE_TRAINING)('training scripts', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('score a candidate by CTC Viterbi as the server does (voxtrain/ctc.py against src/asr/ctcScore.ts)', async () => {
+    const frames = 7;
+    const tokens = 4;
+    const lp = Float32Array.from({ length: frames * tokens }, (_, i) =>
+      Math.log(((i * 37) % 11) / 12 + 0.04),
+    );
+    const sequences = [[1], [2, 3], [1, 1], [3, 2, 3], [2, 2, 1, 1]];
+    const script = [
+      'import json, sys, torch',
+      "sys.path.insert(0, 'scripts')",
+      'from voxtrain.ctc import viterbi_scores',
+      `lp = torch.tensor(${JSON.stringify(Array.from(lp))}).reshape(${frames}, ${tokens})`,
+      `print(json.dumps(viterbi_scores(lp, ${JSON.stringify(sequences)}).tolist()))`,
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(PYTHON, ['-c', script], { cwd: ROOT });
+    const python = JSON.parse(stdout) as number[];
+    sequences.forEach((seq, i) => {
+      const ts = ctcViterbiScore(lp, frames, tokens, seq);
+      // Python marks an impossible path with -1e30 where TypeScript has -Infinity
+      if (ts === -Infinity) expect(python[i]).toBeLessThan(-1e29);
+      else expect(python[i]).toBeCloseTo(ts, 4);
+    });
+  });
 });
