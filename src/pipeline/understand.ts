@@ -118,7 +118,8 @@ export function understand(
     clock.mark(utterance, 'asr', result.asrMaxMs);
     clock.mark(utterance, 'asrTotal', result.asrMs);
     clock.mark(utterance, 'decode', result.decodeMs);
-    clock.mark(utterance, 'fusion', fusionMs);
+    // only a second pass has a fusion stage to report (the page and /metrics show what is there)
+    if (scorer) clock.mark(utterance, 'fusion', fusionMs);
     const out: Frame[] = [
       event({
         type: 'intent',
