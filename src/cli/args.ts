@@ -1,4 +1,5 @@
 import { defaultFusionModelPath } from '../inference/fusionPath.ts';
+
 /** One `--flag`: a string option (`--url ws://…` or `--url=ws://…`) or a boolean switch (`--json`). */
 export type FlagSpec =
   | { readonly type: 'string'; readonly description: string; readonly valueName?: string }

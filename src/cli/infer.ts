@@ -8,8 +8,8 @@ import { type ServerMessage, pcmInputRates } from '../protocol/index.ts';
 import { resolveServerOptions } from '../server/config.ts';
 import { Engine, type LoadedContext } from '../server/engine.ts';
 import { createLogger } from '../server/log.ts';
-import { fusionFlag } from './args.ts';
 import { sessionParts } from '../server/sessionParts.ts';
+import { fusionFlag } from './args.ts';
 
 /** What `infer` says about one file. */
 export interface InferResult {

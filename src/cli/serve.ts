@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { Device } from '../inference/providers.ts';
 import { VoxServer } from '../server/index.ts';
-import { fusionFlag } from './args.ts';
 import { readTokensFile } from '../server/access.ts';
 import type { ServerOptions } from '../server/config.ts';
+import { fusionFlag } from './args.ts';
 
 const flags = {
   port: { type: 'string' },

@@ -25,9 +25,9 @@ export const fusionRatioFloor = -5;
 
 /**
  * The audio–text attention fusion model: a candidate's phone tokens attend to the encoder's frames and it
- * returns a logit (sigmoid = probability that the candidate is what was said), the CTC ratio's calibrated
- * score plus what the attention adds. `run` scores any number
- * of candidates, from any number of sessions, in one batch (padded to the longest).
+ * returns a logit (sigmoid = probability that the candidate is what was said): the CTC ratio's calibrated
+ * score plus what the attention adds. `run` scores any number of candidates, from any number of sessions,
+ * in one batch (padded to the longest).
  */
 export class FusionModel {
   private constructor(

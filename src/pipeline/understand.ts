@@ -36,9 +36,9 @@ export interface UnderstandOptions {
   acceptThreshold: number;
   /**
    * With a fusion model, which score is the confidence the threshold applies to: the fusion model's
-   * (`fusion`), or the CTC ratio of the parse the fusion model chose (`ratio`). Default `ratio`: see
-   * models/fusion/README.md (on held-out voices the fusion model's confidence rejected more commands than the
-   * ratio, while its choice of parse was the better one).
+   * (`fusion`), or the CTC ratio of the parse the fusion model chose (`ratio`). Default `ratio`: on held-out
+   * voices the fusion model's own confidence rejected more right commands than the ratio did
+   * (models/fusion/README.md).
    */
   confidence: 'fusion' | 'ratio';
   /** Per-frame CTC likelihood ratio that maps to confidence 0.5. Default -0.45. */
@@ -65,8 +65,8 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 /**
  * Decides each recognized utterance: the best complete parse, its confidence, and whether it is understood.
  * Without a scorer the first pass's best parse wins and its CTC likelihood ratio is the confidence; with one
- * (the fusion model) it is a second pass over the first pass's parses and the best one's slot variants. Emits the `intent` event, then a `reply` frame
- * (and `reply` event) for understood commands.
+ * (the fusion model) it is a second pass over the first pass's parses and the best one's slot variants.
+ * Emits the `intent` event, then a `reply` frame (and `reply` event) for understood commands.
  */
 export function understand(
   graph: ContextGraph,
@@ -92,7 +92,8 @@ export function understand(
       confidence = sigmoid((ratio - o.ratioMidpoint) * o.ratioScale);
       if (scorer) {
         const parses = [
-          ...result.hypotheses.slice(0, o.candidates).map((h) => pathToResult(graph, h.arcs)),
+          parsed,
+          ...result.hypotheses.slice(1, o.candidates).map((h) => pathToResult(graph, h.arcs)),
           ...slotVariants(graph, parsed),
         ];
         const scores = await scorer.score(
