@@ -16,3 +16,9 @@ export {
 export { readOggOpus, writeOggOpus, type OggOpus, type WriteOggOpusOptions } from './ogg.ts';
 export { decodeAudioFile, type DecodedAudio } from './decodeFile.ts';
 export { opusPacketSamples48k } from './opusPacket.ts';
+export { SphinxMfcc, SPHINX_FRONT_END } from './sphinxMfcc.ts';
+export {
+  SphinxFeatures,
+  defaultSphinxFeaturesOptions,
+  type SphinxFeaturesOptions,
+} from './sphinxFeatures.ts';

@@ -1,0 +1,159 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { int16ToFloat32 } from '../../src/audio/pcm.ts';
+import { SPHINX_FRONT_END, SphinxMfcc } from '../../src/audio/sphinxMfcc.ts';
+import { decodeWav, encodeWav } from '../../src/audio/wav.ts';
+
+const FIXTURES = new URL('../fixtures/sphinx-fe/', import.meta.url);
+/** The options scripts/make-sphinx-fe-fixture.py gave sphinx_fe for the fixture. */
+const SPHINX_FE_ARGS = [
+  ...['-mswav', 'yes', '-samprate', '16000', '-frate', '100', '-wlen', '0.025625', '-nfft', '512'],
+  ...['-alpha', '0.97', '-lowerf', '130', '-upperf', '6800', '-nfilt', '25', '-ncep', '13'],
+  ...['-transform', 'dct', '-lifter', '22', '-round_filters', 'yes', '-unit_area', 'yes'],
+  ...['-remove_dc', 'no', '-remove_noise', 'no', '-remove_silence', 'no', '-dither', 'no'],
+];
+
+let hasSphinxFe = true;
+try {
+  execFileSync('sphinx_fe', ['-help', 'no'], { stdio: 'ignore' });
+} catch (error) {
+  // sphinx_fe exits non-zero without -i; only a missing binary means it is absent.
+  hasSphinxFe = (error as NodeJS.ErrnoException).code !== 'ENOENT';
+}
+
+/** Reads a Sphinx .mfc file: an int32 count of floats, then float32s, in whichever byte order matches. */
+function readMfc(bytes: Uint8Array): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const little = view.getInt32(0, true) * 4 + 4 === bytes.byteLength;
+  const count = view.getInt32(0, little);
+  expect(count * 4 + 4).toBe(bytes.byteLength);
+  return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 + 4 * i, little));
+}
+
+function wholeUtterance(pcm: Float32Array): Float32Array {
+  const mfcc = new SphinxMfcc();
+  return concat([mfcc.push(pcm), mfcc.flush()]);
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
+  return max;
+}
+
+function loadFixture(): { pcm: Float32Array; expected: Float32Array } {
+  const wav = decodeWav(new Uint8Array(readFileSync(new URL('signal.wav', FIXTURES))));
+  expect(wav.sampleRate).toBe(SPHINX_FRONT_END.sampleRate);
+  const expected = readMfc(new Uint8Array(readFileSync(new URL('cepstra.mfc', FIXTURES))));
+  return { pcm: wav.channels[0] as Float32Array, expected };
+}
+
+/** A seeded signal unlike the fixture's: a chirp, a burst of noise, silence, odd length. */
+function makeSignal(samples: number, seed: number): Int16Array {
+  let state = seed;
+  const rand = (): number => ((state = (state * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const out = new Int16Array(samples);
+  for (let n = 0; n < samples; n++) {
+    const t = n / SPHINX_FRONT_END.sampleRate;
+    const chirp = 0.3 * Math.sin(2 * Math.PI * (150 * t + 3000 * t * t));
+    const noise = (n > 2000 && n < 4000 ? 0.2 : 0.01) * rand();
+    const silent = n >= 6000 && n < 6700;
+    out[n] = silent ? 0 : Math.round((chirp + noise) * 20000);
+  }
+  return out;
+}
+
+describe('SphinxMfcc', () => {
+  it('matches the cepstra Debian sphinx_fe wrote for the committed fixture within 1e-3', () => {
+    const { pcm, expected } = loadFixture();
+    const got = wholeUtterance(pcm);
+    // 8,077 samples: 48 complete frames and the zero-padded last one.
+    expect(got.length / 13).toBe(49);
+    const diff = maxAbsDiff(got, expected);
+    console.info(
+      `SphinxMfcc vs sphinx_fe fixture: max abs diff ${diff.toExponential(3)} over ${got.length} values`,
+    );
+    expect(diff).toBeLessThan(1e-3);
+    // Frames wholly inside the digital silence give c0 = 5·ln(1e-4): the log floor path is exercised.
+    expect(Math.min(...got.filter((_, i) => i % 13 === 0))).toBeCloseTo(5 * Math.log(1e-4), 4);
+  });
+
+  it.skipIf(!hasSphinxFe)('matches sphinx_fe run live on a generated WAV within 1e-3', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sphinx-fe-'));
+    try {
+      const pcm16 = makeSignal(12345, 7);
+      writeFileSync(join(dir, 'x.wav'), encodeWav(pcm16, SPHINX_FRONT_END.sampleRate));
+      execFileSync('sphinx_fe', ['-i', join(dir, 'x.wav'), '-o', join(dir, 'x.mfc'), ...SPHINX_FE_ARGS], {
+        stdio: 'ignore',
+      });
+      const expected = readMfc(new Uint8Array(readFileSync(join(dir, 'x.mfc'))));
+      const got = wholeUtterance(int16ToFloat32(pcm16));
+      const diff = maxAbsDiff(got, expected);
+      console.info(
+        `SphinxMfcc vs live sphinx_fe: max abs diff ${diff.toExponential(3)} over ${got.length} values`,
+      );
+      expect(diff).toBeLessThan(1e-3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives the same rows for any chunking as for one push', () => {
+    const { pcm } = loadFixture();
+    const oneShot = wholeUtterance(pcm);
+    let seed = 42;
+    const rand = (n: number): number => (seed = (seed * 16807) % 2147483647) % n;
+    for (let trial = 0; trial < 6; trial++) {
+      const mfcc = new SphinxMfcc();
+      const parts: Float32Array[] = [];
+      for (let at = 0; at < pcm.length;) {
+        const size = trial === 0 ? 1 : rand(trial * 250) + (trial % 2);
+        parts.push(mfcc.push(pcm.subarray(at, at + size)));
+        at += size;
+      }
+      expect(mfcc.frameCount).toBe(48);
+      parts.push(mfcc.flush());
+      expect(concat(parts)).toEqual(oneShot);
+    }
+  });
+
+  it('starts afresh after flush and reset, and handles utterances shorter than a frame', () => {
+    const { pcm } = loadFixture();
+    const mfcc = new SphinxMfcc();
+    const first = concat([mfcc.push(pcm), mfcc.flush()]);
+    expect(concat([mfcc.push(pcm), mfcc.flush()])).toEqual(first);
+    mfcc.push(pcm.subarray(0, 5000));
+    mfcc.reset();
+    expect(concat([mfcc.push(pcm), mfcc.flush()])).toEqual(first);
+    // Fewer samples than a frame: sphinx_fe still writes one zero-padded frame; none at all writes nothing.
+    expect(mfcc.push(pcm.subarray(0, 300)).length).toBe(0);
+    expect(mfcc.flush().length).toBe(13);
+    expect(mfcc.flush().length).toBe(0);
+  });
+
+  it('measures its speed', () => {
+    const pcm = int16ToFloat32(makeSignal(10 * SPHINX_FRONT_END.sampleRate, 3));
+    const mfcc = new SphinxMfcc();
+    mfcc.push(pcm.subarray(0, SPHINX_FRONT_END.sampleRate)); // warm-up
+    mfcc.reset();
+    const started = performance.now();
+    for (let at = 0; at < pcm.length; at += 320) mfcc.push(pcm.subarray(at, at + 320));
+    const msPerSec = (performance.now() - started) / 10;
+    console.info(`SphinxMfcc: ${msPerSec.toFixed(3)} ms per second of audio (20 ms chunks)`);
+    expect(mfcc.frameCount).toBe(998);
+  });
+});
