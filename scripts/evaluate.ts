@@ -17,9 +17,7 @@ import { LogMelExtractor, decodeAudioFile, resample } from '../src/audio/index.t
 import { type InferResult, inferFile } from '../src/cli/infer.ts';
 import { fusionFlag } from '../src/cli/args.ts';
 import { normalizeWords } from '../src/context/index.ts';
-import { resolveServerOptions } from '../src/server/config.ts';
-import { Engine, type LoadedContext } from '../src/server/engine.ts';
-import { createLogger } from '../src/server/log.ts';
+import { Engine, type LoadedContext, createLogger, resolveRuntimeOptions } from '../src/runtime/index.ts';
 
 interface Row {
   file: string;
@@ -51,8 +49,7 @@ const parts = new Set((values.parts as string).split(','));
 const acceptThreshold =
   values['accept-threshold'] === undefined ? undefined : Number(values['accept-threshold']);
 const engine = await Engine.load(
-  resolveServerOptions({
-    replies: false,
+  resolveRuntimeOptions({
     inferenceThreads: 'main', // as `voxstream infer` runs
     ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
     endpointing: {
@@ -62,8 +59,7 @@ const engine = await Engine.load(
       },
     },
   }),
-  createLogger('silent'),
-  () => 0,
+  { log: createLogger('silent') },
 );
 const detailLines: string[] = [];
 const detail = (set: string, context: string, expected: Row | null, r: InferResult | null) =>

@@ -5,10 +5,13 @@ import { decodeAudioFile, float32ToInt16, int16ToBytes, resample } from '../audi
 import { SessionClock } from '../metrics/index.ts';
 import { type Frame, sessionGraph } from '../pipeline/index.ts';
 import { type ServerMessage, pcmInputRates } from '../protocol/index.ts';
-import { resolveServerOptions } from '../server/config.ts';
-import { Engine, type LoadedContext } from '../server/engine.ts';
-import { createLogger } from '../server/log.ts';
-import { sessionParts } from '../server/sessionParts.ts';
+import {
+  Engine,
+  type LoadedContext,
+  createLogger,
+  resolveRuntimeOptions,
+  sessionParts,
+} from '../runtime/index.ts';
 import { fusionFlag } from './args.ts';
 
 /** What `infer` says about one file. */
@@ -112,9 +115,8 @@ export async function inferCommand(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const options = resolveServerOptions({
+  const options = resolveRuntimeOptions({
     defaultContext: values.context,
-    replies: false,
     // One process working through files: no sockets to keep responsive, and a worker's message round trip
     // per run costs more than it overlaps (one stream's RTF 0.027 on the event loop, 0.032 in workers).
     inferenceThreads: 'main',
@@ -124,7 +126,7 @@ export async function inferCommand(argv: string[]): Promise<number> {
   const log = createLogger('silent');
   let engine: Engine;
   try {
-    engine = await Engine.load(options, log, () => 0);
+    engine = await Engine.load(options, { log });
   } catch (error) {
     process.stderr.write(`voxstream infer: ${(error as Error).message}\n`);
     return 1;

@@ -5,11 +5,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { Engine, type EngineLoadOptions, type Logger, createLogger } from '../runtime/index.ts';
 import { AccessControl, type Refusal, isRefusal } from './access.ts';
 import { Admission, remoteAddress } from './admission.ts';
 import { type ServerOptions, resolveServerOptions } from './config.ts';
-import { Engine } from './engine.ts';
-import { type Logger, createLogger } from './log.ts';
 import { servePage } from './page.ts';
 import { Session } from './session.ts';
 
@@ -31,7 +30,7 @@ export class VoxServer {
 
   private constructor(
     readonly options: ServerOptions,
-    readonly engine: Engine,
+    readonly engine: Engine<ServerOptions>,
     private readonly http: Server,
     private readonly wss: WebSocketServer,
     private readonly access: AccessControl,
@@ -40,14 +39,24 @@ export class VoxServer {
     this.admission = new Admission(options);
   }
 
-  /** Loads the models, then listens. Resolves once the port is open; rejects naming a file that will not load. */
-  static async start(options: Partial<ServerOptions> = {}): Promise<VoxServer> {
+  /**
+   * Loads the models, then listens. Resolves once the port is open; rejects naming a file that will not load.
+   * `runtime.wrapRun` goes around every batched model run (tests inject faults there).
+   */
+  static async start(
+    options: Partial<ServerOptions> = {},
+    runtime: Pick<EngineLoadOptions, 'wrapRun'> = {},
+  ): Promise<VoxServer> {
     const o = resolveServerOptions(options);
     const log = createLogger(o.logLevel);
     const access = new AccessControl(o);
     const http = await createHttp(o);
     let server: VoxServer | undefined;
-    const engine = await Engine.load(o, log, () => server?.sessions.size ?? 0);
+    const engine = await Engine.load(o, {
+      ...runtime,
+      log,
+      activeSessions: () => server?.sessions.size ?? 0,
+    });
     // ws refuses messages over twice the limit as they arrive (1009); the session refuses the rest with a message.
     const wss = new WebSocketServer({
       noServer: true,

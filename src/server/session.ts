@@ -11,8 +11,8 @@ import {
   encodeServerMessage,
   protocolVersion,
 } from '../protocol/index.ts';
-import type { Engine } from './engine.ts';
-import { sessionParts } from './sessionParts.ts';
+import { type Engine, sessionParts } from '../runtime/index.ts';
+import type { ServerOptions } from './config.ts';
 import { TokenBucket } from './tokenBucket.ts';
 import { UtteranceLedger } from './utteranceLedger.ts';
 
@@ -65,7 +65,7 @@ export class Session {
   constructor(
     readonly id: string,
     private readonly ws: WebSocket,
-    private readonly engine: Engine,
+    private readonly engine: Engine<ServerOptions>,
     private readonly hooks: SessionHooks,
   ) {
     const o = engine.options;

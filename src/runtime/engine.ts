@@ -1,11 +1,4 @@
-import {
-  type AcousticModel,
-  Lexicon,
-  type PhoneGraph,
-  compilePhoneGraph,
-  ctcViterbiScore,
-  pronounceAny,
-} from '../asr/index.ts';
+import { type AcousticModel, Lexicon, type PhoneGraph, compilePhoneGraph } from '../asr/index.ts';
 import { type ContextGraph, compileContext, loadContext, withSlotValues } from '../context/index.ts';
 import { access } from 'node:fs/promises';
 import {
@@ -26,8 +19,9 @@ import {
   defaultUnderstandOptions,
 } from '../pipeline/index.ts';
 import { CachedTts, WorkerTts } from '../tts/index.ts';
-import type { ServerOptions } from './config.ts';
+import { fusionScorer } from './fusionScorer.ts';
 import type { Logger } from './log.ts';
+import type { RuntimeOptions } from './options.ts';
 
 /** A context ready for decoding: its word graph and its phone graph. */
 export interface LoadedContext {
@@ -46,17 +40,35 @@ interface VadRequest {
   readonly window: Float32Array;
 }
 
-/** Candidates of one utterance the fusion model weighs (the best by CTC ratio); bounds its cost. */
-const maxFusionCandidates = 12;
-
 /** Contexts compiled with session slot values are cached up to this many. */
 const maxCachedContexts = 64;
 
+/** The shared models whose runs go through a cross-session batcher. */
+export type SharedModel = 'asr' | 'vad' | 'fusion';
+
+/**
+ * Wraps each batched run of a shared model: it must call `run` (once) or settle otherwise. A run that rejects
+ * fails every request in its batch, as a model failing at run time would; tests inject faults this way.
+ */
+export type ModelRunWrapper = <T>(model: SharedModel, run: () => Promise<T>) => Promise<T>;
+
+/** What {@link Engine.load} needs besides the options. */
+export interface EngineLoadOptions {
+  readonly log: Logger;
+  /** Sessions open now, for the metrics' gauge. Default: none (`infer`, the scripts). */
+  readonly activeSessions?: () => number;
+  /** Around every batched model run. Default: runs it. */
+  readonly wrapRun?: ModelRunWrapper;
+}
+
+const runDirectly: ModelRunWrapper = (_model, run) => run();
+
 /**
  * What all sessions share: the models (loaded once), the cross-session batchers in front of them, the
- * lexicon, compiled contexts, TTS voices and the server's metrics.
+ * lexicon, compiled contexts, TTS voices and the metrics. It keeps the options it was loaded with as given
+ * (`O`: the server's, which extend {@link RuntimeOptions}, or those alone).
  */
-export class Engine {
+export class Engine<O extends RuntimeOptions = RuntimeOptions> {
   private readonly contexts = new Map<string, Promise<LoadedContext>>();
   private readonly voices = new Map<string, Promise<CachedTts>>();
   readonly asrBatcher: Batcher<AsrRequest, AsrChunkResult>;
@@ -70,49 +82,50 @@ export class Engine {
    * confidence is on another scale), else the defaults.
    */
   readonly understandOptions: Partial<UnderstandOptions>;
-  /**
-   * TEST ONLY: how many of the next runs of each shared model throw, as a model failing at run time would
-   * (tests set it; nothing else does). Each batched run that fails fails every request in it.
-   */
-  readonly faults: Record<'asr' | 'vad' | 'fusion', number> = { asr: 0, vad: 0, fusion: 0 };
 
   private constructor(
-    readonly options: ServerOptions,
+    readonly options: O,
     readonly log: Logger,
     readonly asr: AsrModel,
     readonly vad: SileroVad,
     readonly lexicon: Lexicon,
     readonly metrics: ServerMetrics,
     readonly fusionModel: FusionModel | null,
+    wrapRun: ModelRunWrapper,
   ) {
     this.asrBatcher = new Batcher(
       (reqs) =>
-        this.fault('asr') ??
-        asr.run(
-          reqs.map((r) => r.feats),
-          reqs.map((r) => r.state),
+        wrapRun('asr', () =>
+          asr.run(
+            reqs.map((r) => r.feats),
+            reqs.map((r) => r.state),
+          ),
         ),
       { maxBatch: Math.min(256, options.maxBatch) },
       (s) => this.observeBatch('asr', s),
     );
     this.vadBatcher = new Batcher(
       (reqs) =>
-        this.fault('vad') ??
-        vad.runBatch(
-          reqs.map((r) => r.stream),
-          reqs.map((r) => r.window),
+        wrapRun('vad', () =>
+          vad.runBatch(
+            reqs.map((r) => r.stream),
+            reqs.map((r) => r.window),
+          ),
         ),
       { maxBatch: Math.min(256, options.maxBatch) },
       (s) => this.observeBatch('vad', s),
     );
     this.fusionBatcher = fusionModel
       ? new Batcher(
-          (reqs) => this.fault('fusion') ?? fusionModel.run(reqs),
+          (reqs) => wrapRun('fusion', () => fusionModel.run(reqs)),
           { maxBatch: Math.min(128, options.maxBatch) },
           (s) => this.observeBatch('fusion', s),
         )
       : null;
-    this.fusion = fusionModel ? this.fusionScorer(fusionModel) : null;
+    this.fusion =
+      fusionModel && this.fusionBatcher
+        ? fusionScorer(fusionModel, this.fusionBatcher, asr.info.tokens, lexicon)
+        : null;
     const confidence = options.endpointing.understand?.confidence ?? defaultUnderstandOptions.confidence;
     const fusionThreshold = fusionModel?.acceptThresholds[confidence];
     this.understandOptions = {
@@ -121,43 +134,9 @@ export class Engine {
     };
   }
 
-  private fusionScorer(model: FusionModel): CandidateScorer {
-    const tokenIds = new Map(this.asr.info.tokens.map((t, i) => [t, i]));
-    const phoneIds = (word: string) =>
-      (pronounceAny(word, this.lexicon).prons[0] ?? []).map((p) => tokenIds.get(p) ?? 0);
-    return {
-      score: async (result, candidates) => {
-        // No audio frames: nothing to attend to; such an utterance cannot be a command.
-        if (result.frames === 0) return candidates.map(() => ({ logit: -10, ratio: -Infinity }));
-        // Every candidate is scored as training scored them: the CTC Viterbi ratio of its words' first
-        // pronunciations. The fusion model weighs the best few; the rest are out of the running.
-        const scored = candidates.map((words, index) => {
-          const phones = words.map(phoneIds);
-          const score = ctcViterbiScore(result.logProbs, result.frames, result.tokens, phones.flat());
-          return { index, phones, ratio: (score - result.unconstrainedScore) / result.frames };
-        });
-        const weighed = [...scored].sort((a, b) => b.ratio - a.ratio).slice(0, maxFusionCandidates);
-        const logits = await Promise.all(
-          weighed.map((c) =>
-            (this.fusionBatcher as Batcher<FusionRequest, number>).submit({
-              hidden: result.hidden,
-              frames: result.frames,
-              tokens: model.tokenize(c.phones),
-              ratio: c.ratio,
-            }),
-          ),
-        );
-        const out = scored.map((c) => ({ logit: -Infinity, ratio: c.ratio }));
-        weighed.forEach((c, i) => {
-          out[c.index] = { logit: logits[i] as number, ratio: c.ratio };
-        });
-        return out;
-      },
-    };
-  }
-
   /** Loads every shared model; throws naming the file when one fails (releasing those that loaded). */
-  static async load(options: ServerOptions, log: Logger, activeSessions: () => number): Promise<Engine> {
+  static async load<O extends RuntimeOptions>(options: O, load: EngineLoadOptions): Promise<Engine<O>> {
+    const { log } = load;
     const started = performance.now();
     const asrPath = options.asrModelPath ?? defaultAsrModelPath;
     const fusionPath = options.fusionModelPath ?? null;
@@ -204,7 +183,8 @@ export class Engine {
       lexiconWords: lexicon.size,
       fusion: fusion ? fusionPath : 'none (CTC likelihood ratio decides)',
     });
-    const engine = new Engine(options, log, asr, vad, lexicon, new ServerMetrics(activeSessions), fusion);
+    const metrics = new ServerMetrics(load.activeSessions ?? (() => 0));
+    const engine = new Engine(options, log, asr, vad, lexicon, metrics, fusion, load.wrapRun ?? runDirectly);
     log.info('intent decision', {
       acceptThreshold: engine.understandOptions.acceptThreshold ?? defaultUnderstandOptions.acceptThreshold,
     });
@@ -216,13 +196,6 @@ export class Engine {
       throw error;
     }
     return engine;
-  }
-
-  /** A rejected run when a test fault is pending for `model` (see {@link faults}), else undefined. */
-  private fault(model: keyof Engine['faults']): Promise<never> | undefined {
-    if (this.faults[model] <= 0) return undefined;
-    this.faults[model]--;
-    return Promise.reject(new Error(`injected ${model} fault (test only)`));
   }
 
   private observeBatch(model: string, s: { size: number; waitMs: number; runMs: number }): void {

@@ -5,6 +5,7 @@ export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** A {@link Logger} at `level`: 'silent' writes nothing, 'info' all but debug, 'debug' everything. */
 export function createLogger(level: 'silent' | 'info' | 'debug'): Logger {
   const write = (lvl: string, message: string, fields?: Record<string, unknown>) =>
     process.stderr.write(

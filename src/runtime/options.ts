@@ -1,0 +1,127 @@
+import { type Device, devices } from '../inference/providers.ts';
+import type { VoiceOptions } from '../pipeline/detectVoice.ts';
+import type { RecognizeOptions } from '../pipeline/recognize.ts';
+import type { SegmentOptions } from '../pipeline/segmentUtterances.ts';
+import type { UnderstandOptions } from '../pipeline/understand.ts';
+import type { StageBudgets } from '../protocol/index.ts';
+
+/**
+ * What the runtime (models, batchers, contexts, each session's graph parts) is told at start-up; the server's
+ * options extend these, and `infer` and the scripts give these alone.
+ */
+export interface RuntimeOptions {
+  /** Where models run. Default 'cpu'. */
+  device: Device;
+  /**
+   * Context compiled at start-up and never evicted; the server's sessions use it when `start` names none.
+   * Default 'smart_home' (shipped in models/contexts).
+   */
+  defaultContext: string;
+  /** Longest utterance, ms; speech past it is cut there (`VX_UTTERANCE_TOO_LONG`). Default 15000. */
+  maxUtteranceMs: number;
+  /** Default per-stage latency budgets, ms. */
+  budgets: StageBudgets;
+  /**
+   * Most requests of one model run (ASR, VAD, fusion) that the cross-session batcher puts together; 1 turns
+   * batching off. Default 256 (each model has its own cap: ASR 256, VAD 256, fusion 128).
+   */
+  maxBatch: number;
+  /**
+   * Where CPU model runs happen: 'worker' (default) gives each model its own worker thread, so runs overlap
+   * with the event loop's socket, feature and decoding work and with each other; 'main' runs them on the
+   * event loop (onnxruntime-node's runs are synchronous). GPU providers always run on the main thread.
+   */
+  inferenceThreads: 'worker' | 'main';
+  /**
+   * Endpointing and decision thresholds, per stage (defaults in each operator's file): VAD on/off
+   * probabilities, trailing silence that ends an utterance, the early-endpoint silence and likelihood ratio,
+   * the accept threshold of the intent decision.
+   */
+  endpointing: EndpointingOptions;
+  /** Paths of the models (defaults: the shipped ones in models/). */
+  asrModelPath?: string;
+  /**
+   * The audio–text fusion model for a second pass over the parses (`defaultFusionModelPath` is the shipped
+   * one); absent or null: none, the CTC likelihood ratio decides (the default; see models/fusion/README.md).
+   */
+  fusionModelPath?: string | null;
+}
+
+export interface EndpointingOptions {
+  voice?: Partial<Pick<VoiceOptions, 'onThreshold' | 'offThreshold' | 'minSpeechMs'>>;
+  segment?: Partial<Pick<SegmentOptions, 'preRollMs' | 'endSilenceMs'>>;
+  recognize?: Partial<Pick<RecognizeOptions, 'earlySilenceMs' | 'extendableSilenceMs' | 'earlyMinRatio'>>;
+  understand?: Partial<Pick<UnderstandOptions, 'acceptThreshold' | 'candidates' | 'confidence'>>;
+}
+
+export const defaultBudgets: StageBudgets = { intent: 300, firstAudio: 450, asr: 100, fusion: 30, tts: 200 };
+
+export const defaultRuntimeOptions: RuntimeOptions = {
+  device: 'cpu',
+  defaultContext: 'smart_home',
+  maxUtteranceMs: 15_000,
+  budgets: defaultBudgets,
+  maxBatch: 256,
+  inferenceThreads: 'worker',
+  endpointing: {},
+};
+
+/** Merges options over the defaults and validates them; throws TypeError naming the bad field. */
+export function resolveRuntimeOptions(options: Partial<RuntimeOptions> = {}): RuntimeOptions {
+  const o: RuntimeOptions = {
+    ...defaultRuntimeOptions,
+    ...options,
+    budgets: { ...defaultBudgets, ...options.budgets },
+  };
+  checkRuntimeOptions(o, 'runtime option');
+  return o;
+}
+
+/**
+ * Validates the runtime's fields of merged options; throws TypeError naming the bad field after `label`
+ * ('server option' when the server checks its own, which extend these).
+ */
+export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
+  const int = (name: 'maxUtteranceMs' | 'maxBatch', min: number, max: number) => {
+    const v = o[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new TypeError(`${label} ${name} must be an integer in [${min}, ${max}], got ${String(v)}`);
+    }
+  };
+  int('maxUtteranceMs', 500, 600_000);
+  int('maxBatch', 1, 4096);
+  if (o.inferenceThreads !== 'worker' && o.inferenceThreads !== 'main')
+    throw new TypeError(
+      `${label} inferenceThreads must be 'worker' or 'main', got ${String(o.inferenceThreads)}`,
+    );
+  checkEndpointing(o.endpointing, label);
+  if (!devices.includes(o.device))
+    throw new TypeError(`${label} device must be one of ${devices.join(', ')}`);
+  for (const [stage, ms] of Object.entries(o.budgets)) {
+    if (typeof ms !== 'number' || !(ms > 0))
+      throw new TypeError(`${label} budgets.${stage} must be a positive number`);
+  }
+}
+
+/**
+ * Checks that every endpointing threshold given is a finite number (each operator documents its range), and
+ * `understand.confidence` one of its two names.
+ */
+function checkEndpointing(e: EndpointingOptions, label: string): void {
+  if (typeof e !== 'object' || e === null) throw new TypeError(`${label} endpointing must be an object`);
+  for (const [stage, values] of Object.entries(e)) {
+    if (!['voice', 'segment', 'recognize', 'understand'].includes(stage))
+      throw new TypeError(
+        `${label} endpointing.${stage} is not a stage (voice, segment, recognize, understand)`,
+      );
+    for (const [name, v] of Object.entries(values as object)) {
+      if (stage === 'understand' && name === 'confidence') {
+        if (v !== 'ratio' && v !== 'fusion')
+          throw new TypeError(`${label} endpointing.understand.confidence must be 'ratio' or 'fusion'`);
+        continue;
+      }
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new TypeError(`${label} endpointing.${stage}.${name} must be a number`);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  Engine,
+  type ModelRunWrapper,
+  type SharedModel,
+  createLogger,
+  resolveRuntimeOptions,
+} from '../../src/runtime/index.ts';
+
+const log = createLogger('silent');
+
+describe('Engine.load', () => {
+  it('rejects naming the model file that does not load', async () => {
+    await expect(Engine.load(resolveRuntimeOptions({ asrModelPath: '/nope.onnx' }), { log })).rejects.toThrow(
+      /\/nope\.onnx/,
+    );
+    await expect(
+      Engine.load(resolveRuntimeOptions({ fusionModelPath: '/nope/fusion.onnx' }), { log }),
+    ).rejects.toThrow(/\/nope\/fusion\.onnx/);
+  });
+
+  it('refuses a fusion model of another format, saying which it is and which it runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vx-fusion-'));
+    try {
+      writeFileSync(join(dir, 'fusion.onnx'), 'not used: the format is checked first');
+      writeFileSync(join(dir, 'fusion.json'), JSON.stringify({ format: 'voxstream-fusion-1' }));
+      await expect(
+        Engine.load(resolveRuntimeOptions({ fusionModelPath: join(dir, 'fusion.onnx') }), { log }),
+      ).rejects.toThrow(/fusion\.json.*"voxstream-fusion-1".*voxstream-fusion-2/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Engine', () => {
+  it('sends every batched model run through the wrapper it was loaded with; a failing run fails its requests', async () => {
+    const seen: SharedModel[] = [];
+    let failNext = false;
+    const wrapRun: ModelRunWrapper = (model, run) => {
+      seen.push(model);
+      if (!failNext) return run();
+      failNext = false;
+      return Promise.reject(new Error('injected'));
+    };
+    const engine = await Engine.load(resolveRuntimeOptions({ inferenceThreads: 'main' }), { log, wrapRun });
+    try {
+      const vad = engine.voiceScorer();
+      const silence = new Float32Array(512);
+      const p = await vad.score(silence);
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThan(0.5);
+      expect(seen).toEqual(['vad']);
+      failNext = true;
+      await expect(vad.score(silence)).rejects.toThrow('injected');
+      expect(await vad.score(silence)).toBeCloseTo(p, 1);
+      expect(seen).toEqual(['vad', 'vad', 'vad']);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('compiles a context once and hands every caller the same one', async () => {
+    const engine = await Engine.load(resolveRuntimeOptions({ inferenceThreads: 'main' }), { log });
+    try {
+      const first = engine.context('smart_home');
+      expect(engine.context('smart_home')).toBe(first);
+      expect((await first).graph).toBeDefined();
+      // Slot values given by a session make another context, cached under its own key.
+      const withAttic = engine.context('smart_home', { room: ['attic'] });
+      expect(withAttic).not.toBe(first);
+      expect((await withAttic).name).toBe('smart_home');
+      expect(engine.context('smart_home', { room: ['attic'] })).toBe(withAttic);
+    } finally {
+      await engine.close();
+    }
+  });
+});
