@@ -65,9 +65,10 @@ function validate(options: SphinxFeaturesOptions): SphinxFeaturesOptions {
  * - CMN: each frame with c0 ≥ 0 is added to a running sum and has the current mean subtracted; frames
  *   with c0 < 0 (digital silence) pass through unnormalised and uncounted. When the sum holds more than
  *   800 frames the mean becomes sum / count and the sum is scaled back to 500 frames. At the end of an
- *   utterance the mean becomes sum / count. Pocketsphinx applies a mean per block of frames and checks the
- *   800 after each block; here the block is one frame, so the rows do not depend on how audio is chunked
- *   (pocketsphinx's own output does, slightly, after 800 frames).
+ *   utterance the mean becomes sum / count. Pocketsphinx applies a mean per block of frames (whatever one
+ *   `ps_process_raw` call yields) and checks the 800 after each block; here the block is one frame, so the
+ *   rows do not depend on how audio is chunked. Pocketsphinx's own rows do: the frames between the 801st
+ *   and the end of its block keep the old mean (differences of several units there, and ~0.1 after).
  * - Deltas: the utterance's first and last normalised frames are repeated 3 times at its edges; row t
  *   comes out once c[t+3] is known (30 ms of look-ahead), the last 3 rows at {@link end}.
  * One instance per session.

@@ -145,15 +145,18 @@ describe('SphinxMfcc', () => {
     expect(mfcc.flush().length).toBe(0);
   });
 
-  it('measures its speed', () => {
+  it('measures its speed (best of 5 runs over 10 s of audio in 20 ms chunks)', () => {
     const pcm = int16ToFloat32(makeSignal(10 * SPHINX_FRONT_END.sampleRate, 3));
     const mfcc = new SphinxMfcc();
-    mfcc.push(pcm.subarray(0, SPHINX_FRONT_END.sampleRate)); // warm-up
-    mfcc.reset();
-    const started = performance.now();
-    for (let at = 0; at < pcm.length; at += 320) mfcc.push(pcm.subarray(at, at + 320));
-    const msPerSec = (performance.now() - started) / 10;
-    console.info(`SphinxMfcc: ${msPerSec.toFixed(3)} ms per second of audio (20 ms chunks)`);
-    expect(mfcc.frameCount).toBe(998);
+    let best = Infinity;
+    for (let run = 0; run < 6; run++) {
+      mfcc.reset();
+      const started = performance.now();
+      for (let at = 0; at < pcm.length; at += 320) mfcc.push(pcm.subarray(at, at + 320));
+      // Run 0 warms the JIT up.
+      if (run > 0) best = Math.min(best, (performance.now() - started) / 10);
+      expect(mfcc.frameCount).toBe(998);
+    }
+    console.info(`SphinxMfcc: ${best.toFixed(3)} ms per second of audio`);
   });
 });
