@@ -8,6 +8,8 @@
  * Sets: work/eval/<context>_{clean,noise} and oog_{clean,noise} from scripts/build_evalset.py (voices held out
  * of training), FSDD speakers held out of training (theo, george) from ../shared/data/fsdd, and a
  * single-stream real-time factor. Everything runs through `inferFile`, the server's own graph.
+ * `--parts real` (not in the default): the real-speech sets of scripts/build_realsets.py (work/real), ours and
+ * pocketsphinx side by side; scripts/realspeech/evaluate.ts has the flags for a finer choice.
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import { type InferResult, inferFile } from '../src/cli/infer.ts';
 import { fusionFlag } from '../src/cli/args.ts';
 import { normalizeWords } from '../src/context/index.ts';
 import { Engine, type LoadedContext, createLogger, resolveRuntimeOptions } from '../src/runtime/index.ts';
+import { realPart } from './realspeech/evaluate.ts';
 
 interface Row {
   file: string;
@@ -291,6 +294,15 @@ if (parts.has('rtf')) {
     results['rtf_single_stream'] = { files: rows.length, audioSeconds: audioMs / 1000, rtf };
     table.push(['real-time factor of infer, one stream, this CPU', rtf.toFixed(4), `${rows.length} files`]);
   }
+}
+
+if (parts.has('real')) {
+  const real = await realPart(engine, {
+    limit,
+    onDetail: (line) => detailLines.push(JSON.stringify(line)),
+  });
+  Object.assign(results, real.results);
+  table.push(...real.table);
 }
 
 if (values.details) writeFileSync(values.details, detailLines.map((l) => `${l}\n`).join(''));

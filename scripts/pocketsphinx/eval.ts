@@ -24,6 +24,7 @@
 import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeAudioFile, float32ToInt16, resample } from '../../src/audio/index.ts';
 import { ContextError, loadContext, parseText, type IntentResult } from '../../src/context/index.ts';
@@ -36,7 +37,7 @@ const USAGE =
 const PROGRESS_EVERY = 50;
 
 /** One line of a set's manifest. */
-interface ManifestRow {
+export interface ManifestRow {
   readonly file: string;
   readonly text: string;
   readonly intent: string | null;
@@ -45,7 +46,8 @@ interface ManifestRow {
   readonly snr_db?: number;
 }
 
-function readManifest(text: string, source: string): ManifestRow[] {
+/** Parses a set's `manifest.jsonl`; `source` names it in errors. */
+export function readManifest(text: string, source: string): ManifestRow[] {
   return text
     .split('\n')
     .map((line, i) => ({ line: line.trim(), n: i + 1 }))
@@ -60,7 +62,7 @@ function readManifest(text: string, source: string): ManifestRow[] {
 }
 
 /** Same intent and exactly the same slots. */
-function sameResult(parse: IntentResult | null, row: ManifestRow): boolean {
+export function sameResult(parse: IntentResult | null, row: ManifestRow): boolean {
   if (parse === null || parse.intent !== row.intent) return false;
   const want = Object.entries(row.slots);
   return (
@@ -70,7 +72,7 @@ function sameResult(parse: IntentResult | null, row: ManifestRow): boolean {
 }
 
 /** 16 kHz Int16 PCM of an audio file, and its duration in seconds. */
-async function loadAudio(path: string): Promise<{ pcm: Int16Array; seconds: number }> {
+export async function loadAudio(path: string): Promise<{ pcm: Int16Array; seconds: number }> {
   const decoded = decodeAudioFile(await readFile(path), path);
   const pcm =
     decoded.sampleRate === PS_SAMPLE_RATE
@@ -234,4 +236,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Run as a script, not when imported (scripts/realspeech/ reuses the helpers above).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

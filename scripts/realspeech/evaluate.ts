@@ -1,0 +1,393 @@
+/**
+ * The real-speech evaluation (issue 11, item 5): our recognizer and pocketsphinx side by side on the same
+ * files of every real-speech set that scripts/build_realsets.py built.
+ *
+ *   npx tsx scripts/realspeech/evaluate.ts [--root work/real] [--sets sc_report,speechocean,fsdd]
+ *       [--conditions clean,6,9,12,15,18,21,24] [--limit N] [--systems ours,pocketsphinx]
+ *       [--concurrency 1] [--json-out FILE] [--details FILE]
+ *   npx tsx scripts/evaluate.ts --parts real [--limit N]     (the same, from the main evaluation)
+ *
+ * Per set×condition, over its first N files (the builder writes them in a seeded random order):
+ * `acceptance` = in-context files whose intent and every slot came out right (ours: `understood` and the
+ * same intent and slots; pocketsphinx: the hypothesis parses to them); `false_accept` = out-of-context files
+ * (intent null: unknown words, silence, sentences left out of the grammar) that came out as any command.
+ * Real-time factors from the same run: ours = the sum of `inferFile`'s wall times (file decoding and the
+ * 0.9 s of silence it pads each file with included) over the files' durations, one file at a time by default;
+ * pocketsphinx = its own per-utterance decoding wall time over the same durations (model loading apart, in
+ * `load_seconds`). Both share this machine's CPUs with whatever else runs.
+ *
+ * stdout: a Markdown table, one row per set×condition. --json-out: the rows as JSON. --details: one JSON line
+ * per file and system. Progress on stderr. Exit 0; 1 when the sets are missing; 2 on bad flags.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadContext } from '../../src/context/index.ts';
+import type { Engine } from '../../src/runtime/index.ts';
+import { type ManifestRow, loadAudio, sameResult } from '../pocketsphinx/eval.ts';
+import { loadEngine, runOurs } from './ours.ts';
+import { runPocketsphinx } from './pocketsphinx.ts';
+import { type RealSet, conditionName, defaultConditions, findSets } from './sets.ts';
+
+/** The systems compared. */
+export type System = 'ours' | 'pocketsphinx';
+
+/** Options of {@link evaluateRealSets}. */
+export interface RealEvalOptions {
+  /** Where scripts/build_realsets.py wrote the sets. Default `work/real`. */
+  readonly root?: string;
+  /** Set names. Default `sc_report`, `speechocean`, `fsdd` (never `sc_tune`: that half is for tuning). */
+  readonly sets?: readonly string[];
+  /** `clean` and SNRs (`6` or `snr6`). Default all that the builder makes. */
+  readonly conditions?: readonly string[];
+  /** Files per set×condition (the first of each manifest). Default all. */
+  readonly limit?: number;
+  /** Default both. */
+  readonly systems?: readonly System[];
+  /** Our recognizer's models; required when `systems` has `ours`. */
+  readonly engine?: Engine;
+  /** Our files in flight at once. Default 1 (a single stream's real-time factor). */
+  readonly concurrency?: number;
+  /** Receives one line per file and system (JSON). */
+  readonly onDetail?: (line: Record<string, unknown>) => void;
+  /** Progress and notes (JSON lines). Default stderr. */
+  readonly log?: (event: Record<string, unknown>) => void;
+}
+
+/** Default {@link RealEvalOptions} (those that have one). */
+export const defaultRealEvalOptions = {
+  root: 'work/real',
+  sets: ['sc_report', 'speechocean', 'fsdd'],
+  conditions: defaultConditions,
+  limit: Infinity,
+  systems: ['ours', 'pocketsphinx'] as readonly System[],
+  concurrency: 1,
+};
+
+/** One system's score on one set×condition. */
+export interface SystemScore {
+  /** In-context files with the intent and every slot right. */
+  readonly accepted: number;
+  /** accepted / in-context files; null when there are none. */
+  readonly acceptance: number | null;
+  /** Out-of-context files that came out as a command. */
+  readonly false_accepts: number;
+  /** false_accepts / out-of-context files; null when there are none. */
+  readonly false_accept: number | null;
+  /** Files that failed to run (ours) or got no hypothesis at all (pocketsphinx). */
+  readonly errors: number;
+  readonly audio_seconds: number;
+  /** Processing seconds behind `rtf` (see the module note). */
+  readonly seconds: number;
+  readonly rtf: number | null;
+  /** pocketsphinx only: process time outside decoding (model and grammar loading), seconds. */
+  readonly load_seconds?: number;
+}
+
+/** One row of the results. */
+export interface RealEvalRow {
+  readonly set: string;
+  readonly condition: string;
+  readonly context: string;
+  readonly files: number;
+  readonly in_context: number;
+  readonly out_of_context: number;
+  readonly ours?: SystemScore;
+  readonly pocketsphinx?: SystemScore;
+}
+
+const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
+
+/** Counts right answers on in-context rows and any answer on out-of-context rows. */
+function score(
+  rows: readonly ManifestRow[],
+  answered: readonly boolean[],
+  right: readonly boolean[],
+): Pick<SystemScore, 'accepted' | 'acceptance' | 'false_accepts' | 'false_accept'> {
+  let accepted = 0;
+  let falseAccepts = 0;
+  let inContext = 0;
+  rows.forEach((row, i) => {
+    if (row.intent !== null) {
+      inContext++;
+      if (right[i]) accepted++;
+    } else if (answered[i]) falseAccepts++;
+  });
+  const outOfContext = rows.length - inContext;
+  return {
+    accepted,
+    acceptance: inContext > 0 ? round(accepted / inContext) : null,
+    false_accepts: falseAccepts,
+    false_accept: outOfContext > 0 ? round(falseAccepts / outOfContext) : null,
+  };
+}
+
+/** Our recognizer on one set×condition. */
+async function scoreOurs(set: RealSet, engine: Engine, options: RealEvalOptions): Promise<SystemScore> {
+  const log = options.log ?? (() => {});
+  const files = set.rows.map((r) => join(set.folder, r.file));
+  const run = await runOurs(engine, set.context, files, {
+    concurrency: options.concurrency ?? defaultRealEvalOptions.concurrency,
+    onProgress: (done) => {
+      if (done % 50 === 0 || done === files.length)
+        log({
+          event: 'progress',
+          system: 'ours',
+          set: set.set,
+          condition: set.condition,
+          done,
+          of: files.length,
+        });
+    },
+  });
+  for (const e of run.errors) log({ event: 'file_error', system: 'ours', ...e });
+  const answered = run.results.map((r) => r?.understood ?? false);
+  const right = set.rows.map(
+    (row, i) =>
+      answered[i] === true &&
+      sameResult({ intent: run.results[i]?.intent ?? '', slots: { ...run.results[i]?.slots } }, row),
+  );
+  set.rows.forEach((row, i) => {
+    const r = run.results[i];
+    options.onDetail?.({
+      system: 'ours',
+      set: set.set,
+      condition: set.condition,
+      file: row.file,
+      expected: row.intent === null ? null : { intent: row.intent, slots: row.slots },
+      understood: r?.understood ?? false,
+      intent: r?.intent ?? null,
+      slots: r?.slots ?? {},
+      confidence: r?.confidence ?? 0,
+      transcript: r?.transcript ?? '',
+      right: right[i],
+    });
+  });
+  return {
+    ...score(set.rows, answered, right),
+    errors: run.errors.length,
+    audio_seconds: round(run.audioMs / 1000, 2),
+    seconds: round(run.processMs / 1000, 2),
+    rtf: run.audioMs > 0 ? round(run.processMs / run.audioMs) : null,
+  };
+}
+
+/** pocketsphinx on one set×condition. */
+async function scorePocketsphinx(set: RealSet, options: RealEvalOptions): Promise<SystemScore> {
+  const log = options.log ?? (() => {});
+  const audio = [];
+  for (const row of set.rows) audio.push(await loadAudio(join(set.folder, row.file)));
+  const spec = await loadContext(set.context);
+  const run = await runPocketsphinx(
+    spec,
+    set.set,
+    audio.map((a) => a.pcm),
+    {
+      onProgress: (done) => {
+        if (done % 50 === 0 || done === audio.length)
+          log({
+            event: 'progress',
+            system: 'pocketsphinx',
+            set: set.set,
+            condition: set.condition,
+            done,
+            of: audio.length,
+          });
+      },
+    },
+  );
+  if (Object.keys(run.guessed).length > 0)
+    log({ event: 'guessed_words', set: set.set, guessed: run.guessed });
+  const answered = run.parses.map((p) => p !== null);
+  const right = set.rows.map((row, i) => sameResult(run.parses[i] ?? null, row));
+  set.rows.forEach((row, i) => {
+    const parse = run.parses[i] ?? null;
+    options.onDetail?.({
+      system: 'pocketsphinx',
+      set: set.set,
+      condition: set.condition,
+      file: row.file,
+      expected: row.intent === null ? null : { intent: row.intent, slots: row.slots },
+      understood: parse !== null,
+      intent: parse?.intent ?? null,
+      slots: parse?.slots ?? {},
+      transcript: run.hypotheses[i]?.text ?? '',
+      right: right[i],
+    });
+  });
+  const audioSeconds = audio.reduce((sum, a) => sum + a.seconds, 0);
+  const seconds = run.decodeMs / 1000;
+  return {
+    ...score(set.rows, answered, right),
+    errors: run.hypotheses.filter((h) => h.text === '').length,
+    audio_seconds: round(audioSeconds, 2),
+    seconds: round(seconds, 2),
+    rtf: audioSeconds > 0 ? round(seconds / audioSeconds) : null,
+    load_seconds: round(Math.max(0, run.processMs / 1000 - seconds), 2),
+  };
+}
+
+/**
+ * Scores the systems on every set×condition asked for that exists, one row each.
+ *
+ * @throws TypeError when `ours` is asked for without an engine; Error when README.json is missing.
+ */
+export async function evaluateRealSets(options: RealEvalOptions = {}): Promise<RealEvalRow[]> {
+  const o = { ...defaultRealEvalOptions, ...options };
+  const log = options.log ?? ((e) => process.stderr.write(`${JSON.stringify(e)}\n`));
+  if (o.systems.includes('ours') && options.engine === undefined) {
+    throw new TypeError("engine: required when systems include 'ours'");
+  }
+  const sets = await findSets(resolve(o.root), o.sets, o.conditions, o.limit, (folder) =>
+    log({ event: 'missing_set', folder }),
+  );
+  const rows: RealEvalRow[] = [];
+  for (const set of sets) {
+    const inContext = set.rows.filter((r) => r.intent !== null).length;
+    const row: RealEvalRow = {
+      set: set.set,
+      condition: set.condition,
+      context: set.context,
+      files: set.rows.length,
+      in_context: inContext,
+      out_of_context: set.rows.length - inContext,
+      ...(o.systems.includes('ours')
+        ? { ours: await scoreOurs(set, options.engine as Engine, { ...options, log }) }
+        : {}),
+      ...(o.systems.includes('pocketsphinx')
+        ? { pocketsphinx: await scorePocketsphinx(set, { ...options, log }) }
+        : {}),
+    };
+    log({ event: 'set', ...row });
+    rows.push(row);
+  }
+  return rows;
+}
+
+const percent = (x: number | null | undefined): string => (x == null ? '–' : `${(x * 100).toFixed(1)} %`);
+const factor = (x: number | null | undefined): string => (x == null ? '–' : x.toFixed(4));
+
+/** The rows as a Markdown table: ours and pocketsphinx side by side. */
+export function markdownTable(rows: readonly RealEvalRow[]): string {
+  const head =
+    '| set | condition | files (in / out) | acceptance ours | acceptance pocketsphinx | false accept ours | false accept pocketsphinx | RTF ours | RTF pocketsphinx |\n' +
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n';
+  return (
+    head +
+    rows
+      .map(
+        (r) =>
+          `| ${r.set} | ${r.condition} | ${r.files} (${r.in_context} / ${r.out_of_context}) | ` +
+          `${percent(r.ours?.acceptance)} | ${percent(r.pocketsphinx?.acceptance)} | ` +
+          `${percent(r.ours?.false_accept)} | ${percent(r.pocketsphinx?.false_accept)} | ` +
+          `${factor(r.ours?.rtf)} | ${factor(r.pocketsphinx?.rtf)} |\n`,
+      )
+      .join('')
+  );
+}
+
+/**
+ * The `--parts real` hook of scripts/evaluate.ts: every set×condition with both systems, as results (keyed
+ * `real_<set>_<condition>`) and rows of its `measure | value | n` table.
+ */
+export async function realPart(
+  engine: Engine,
+  options: Omit<RealEvalOptions, 'engine'> = {},
+): Promise<{ results: Record<string, RealEvalRow>; table: [string, string, string][] }> {
+  const rows = await evaluateRealSets({ ...options, engine });
+  const results: Record<string, RealEvalRow> = {};
+  const table: [string, string, string][] = [];
+  for (const r of rows) {
+    results[`real_${r.set}_${r.condition}`] = r;
+    table.push([
+      `real speech ${r.set} ${r.condition}: acceptance / false acceptance, ours vs pocketsphinx`,
+      `${percent(r.ours?.acceptance)} / ${percent(r.ours?.false_accept)} vs ` +
+        `${percent(r.pocketsphinx?.acceptance)} / ${percent(r.pocketsphinx?.false_accept)}`,
+      `${r.files} files (${r.out_of_context} out of context)`,
+    ]);
+  }
+  return { results, table };
+}
+
+const USAGE =
+  'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
+  '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--json-out FILE] [--details FILE]';
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        root: { type: 'string', default: defaultRealEvalOptions.root },
+        sets: { type: 'string', default: defaultRealEvalOptions.sets.join(',') },
+        conditions: { type: 'string', default: defaultConditions.join(',') },
+        limit: { type: 'string' },
+        systems: { type: 'string', default: 'ours,pocketsphinx' },
+        concurrency: { type: 'string', default: '1' },
+        'json-out': { type: 'string' },
+        details: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const list = (text: string) => text.split(',').filter((s) => s !== '');
+  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  const concurrency = Number(values.concurrency);
+  const systems = list(values.systems);
+  const conditions = list(values.conditions).map(conditionName);
+  if (
+    !(limit > 0) ||
+    !(Number.isInteger(concurrency) && concurrency > 0) ||
+    systems.length === 0 ||
+    !systems.every((s) => s === 'ours' || s === 'pocketsphinx') ||
+    !conditions.every((c) => /^(clean|snr\d+)$/.test(c))
+  ) {
+    process.stderr.write(`${USAGE}\n(--systems from ours,pocketsphinx; --conditions clean or SNRs in dB)\n`);
+    return 2;
+  }
+  const details: string[] = [];
+  const engine = systems.includes('ours') ? await loadEngine() : undefined;
+  let rows;
+  try {
+    rows = await evaluateRealSets({
+      root: values.root,
+      sets: list(values.sets),
+      conditions,
+      limit,
+      systems: systems as System[],
+      concurrency,
+      ...(engine === undefined ? {} : { engine }),
+      ...(values.details === undefined ? {} : { onDetail: (l) => details.push(JSON.stringify(l)) }),
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !/names no context/.test(String(error)))
+      throw error;
+    process.stderr.write(
+      `${(error as Error).message}\n(build the sets: /usr/bin/python3 scripts/build_realsets.py)\n`,
+    );
+    return 1;
+  } finally {
+    await engine?.close();
+  }
+  if (values.details !== undefined) await writeFile(values.details, details.map((l) => `${l}\n`).join(''));
+  if (values['json-out'] !== undefined) {
+    await writeFile(values['json-out'], `${JSON.stringify({ root: resolve(values.root), rows }, null, 2)}\n`);
+  }
+  process.stdout.write(markdownTable(rows));
+  return 0;
+}
+
+// Run as a script, not when imported (scripts/evaluate.ts --parts real, the tests).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,70 @@
+/**
+ * Our recognizer on a set's files: each file through `inferFile`, the server's own per-session graph, as
+ * `voxstream infer` and scripts/evaluate.ts run it.
+ */
+import { type InferResult, inferFile } from '../../src/cli/infer.ts';
+import { Engine, createLogger, resolveRuntimeOptions } from '../../src/runtime/index.ts';
+
+/** Loads the default models as `voxstream infer` does (inference on the main thread). */
+export function loadEngine(): Promise<Engine> {
+  return Engine.load(resolveRuntimeOptions({ inferenceThreads: 'main' }), { log: createLogger('silent') });
+}
+
+/** Options of {@link runOurs}. */
+export interface OursOptions {
+  /**
+   * Files in flight at once. Default 1: one stream, so that the real-time factor is a single stream's, as
+   * pocketsphinx_batch decodes one utterance at a time.
+   */
+  readonly concurrency?: number;
+  /** Called after each file with the number done so far. */
+  readonly onProgress?: (done: number) => void;
+}
+
+/** What our recognizer made of a set's files. */
+export interface OursRun {
+  /** One per file, in order; `null` where the file failed (the error is in `errors`). */
+  readonly results: readonly (InferResult | null)[];
+  readonly errors: readonly { readonly file: string; readonly message: string }[];
+  /** Sum of `inferFile`'s per-file wall times, ms (reading and decoding the file included). */
+  readonly processMs: number;
+  /** Sum of the files' durations, ms (without the silence inferFile pads them with). */
+  readonly audioMs: number;
+}
+
+/** Runs `files` (paths) through our recognizer with the context `contextName` (a name or a path). */
+export async function runOurs(
+  engine: Engine,
+  contextName: string,
+  files: readonly string[],
+  options: OursOptions = {},
+): Promise<OursRun> {
+  const concurrency = options.concurrency ?? 1;
+  if (!(Number.isInteger(concurrency) && concurrency > 0)) {
+    throw new TypeError(`concurrency: expected a positive integer, got ${concurrency}`);
+  }
+  const context = await engine.context(contextName);
+  const results: (InferResult | null)[] = new Array<InferResult | null>(files.length).fill(null);
+  const errors: { file: string; message: string }[] = [];
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < files.length; i = next++) {
+      const file = files[i] as string;
+      try {
+        results[i] = await inferFile(engine, context, file);
+      } catch (error) {
+        errors.push({ file, message: (error as Error).message });
+      }
+      options.onProgress?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  let processMs = 0;
+  let audioMs = 0;
+  for (const r of results) {
+    processMs += r?.processMs ?? 0;
+    audioMs += r?.audioMs ?? 0;
+  }
+  return { results, errors, processMs, audioMs };
+}
