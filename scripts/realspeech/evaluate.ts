@@ -20,15 +20,15 @@
  * per file and system. Progress on stderr. Exit 0; 1 when the sets are missing; 2 on bad flags.
  */
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadContext } from '../../src/context/index.ts';
 import type { Engine } from '../../src/runtime/index.ts';
-import { type ManifestRow, loadAudio, sameResult } from '../pocketsphinx/eval.ts';
-import { loadEngine, runOurs } from './ours.ts';
-import { runPocketsphinx } from './pocketsphinx.ts';
-import { type RealSet, conditionName, defaultConditions, findSets } from './sets.ts';
+import { loadEngine } from './ours.ts';
+import { type SystemScore, scoreOurs, scorePocketsphinx } from './score.ts';
+import { conditionName, defaultConditions, findSets } from './sets.ts';
+
+export type { SystemScore } from './score.ts';
 
 /** The systems compared. */
 export type System = 'ours' | 'pocketsphinx';
@@ -65,26 +65,6 @@ export const defaultRealEvalOptions = {
   concurrency: 1,
 };
 
-/** One system's score on one set×condition. */
-export interface SystemScore {
-  /** In-context files with the intent and every slot right. */
-  readonly accepted: number;
-  /** accepted / in-context files; null when there are none. */
-  readonly acceptance: number | null;
-  /** Out-of-context files that came out as a command. */
-  readonly false_accepts: number;
-  /** false_accepts / out-of-context files; null when there are none. */
-  readonly false_accept: number | null;
-  /** Files that failed to run (ours) or got no hypothesis at all (pocketsphinx). */
-  readonly errors: number;
-  readonly audio_seconds: number;
-  /** Processing seconds behind `rtf` (see the module note). */
-  readonly seconds: number;
-  readonly rtf: number | null;
-  /** pocketsphinx only: process time outside decoding (model and grammar loading), seconds. */
-  readonly load_seconds?: number;
-}
-
 /** One row of the results. */
 export interface RealEvalRow {
   readonly set: string;
@@ -95,137 +75,6 @@ export interface RealEvalRow {
   readonly out_of_context: number;
   readonly ours?: SystemScore;
   readonly pocketsphinx?: SystemScore;
-}
-
-const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
-
-/** Counts right answers on in-context rows and any answer on out-of-context rows. */
-function score(
-  rows: readonly ManifestRow[],
-  answered: readonly boolean[],
-  right: readonly boolean[],
-): Pick<SystemScore, 'accepted' | 'acceptance' | 'false_accepts' | 'false_accept'> {
-  let accepted = 0;
-  let falseAccepts = 0;
-  let inContext = 0;
-  rows.forEach((row, i) => {
-    if (row.intent !== null) {
-      inContext++;
-      if (right[i]) accepted++;
-    } else if (answered[i]) falseAccepts++;
-  });
-  const outOfContext = rows.length - inContext;
-  return {
-    accepted,
-    acceptance: inContext > 0 ? round(accepted / inContext) : null,
-    false_accepts: falseAccepts,
-    false_accept: outOfContext > 0 ? round(falseAccepts / outOfContext) : null,
-  };
-}
-
-/** Our recognizer on one set×condition. */
-async function scoreOurs(set: RealSet, engine: Engine, options: RealEvalOptions): Promise<SystemScore> {
-  const log = options.log ?? (() => {});
-  const files = set.rows.map((r) => join(set.folder, r.file));
-  const run = await runOurs(engine, set.context, files, {
-    concurrency: options.concurrency ?? defaultRealEvalOptions.concurrency,
-    onProgress: (done) => {
-      if (done % 50 === 0 || done === files.length)
-        log({
-          event: 'progress',
-          system: 'ours',
-          set: set.set,
-          condition: set.condition,
-          done,
-          of: files.length,
-        });
-    },
-  });
-  for (const e of run.errors) log({ event: 'file_error', system: 'ours', ...e });
-  const answered = run.results.map((r) => r?.understood ?? false);
-  const right = set.rows.map(
-    (row, i) =>
-      answered[i] === true &&
-      sameResult({ intent: run.results[i]?.intent ?? '', slots: { ...run.results[i]?.slots } }, row),
-  );
-  set.rows.forEach((row, i) => {
-    const r = run.results[i];
-    options.onDetail?.({
-      system: 'ours',
-      set: set.set,
-      condition: set.condition,
-      file: row.file,
-      expected: row.intent === null ? null : { intent: row.intent, slots: row.slots },
-      understood: r?.understood ?? false,
-      intent: r?.intent ?? null,
-      slots: r?.slots ?? {},
-      confidence: r?.confidence ?? 0,
-      transcript: r?.transcript ?? '',
-      right: right[i],
-    });
-  });
-  return {
-    ...score(set.rows, answered, right),
-    errors: run.errors.length,
-    audio_seconds: round(run.audioMs / 1000, 2),
-    seconds: round(run.processMs / 1000, 2),
-    rtf: run.audioMs > 0 ? round(run.processMs / run.audioMs) : null,
-  };
-}
-
-/** pocketsphinx on one set×condition. */
-async function scorePocketsphinx(set: RealSet, options: RealEvalOptions): Promise<SystemScore> {
-  const log = options.log ?? (() => {});
-  const audio = [];
-  for (const row of set.rows) audio.push(await loadAudio(join(set.folder, row.file)));
-  const spec = await loadContext(set.context);
-  const run = await runPocketsphinx(
-    spec,
-    set.set,
-    audio.map((a) => a.pcm),
-    {
-      onProgress: (done) => {
-        if (done % 50 === 0 || done === audio.length)
-          log({
-            event: 'progress',
-            system: 'pocketsphinx',
-            set: set.set,
-            condition: set.condition,
-            done,
-            of: audio.length,
-          });
-      },
-    },
-  );
-  if (Object.keys(run.guessed).length > 0)
-    log({ event: 'guessed_words', set: set.set, guessed: run.guessed });
-  const answered = run.parses.map((p) => p !== null);
-  const right = set.rows.map((row, i) => sameResult(run.parses[i] ?? null, row));
-  set.rows.forEach((row, i) => {
-    const parse = run.parses[i] ?? null;
-    options.onDetail?.({
-      system: 'pocketsphinx',
-      set: set.set,
-      condition: set.condition,
-      file: row.file,
-      expected: row.intent === null ? null : { intent: row.intent, slots: row.slots },
-      understood: parse !== null,
-      intent: parse?.intent ?? null,
-      slots: parse?.slots ?? {},
-      transcript: run.hypotheses[i]?.text ?? '',
-      right: right[i],
-    });
-  });
-  const audioSeconds = audio.reduce((sum, a) => sum + a.seconds, 0);
-  const seconds = run.decodeMs / 1000;
-  return {
-    ...score(set.rows, answered, right),
-    errors: run.hypotheses.filter((h) => h.text === '').length,
-    audio_seconds: round(audioSeconds, 2),
-    seconds: round(seconds, 2),
-    rtf: audioSeconds > 0 ? round(seconds / audioSeconds) : null,
-    load_seconds: round(Math.max(0, run.processMs / 1000 - seconds), 2),
-  };
 }
 
 /**
