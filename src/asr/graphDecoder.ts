@@ -31,6 +31,11 @@ export interface GraphHypothesis {
   readonly intent?: string;
   /** For complete hypotheses: whether the context allows more words after them ("…lights" → "…lights please"). */
   readonly extendable?: boolean;
+  /**
+   * Where the words of the path lie, without the silence around them (decoders that model silence): the
+   * frames `[start, end)` and the path's score gained over them.
+   */
+  readonly speech?: { readonly start: number; readonly end: number; readonly score: number };
 }
 
 const NONE = -Infinity;

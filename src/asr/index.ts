@@ -7,6 +7,22 @@ export {
 export { Lexicon, defaultLexiconPath } from './lexicon.ts';
 export { compilePhoneGraph, type PhoneGraph } from './phoneGraph.ts';
 export { pronounceAny } from './pronounce.ts';
-export { Recognizer, type AcousticModel, type RecognitionResult } from './recognizer.ts';
+export {
+  Recognizer,
+  type AcousticModel,
+  type RecognitionResult,
+  type UtteranceRecognizer,
+} from './recognizer.ts';
+export {
+  compileHmmGraph,
+  defaultHmmGraphOptions,
+  type HmmGraph,
+  type HmmGraphOptions,
+  type TriphoneInventory,
+  type WordPosition,
+} from './hmmGraph.ts';
+export { HmmDecoder, defaultHmmDecoderOptions, type HmmDecoderOptions } from './hmmDecoder.ts';
+export { PhoneLoop, defaultPhoneLoopOptions, type LoopPhone, type PhoneLoopOptions } from './phoneLoop.ts';
+export { SenoneRecognizer, type SenoneModel, type SenoneRecognizerOptions } from './senoneRecognizer.ts';
 export { dictationGraph, defaultDictationOptions, type DictationOptions } from './dictationGraph.ts';
 export { ctcViterbiScore } from './ctcScore.ts';

@@ -75,40 +75,11 @@ export function compilePhoneGraph(
     }
   });
 
-  const epsPaths: number[][] = [];
-  const entries: Entry[][] = [];
-  const finals: (FinalExit | undefined)[] = [];
-  // Nodes are topologically numbered (from < to), so each closure is built from later nodes' closures.
-  for (let node = context.nodeCount - 1; node >= 0; node--) {
-    const nodeEntries: Entry[] = [];
-    let final: FinalExit | undefined;
-    const intent = context.finals.get(node);
-    if (intent !== undefined) {
-      epsPaths.push([]);
-      final = { intent, epsPath: epsPaths.length - 1 };
-    }
-    for (const arcIndex of context.arcsFrom[node] ?? []) {
-      const arc = context.arcs[arcIndex];
-      if (!arc) continue;
-      if (arc.word !== null) {
-        epsPaths.push([]);
-        for (const state of arcStates[arcIndex] ?? [])
-          nodeEntries.push({ state, epsPath: epsPaths.length - 1 });
-        continue;
-      }
-      for (const entry of entries[arc.to] ?? []) {
-        epsPaths.push([arcIndex, ...(epsPaths[entry.epsPath] ?? [])]);
-        nodeEntries.push({ state: entry.state, epsPath: epsPaths.length - 1 });
-      }
-      const later = finals[arc.to];
-      if (later && !final) {
-        epsPaths.push([arcIndex, ...(epsPaths[later.epsPath] ?? [])]);
-        final = { intent: later.intent, epsPath: epsPaths.length - 1 };
-      }
-    }
-    entries[node] = dedupe(nodeEntries);
-    finals[node] = final;
-  }
+  const closures = wordClosures(context);
+  const entries = closures.entries.map((list) =>
+    dedupe(list.flatMap((e) => (arcStates[e.arc] ?? []).map((state) => ({ state, epsPath: e.epsPath })))),
+  );
+  const { finals, epsPaths } = closures;
 
   return {
     context,
@@ -122,6 +93,58 @@ export function compilePhoneGraph(
     epsPaths,
     guessedWords: [...guessed].sort(),
   };
+}
+
+/** A word arc reached from a node through a path of epsilon arcs. */
+export interface WordEntry {
+  readonly arc: number;
+  /** Index into `epsPaths`: the epsilon arcs crossed before the word. */
+  readonly epsPath: number;
+}
+
+/**
+ * For every node of a context graph: the word arcs that can follow it and the intent completed there, each
+ * reached through epsilon arcs (the paths are recorded, so a decoded path can be read back arc by arc).
+ */
+export function wordClosures(context: ContextGraph): {
+  entries: WordEntry[][];
+  finals: (FinalExit | undefined)[];
+  epsPaths: number[][];
+} {
+  const epsPaths: number[][] = [];
+  const entries: WordEntry[][] = [];
+  const finals: (FinalExit | undefined)[] = [];
+  // Nodes are topologically numbered (from < to), so each closure is built from later nodes' closures.
+  for (let node = context.nodeCount - 1; node >= 0; node--) {
+    const nodeEntries: WordEntry[] = [];
+    let final: FinalExit | undefined;
+    const intent = context.finals.get(node);
+    if (intent !== undefined) {
+      epsPaths.push([]);
+      final = { intent, epsPath: epsPaths.length - 1 };
+    }
+    for (const arcIndex of context.arcsFrom[node] ?? []) {
+      const arc = context.arcs[arcIndex];
+      if (!arc) continue;
+      if (arc.word !== null) {
+        epsPaths.push([]);
+        nodeEntries.push({ arc: arcIndex, epsPath: epsPaths.length - 1 });
+        continue;
+      }
+      for (const entry of entries[arc.to] ?? []) {
+        epsPaths.push([arcIndex, ...(epsPaths[entry.epsPath] ?? [])]);
+        nodeEntries.push({ arc: entry.arc, epsPath: epsPaths.length - 1 });
+      }
+      const later = finals[arc.to];
+      if (later && !final) {
+        epsPaths.push([arcIndex, ...(epsPaths[later.epsPath] ?? [])]);
+        final = { intent: later.intent, epsPath: epsPaths.length - 1 };
+      }
+    }
+    entries[node] = nodeEntries;
+    finals[node] = final;
+  }
+  return { entries, finals, epsPaths };
 }
 
 /** Keeps the first way (in expression order) of reaching each state. */

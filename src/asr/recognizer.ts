@@ -34,10 +34,25 @@ export interface RecognitionResult {
 }
 
 /**
- * Streaming recognition of one utterance against a context: feature chunks in, partial paths out, and a
- * {@link RecognitionResult} at the end. One per session; `reset()` at each utterance start.
+ * What the recognition stage needs of a recognizer: streaming recognition of one utterance against a context,
+ * feature chunks in, partial paths out, and a {@link RecognitionResult} at the end. One per session;
+ * `reset()` at each utterance start.
  */
-export class Recognizer {
+export interface UtteranceRecognizer {
+  reset(): void;
+  /** Feeds one chunk of features ([frames, feature dim] row-major); resolves once it is decoded. */
+  push(feats: Float32Array, frames: number): Promise<void>;
+  /** The best path so far. */
+  partial(): GraphHypothesis | null;
+  /** Complete parses so far, best first. */
+  finals(): GraphHypothesis[];
+  /** Per-frame log-likelihood ratio of a path against the recognizer's reference (its confidence basis). */
+  ratio(h: GraphHypothesis): number;
+  result(): RecognitionResult;
+}
+
+/** {@link UtteranceRecognizer} over the phone-CTC encoder and its graph decoder. */
+export class Recognizer implements UtteranceRecognizer {
   private readonly decoder: GraphDecoder;
   private readonly state: AsrStreamState;
   private hidden: Float32Array[] = [];
@@ -63,8 +78,8 @@ export class Recognizer {
     this.asrMs = this.asrMaxMs = this.decodeMs = 0;
   }
 
-  /** Feeds one chunk of features ([frames, 80]); resolves once it is decoded. */
-  async push(feats: Float32Array): Promise<void> {
+  /** Feeds one chunk of features ([frames, 80], always a whole chunk); resolves once it is decoded. */
+  async push(feats: Float32Array, _frames?: number): Promise<void> {
     const t0 = performance.now();
     const out = await this.model.run(feats, this.state);
     const t1 = performance.now();

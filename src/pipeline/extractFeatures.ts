@@ -1,34 +1,67 @@
 import { type OperatorFunction, mergeMap } from 'rxjs';
-import { LogMelExtractor } from '../audio/index.ts';
 import type { FeatureFrame, Frame } from './frames.ts';
 
-/** Feature frames per ASR chunk: 16 × 10 ms = 160 ms, four encoder frames. */
+/** Feature frames (10 ms each) per recognition chunk: 16 × 10 ms = 160 ms. */
 export const chunkFrames = 16;
-/** The log-mel value of digital silence (log of the 1e-10 floor): what a short last chunk is padded with. */
-export const silenceFeature = Math.log(1e-10);
-
-const bins = 80;
 
 /**
- * Computes log-mel features of each utterance's audio, streaming, and emits them in chunks of
- * {@link chunkFrames} frames; the last chunk of an utterance is padded with silence. Audio that does not
- * complete a chunk yields a `tick` (audio time and trailing silence) so endpointing need not wait for one.
+ * One session's feature extractor, as the feature stage drives it (the acoustic model in use decides which:
+ * 80 log-mel bins for the CTC encoder, Sphinx MFCC with live CMN and deltas for the CMU model).
  */
-export function extractFeatures(): OperatorFunction<Frame, Frame> {
-  const extractor = new LogMelExtractor();
+export interface FeatureStream {
+  /** Values per frame. */
+  readonly dim: number;
+  /**
+   * The value a short last chunk is padded with to a whole chunk (a model that takes only whole chunks), or
+   * null to send the last chunk short.
+   */
+  readonly pad: number | null;
+  /** A new utterance starts (state that spans utterances, such as a running cepstral mean, may stay). */
+  startUtterance(): void;
+  /** Feature rows ([n, dim] row-major) completed by these 16 kHz samples in [-1, 1]. */
+  push(pcm: Float32Array): Float32Array;
+  /** The rows still held back (look-ahead) at the utterance's end. */
+  end(): Float32Array;
+}
+
+/**
+ * Computes each utterance's features, streaming, and emits them in chunks of {@link chunkFrames} frames.
+ * Audio that does not complete a chunk yields a `tick` (audio time and trailing silence) so endpointing need
+ * not wait for one.
+ */
+export function extractFeatures(extractor: FeatureStream): OperatorFunction<Frame, Frame> {
+  const { dim } = extractor;
   let pending = new Float32Array(0);
   let utterance = 0;
   let endMs = 0;
   let silenceMs = 0;
 
+  const append = (rows: Float32Array) => {
+    if (rows.length === 0) return;
+    const joined = new Float32Array(pending.length + rows.length);
+    joined.set(pending);
+    joined.set(rows, pending.length);
+    pending = joined;
+  };
+
   const chunks = (final: boolean): FeatureFrame[] => {
     const out: FeatureFrame[] = [];
-    const size = chunkFrames * bins;
+    const size = chunkFrames * dim;
     while (pending.length >= size || (final && pending.length > 0)) {
-      const feats = new Float32Array(size).fill(silenceFeature);
-      feats.set(pending.subarray(0, Math.min(size, pending.length)));
-      pending = pending.slice(Math.min(size, pending.length));
-      out.push({ kind: 'features', utterance, feats, frames: chunkFrames, endMs, silenceMs });
+      const take = Math.min(size, pending.length);
+      const whole = extractor.pad !== null;
+      const feats = new Float32Array(whole ? size : take);
+      if (whole) feats.fill(extractor.pad as number);
+      feats.set(pending.subarray(0, take));
+      pending = pending.slice(take);
+      out.push({
+        kind: 'features',
+        utterance,
+        feats,
+        frames: whole ? chunkFrames : take / dim,
+        endMs,
+        silenceMs,
+      });
     }
     return out;
   };
@@ -36,24 +69,22 @@ export function extractFeatures(): OperatorFunction<Frame, Frame> {
   return mergeMap((frame): Frame[] => {
     switch (frame.kind) {
       case 'utteranceStart':
-        extractor.reset();
+        extractor.startUtterance();
         pending = new Float32Array(0);
         utterance = frame.utterance;
         return [frame];
       case 'utteranceAudio': {
         if (frame.utterance !== utterance) return [];
-        const feats = extractor.push(frame.pcm);
-        const joined = new Float32Array(pending.length + feats.length);
-        joined.set(pending);
-        joined.set(feats, pending.length);
-        pending = joined;
+        append(extractor.push(frame.pcm));
         endMs = frame.atMs + (frame.pcm.length / 16000) * 1000;
         silenceMs = frame.silenceMs;
         const ready = chunks(false);
         return ready.length > 0 ? ready : [{ kind: 'tick', utterance, endMs, silenceMs }];
       }
       case 'utteranceEnd':
-        return [...(frame.utterance === utterance ? chunks(true) : []), frame];
+        if (frame.utterance !== utterance) return [frame];
+        append(extractor.end());
+        return [...chunks(true), frame];
       default:
         return [frame];
     }

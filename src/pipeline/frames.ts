@@ -62,7 +62,7 @@ export type UtteranceFrame =
       readonly reason: 'silence' | 'endpoint' | 'maxLength' | 'stop' | 'cancel';
     };
 
-/** A chunk of log-mel features of one utterance: `frames` rows of 80. */
+/** A chunk of one utterance's features: `frames` rows of the acoustic model's feature size. */
 export interface FeatureFrame {
   readonly kind: 'features';
   readonly utterance: number;

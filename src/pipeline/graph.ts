@@ -1,11 +1,11 @@
 import { type Observable, Subject, filter, finalize, tap } from 'rxjs';
-import type { Recognizer } from '../asr/index.ts';
+import type { UtteranceRecognizer } from '../asr/index.ts';
 import type { ContextGraph } from '../context/index.ts';
 import type { SessionClock } from '../metrics/index.ts';
 import type { AudioEncoding, UtteranceMetrics } from '../protocol/index.ts';
 import { decodeAudio } from './decodeAudio.ts';
 import { type VoiceOptions, type VoiceScorer, detectVoice } from './detectVoice.ts';
-import { extractFeatures } from './extractFeatures.ts';
+import { type FeatureStream, extractFeatures } from './extractFeatures.ts';
 import { frameWindows } from './frameWindows.ts';
 import type { BinaryFrame, EventFrame, Frame } from './frames.ts';
 import { type RecognizeOptions, recognize } from './recognize.ts';
@@ -18,7 +18,9 @@ import { type CandidateScorer, type UnderstandOptions, understand } from './unde
 export interface SessionGraphParts {
   readonly audio: { readonly encoding: AudioEncoding; readonly sampleRate: number };
   readonly vad: VoiceScorer;
-  readonly recognizer: Recognizer;
+  /** The session's feature extractor: the acoustic model's own front end. */
+  readonly features: FeatureStream;
+  readonly recognizer: UtteranceRecognizer;
   readonly context: ContextGraph;
   readonly scorer: CandidateScorer | null;
   readonly tts: SpeechSynthesizer;
@@ -37,7 +39,7 @@ export interface SessionGraphParts {
  * One session's stream graph, from binary audio messages and control frames to what goes back on the socket:
  *
  *   ingest → decodeAudio → resampleAudio(16 kHz) → frameWindows(32 ms) → detectVoice → segmentUtterances
- *     → extractFeatures(160 ms chunks) → recognize (streaming ASR + grammar decoding, early endpoint)
+ *     → extractFeatures(160 ms chunks) → recognize (streaming acoustic model + grammar decoding, early endpoint)
  *     → understand (intent, slots, confidence, reply text) → speak (TTS, encode, barge-in, metrics)
  *
  * Control (`flush` for cancel, `end` for stop) travels in-band; events made by any stage ride along to the
@@ -59,7 +61,7 @@ export function sessionGraph(
   );
   const frames: Observable<Frame> = windows.pipe(
     segmentUtterances(endpoints, parts.segment),
-    extractFeatures(),
+    extractFeatures(parts.features),
     recognize(parts.recognizer, endpoints, parts.recognize),
     understand(parts.context, parts.clock, parts.scorer, parts.understand),
     speak(parts.tts, parts.clock, parts.speak, parts.onMetrics),

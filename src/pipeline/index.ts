@@ -5,4 +5,4 @@ export { defaultSegmentOptions, type SegmentOptions } from './segmentUtterances.
 export { defaultRecognizeOptions, type RecognizeOptions } from './recognize.ts';
 export { defaultUnderstandOptions, type CandidateScorer, type UnderstandOptions } from './understand.ts';
 export type { SpeakOptions, SpeechSynthesizer } from './speak.ts';
-export { chunkFrames } from './extractFeatures.ts';
+export { chunkFrames, type FeatureStream } from './extractFeatures.ts';

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction, type Subject } from 'rxjs';
-import type { Recognizer } from '../asr/index.ts';
+import type { UtteranceRecognizer } from '../asr/index.ts';
 import { VoxError } from '../protocol/index.ts';
 import { concatMapBounded } from './concatMapBounded.ts';
 import { type Frame, event } from './frames.ts';
@@ -37,7 +37,7 @@ export const defaultRecognizeOptions: RecognizeOptions = {
  * segmenter stops feeding that utterance. A cancelled utterance ends with a `VX_CANCELLED` error.
  */
 export function recognize(
-  recognizer: Recognizer,
+  recognizer: UtteranceRecognizer,
   endpoints: Subject<number>,
   options: Partial<RecognizeOptions> = {},
 ): OperatorFunction<Frame, Frame> {
@@ -87,7 +87,7 @@ export function recognize(
             case 'features': {
               if (frame.utterance !== current || done) return [];
               try {
-                await recognizer.push(frame.feats);
+                await recognizer.push(frame.feats, frame.frames);
               } catch (error) {
                 // The utterance ends with this error (accounted for), the session keeps listening.
                 done = true;

@@ -3,6 +3,7 @@ import type { SessionClock } from '../metrics/index.ts';
 import type { SessionGraphParts, SpeechSynthesizer } from '../pipeline/index.ts';
 import type { AudioEncoding, StageBudgets, UtteranceMetrics } from '../protocol/index.ts';
 import type { Engine, LoadedContext } from './engine.ts';
+import { logMelFeatures } from './featureStreams.ts';
 
 /** What one session asks for (from its `start` message, or from `infer`'s flags). */
 export interface SessionSetup {
@@ -31,6 +32,7 @@ export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphP
   return {
     audio: setup.audio,
     vad: engine.voiceScorer(),
+    features: logMelFeatures(),
     recognizer: new Recognizer(engine.acousticModel(), setup.context.phones),
     context: setup.context.graph,
     scorer: engine.fusion,

@@ -1,7 +1,8 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { LogMelExtractor } from '../../src/audio/index.ts';
-import { chunkFrames, extractFeatures, silenceFeature } from '../../src/pipeline/extractFeatures.ts';
+import { chunkFrames, extractFeatures } from '../../src/pipeline/extractFeatures.ts';
+import { logMelFeatures, logMelSilence as silenceFeature } from '../../src/runtime/featureStreams.ts';
 import type { FeatureFrame, Frame } from '../../src/pipeline/frames.ts';
 
 const bins = 80;
@@ -38,7 +39,8 @@ function utterance(id: number, windows: number, firstMs = 0): { frames: Frame[];
   return { frames, audio };
 }
 
-const run = (frames: Frame[]) => lastValueFrom(from(frames).pipe(extractFeatures(), toArray()));
+const run = (frames: Frame[]) =>
+  lastValueFrom(from(frames).pipe(extractFeatures(logMelFeatures()), toArray()));
 const features = (frames: Frame[]) => frames.filter((f): f is FeatureFrame => f.kind === 'features');
 
 /** The log-mel frames of the whole audio at once, flattened. */

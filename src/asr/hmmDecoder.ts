@@ -1,0 +1,291 @@
+import type { GraphHypothesis } from './graphDecoder.ts';
+import type { HmmGraph } from './hmmGraph.ts';
+
+/** Settings of {@link HmmDecoder}. */
+export interface HmmDecoderOptions {
+  /** Log-score beam below the frame's best state; HMMs outside it are dropped. Default 60. */
+  beam: number;
+  /** Narrower beam for leaving an HMM (entering the next phone or word). Default 40. */
+  exitBeam: number;
+  /** Most HMMs kept per frame (histogram pruning). Default 4000. */
+  maxActive: number;
+}
+
+export const defaultHmmDecoderOptions: HmmDecoderOptions = { beam: 60, exitBeam: 40, maxActive: 4000 };
+
+/**
+ * The words entered along a path, newest first: one node per word (and per pause after a word, `arc` -1),
+ * shared by the paths that continue it.
+ */
+interface Trace {
+  readonly arc: number;
+  readonly epsPath: number;
+  /** Frame (10 ms) at which the word's first phone (or the pause) was entered. */
+  readonly frame: number;
+  /** The path's score on entering it. */
+  readonly score: number;
+  readonly prev: Trace | null;
+}
+
+const NONE = -Infinity;
+
+/**
+ * Viterbi beam search of senone scores through an {@link HmmGraph}, frame by frame (token passing over
+ * three-state left-to-right HMMs). Senone scores are natural-log likelihoods normalised per frame so that the
+ * best senone scores 0, so a path's score is its log-likelihood ratio against the best senone of every frame.
+ * One instance per utterance stream; `reset()` between utterances.
+ */
+export class HmmDecoder {
+  private readonly options: HmmDecoderOptions;
+  /** Three state scores per HMM. */
+  private readonly score: Float64Array;
+  private readonly trace: (Trace | null)[];
+  /** Best score of entering each HMM at the next frame, and the path that did. */
+  private readonly enter: Float64Array;
+  private readonly enterTrace: (Trace | null)[];
+  private active: Int32Array;
+  private activeCount = 0;
+  private entered: Int32Array;
+  private enteredCount = 0;
+  private readonly mark: Int32Array;
+  private generation = 1;
+  private frameIndex = 0;
+
+  constructor(
+    private readonly graph: HmmGraph,
+    options: Partial<HmmDecoderOptions> = {},
+  ) {
+    this.options = { ...defaultHmmDecoderOptions, ...options };
+    const n = graph.hmmCount;
+    this.score = new Float64Array(3 * n).fill(NONE);
+    this.trace = new Array<Trace | null>(3 * n).fill(null);
+    this.enter = new Float64Array(n).fill(NONE);
+    this.enterTrace = new Array<Trace | null>(n).fill(null);
+    this.active = new Int32Array(n);
+    this.entered = new Int32Array(n);
+    this.mark = new Int32Array(n);
+    this.reset();
+  }
+
+  /** Frames decoded since the last reset. */
+  get frames(): number {
+    return this.frameIndex;
+  }
+
+  /** Forgets the utterance and gets ready to enter the graph at the next frame. */
+  reset(): void {
+    for (let i = 0; i < this.activeCount; i++) this.clear(this.active[i] as number);
+    for (let i = 0; i < this.enteredCount; i++) {
+      const h = this.entered[i] as number;
+      this.enter[h] = NONE;
+      this.enterTrace[h] = null;
+    }
+    this.activeCount = 0;
+    this.enteredCount = 0;
+    this.frameIndex = 0;
+    const g = this.graph;
+    for (const entry of g.startEntries) {
+      const word = entry.epsPath >= 0;
+      const score = word ? g.wordPenalty : 0;
+      const trace = word
+        ? { arc: g.hmmArc[entry.state] as number, epsPath: entry.epsPath, frame: 0, score, prev: null }
+        : null;
+      this.enterInto(entry.state, score, trace);
+    }
+  }
+
+  /**
+   * Consumes frames of senone scores.
+   * @param scores row-major [frames, senones] natural-log senone scores, each frame's best 0
+   */
+  advance(scores: Float32Array, frames: number, senones: number): void {
+    for (let t = 0; t < frames; t++) this.step(scores, t * senones);
+  }
+
+  private clear(h: number): void {
+    const b = 3 * h;
+    this.score[b] = this.score[b + 1] = this.score[b + 2] = NONE;
+    this.trace[b] = this.trace[b + 1] = this.trace[b + 2] = null;
+  }
+
+  private enterInto(h: number, score: number, trace: Trace | null): void {
+    if (score <= (this.enter[h] as number)) return;
+    if (this.enter[h] === NONE) this.entered[this.enteredCount++] = h;
+    this.enter[h] = score;
+    this.enterTrace[h] = trace;
+  }
+
+  private step(sen: Float32Array, base: number): void {
+    const g = this.graph;
+    const { score, trace } = this;
+    this.generation++;
+    // Every HMM active or entered this frame, once.
+    let count = 0;
+    const next = this.active;
+    for (let i = 0; i < this.activeCount; i++) this.mark[next[i] as number] = this.generation;
+    count = this.activeCount;
+    for (let i = 0; i < this.enteredCount; i++) {
+      const h = this.entered[i] as number;
+      if (this.mark[h] !== this.generation) {
+        this.mark[h] = this.generation;
+        next[count++] = h;
+      }
+    }
+    let best = NONE;
+    for (let i = 0; i < count; i++) {
+      const h = next[i] as number;
+      const b = 3 * h;
+      const tb = 6 * h;
+      const tr = g.transitions;
+      const s0 = score[b] as number;
+      const s1 = score[b + 1] as number;
+      const s2 = score[b + 2] as number;
+      // State 2: stay, or come from state 1.
+      const stay2 = s2 + (tr[tb + 4] as number);
+      const from1 = s1 + (tr[tb + 3] as number);
+      if (stay2 >= from1) score[b + 2] = stay2 + (sen[base + (g.senones[b + 2] as number)] as number);
+      else {
+        score[b + 2] = from1 + (sen[base + (g.senones[b + 2] as number)] as number);
+        trace[b + 2] = trace[b + 1] ?? null;
+      }
+      const stay1 = s1 + (tr[tb + 2] as number);
+      const from0 = s0 + (tr[tb + 1] as number);
+      if (stay1 >= from0) score[b + 1] = stay1 + (sen[base + (g.senones[b + 1] as number)] as number);
+      else {
+        score[b + 1] = from0 + (sen[base + (g.senones[b + 1] as number)] as number);
+        trace[b + 1] = trace[b] ?? null;
+      }
+      const stay0 = s0 + (tr[tb] as number);
+      const entry = this.enter[h] as number;
+      if (stay0 >= entry) score[b] = stay0 + (sen[base + (g.senones[b] as number)] as number);
+      else {
+        score[b] = entry + (sen[base + (g.senones[b] as number)] as number);
+        trace[b] = this.enterTrace[h] ?? null;
+      }
+      this.enter[h] = NONE;
+      this.enterTrace[h] = null;
+      best = Math.max(best, score[b] as number, score[b + 1] as number, score[b + 2] as number);
+    }
+    this.enteredCount = 0;
+
+    // Beam and histogram pruning.
+    let floor = best - this.options.beam;
+    if (count > this.options.maxActive) {
+      const maxima = new Float64Array(count);
+      for (let i = 0; i < count; i++) maxima[i] = this.best(next[i] as number);
+      maxima.sort();
+      floor = Math.max(floor, maxima[count - this.options.maxActive] as number);
+    }
+    let kept = 0;
+    for (let i = 0; i < count; i++) {
+      const h = next[i] as number;
+      if (this.best(h) >= floor) next[kept++] = h;
+      else this.clear(h);
+    }
+    this.activeCount = kept;
+
+    // Leave HMMs into their successors, entered at the next frame.
+    const exitFloor = best - this.options.exitBeam;
+    const frame = this.frameIndex + 1;
+    for (let i = 0; i < kept; i++) {
+      const h = next[i] as number;
+      const out = (score[3 * h + 2] as number) + (g.transitions[6 * h + 5] as number);
+      if (out < exitFloor) continue;
+      const from = trace[3 * h + 2] ?? null;
+      const inWord = (g.hmmArc[h] as number) >= 0;
+      for (let k = g.succStart[h] as number; k < (g.succStart[h + 1] as number); k++) {
+        const to = g.succ[k] as number;
+        const cand = out + (g.succPenalty[k] as number);
+        if (cand <= (this.enter[to] as number)) continue;
+        const eps = g.succEps[k] as number;
+        const arc = g.hmmArc[to] as number;
+        let next = from;
+        if (eps >= 0) next = { arc, epsPath: eps, frame, score: cand, prev: from };
+        else if (arc < 0 && inWord) next = { arc: -1, epsPath: -1, frame, score: out, prev: from };
+        this.enterInto(to, cand, next);
+      }
+    }
+    this.frameIndex++;
+  }
+
+  private best(h: number): number {
+    const b = 3 * h;
+    return Math.max(this.score[b] as number, this.score[b + 1] as number, this.score[b + 2] as number);
+  }
+
+  /** Complete hypotheses (one per intent, best first), read at the current frame. */
+  finals(): GraphHypothesis[] {
+    const g = this.graph;
+    const byIntent = new Map<
+      string,
+      { score: number; trace: Trace | null; epsPath: number; extendable: boolean }
+    >();
+    for (let i = 0; i < this.activeCount; i++) {
+      const h = this.active[i] as number;
+      if (g.hmmCanEnd[h] !== 1) continue;
+      const node = g.hmmNode[h] as number;
+      const exit = g.nodeFinal[node];
+      if (!exit) continue;
+      const score = (this.score[3 * h + 2] as number) + (g.transitions[6 * h + 5] as number);
+      if (score === NONE) continue;
+      const known = byIntent.get(exit.intent);
+      if (!known || score > known.score)
+        byIntent.set(exit.intent, {
+          score,
+          trace: this.trace[3 * h + 2] ?? null,
+          epsPath: exit.epsPath,
+          extendable: g.nodeExtendable[node] === 1,
+        });
+    }
+    return [...byIntent.entries()]
+      .filter(([, h]) => h.trace !== null)
+      .map(([intent, h]) => ({
+        ...this.hypothesis(h.trace, h.score, h.epsPath, intent),
+        extendable: h.extendable,
+      }))
+      .sort((a, b) => b.score - a.score);
+  }
+
+  /** The best path so far, complete or not (for partial transcripts). */
+  partial(): GraphHypothesis | null {
+    let best = NONE;
+    let trace: Trace | null = null;
+    for (let i = 0; i < this.activeCount; i++) {
+      const b = 3 * (this.active[i] as number);
+      for (let k = 0; k < 3; k++) {
+        if ((this.score[b + k] as number) > best) {
+          best = this.score[b + k] as number;
+          trace = this.trace[b + k] ?? null;
+        }
+      }
+    }
+    return best === NONE ? null : this.hypothesis(trace, best, -1);
+  }
+
+  private hypothesis(trace: Trace | null, score: number, finalEps: number, intent?: string): GraphHypothesis {
+    const g = this.graph;
+    const chain: Trace[] = [];
+    for (let t = trace; t; t = t.prev) chain.push(t);
+    chain.reverse();
+    const arcs: number[] = [];
+    const words: string[] = [];
+    const wordFrames: number[] = [];
+    for (const t of chain) {
+      if (t.arc < 0) continue;
+      arcs.push(...(g.epsPaths[t.epsPath] ?? []), t.arc);
+      words.push(g.context.arcs[t.arc]?.word ?? '');
+      wordFrames.push(t.frame);
+    }
+    if (finalEps >= 0) arcs.push(...(g.epsPaths[finalEps] ?? []));
+    // The words' span: from the first word's entry to the pause after the last word (or now).
+    const first = chain.find((t) => t.arc >= 0);
+    const last = chain[chain.length - 1];
+    const speech = first
+      ? last && last.arc < 0
+        ? { start: first.frame, end: last.frame, score: last.score - first.score }
+        : { start: first.frame, end: this.frameIndex, score: score - first.score }
+      : undefined;
+    const h: GraphHypothesis = { arcs, words, wordFrames, score, ...(speech ? { speech } : {}) };
+    return intent === undefined ? h : { ...h, intent };
+  }
+}
