@@ -29,6 +29,9 @@ import tempfile
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sphinx_frontend import batch_cmn, deltas, mfcc, read_audio  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEBIAN_MODEL = "/usr/share/pocketsphinx/model/en-us/en-us"
 FORMAT = "voxstream-am-v1"
@@ -263,10 +266,11 @@ def export_onnx(scorer, path):
     )
 
 
-# ---------------------------------------------------------------- front end (numpy, per the note)
+# ---------------------------------------------------------------- front-end settings
 
 
 def front_end_params(feat_params):
+    """feat.params plus the defaults pocketsphinx_batch prints for what it does not set."""
     return {
         "sampleRate": 16000,
         "lowerf": float(feat_params["lowerf"]),
@@ -284,73 +288,6 @@ def front_end_params(feat_params):
         "cmn": feat_params["cmn"],
         "cmninit": [float(v) for v in feat_params["cmninit"].split(",")],
     }
-
-
-def mel_filters(fe):
-    mel = lambda f: 2595.0 * np.log10(1.0 + f / 700.0)  # noqa: E731
-    inv = lambda m: 700.0 * (10.0 ** (m / 2595.0) - 1.0)  # noqa: E731
-    nfilt, nfft, rate = fe["nfilt"], fe["nfft"], fe["sampleRate"]
-    lo, hi = mel(fe["lowerf"]), mel(fe["upperf"])
-    step = (hi - lo) / (nfilt + 1)
-    bin_hz = rate / nfft
-    hz = np.arange(nfft // 2 + 1) * bin_hz
-    filters = np.zeros((nfilt, nfft // 2 + 1))
-    for i in range(nfilt):
-        left, centre, right = (np.floor(inv(lo + (i + j) * step) / bin_hz + 0.5) * bin_hz for j in range(3))
-        up = (hz - left) / (centre - left)
-        down = (right - hz) / (right - centre)
-        filters[i] = np.clip(np.minimum(up, down), 0, None) * 2.0 / (right - left)
-    return filters
-
-
-def mfcc(samples, fe):
-    """Cepstra [frames, 13] from int16-valued samples, as sphinx_fe computes them (no dither, no noise removal)."""
-    x = samples.astype(np.float64)
-    size, shift, nfft = fe["windowSamples"], fe["shiftSamples"], fe["nfft"]
-    n_frames = 1 + max(0, math.ceil((len(x) - size) / shift))
-    padded = np.concatenate([x, np.zeros(n_frames * shift + size - len(x))])
-    starts = np.arange(n_frames) * shift
-    frames = padded[starts[:, None] + np.arange(size)]
-    prior = np.where(starts > 0, padded[np.maximum(starts - 1, 0)], 0.0)
-    emph = np.empty_like(frames)
-    emph[:, 0] = frames[:, 0] - fe["preemphasis"] * prior
-    emph[:, 1:] = frames[:, 1:] - fe["preemphasis"] * frames[:, :-1]
-    # The last, partial frame is pre-emphasised before it is zero-padded (as sphinx_fe does).
-    emph[-1, len(x) - starts[-1] :] = 0
-    window = 0.54 - 0.46 * np.cos(2 * np.pi * np.arange(size) / (size - 1))
-    power = np.abs(np.fft.rfft(emph * window, nfft)) ** 2
-    log_e = np.log(power @ mel_filters(fe).T + fe["logFloor"])
-    n, ncep = fe["nfilt"], fe["ncep"]
-    i = np.arange(ncep)[:, None]
-    dct = np.cos(np.pi * i * (np.arange(n)[None, :] + 0.5) / n) * np.sqrt(2.0 / n)
-    dct[0] *= np.sqrt(0.5)
-    cep = log_e @ dct.T
-    lifter = 1 + fe["lifter"] / 2 * np.sin(np.pi * np.arange(ncep) / fe["lifter"])
-    return cep * lifter
-
-
-def batch_cmn(cep):
-    voiced = cep[cep[:, 0] >= 0]
-    return cep - (voiced.mean(0) if len(voiced) else 0)
-
-
-def deltas(cep):
-    """1s_c_d_dd: [frames, 39], edges padded with the first and last frame."""
-    t = len(cep)
-    c = lambda k: cep[np.clip(np.arange(t) + k, 0, t - 1)]  # noqa: E731
-    d = c(2) - c(-2)
-    dd = (c(3) - c(-1)) - (c(1) - c(-3))
-    return np.concatenate([cep, d, dd], axis=1).astype(np.float32)
-
-
-def read_audio(path):
-    if path.endswith(".wav"):
-        import wave
-
-        with wave.open(path) as w:
-            assert w.getframerate() == 16000 and w.getsampwidth() == 2 and w.getnchannels() == 1, path
-            return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-    return np.fromfile(path, dtype="<i2")
 
 
 # ---------------------------------------------------------------- the check against pocketsphinx
@@ -491,8 +428,9 @@ def import_model(args):
         "triphones": mdef["triphones"],
         "sseqs": mdef["sseqs"],
     }
-    with gzip.open(os.path.join(out, "am.json.gz"), "wt", compresslevel=9) as f:
-        json.dump(am, f, separators=(",", ":"))
+    # mtime 0: the same model gives the same bytes.
+    with open(os.path.join(out, "am.json.gz"), "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+        f.write(json.dumps(am, separators=(",", ":")).encode())
     write_license(model, out)
     sizes = {name: os.path.getsize(os.path.join(out, name)) for name in sorted(os.listdir(out))}
     print(json.dumps({"out": out, "sizes": sizes, "varianceFloored": int((variances < VAR_FLOOR).sum()),
