@@ -1,4 +1,7 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SenoneScorer, senoneFeatureDim } from '../../src/inference/senoneScorer.ts';
 
@@ -95,5 +98,30 @@ describe('SenoneScorer (models/am-en-us/senones.onnx)', () => {
       await worker.release();
       await main.release();
     }
+  });
+});
+
+/** pocketsphinx's own test recording; with Debian's pocketsphinx and python3-torch the check runs live. */
+const goforward = '/usr/share/pocketsphinx/test/data/goforward.raw';
+const hasPocketsphinx =
+  existsSync(goforward) &&
+  existsSync('/usr/lib/python3/dist-packages/torch') &&
+  spawnSync('pocketsphinx_batch', ['-h'], { stdio: 'ignore' }).error === undefined;
+
+describe.skipIf(!hasPocketsphinx)('import_cmu_am.py --check (live pocketsphinx_batch)', () => {
+  it('scores goforward.raw as pocketsphinx does, every senone of every frame', () => {
+    const script = fileURLToPath(new URL('../../scripts/import_cmu_am.py', import.meta.url));
+    const out = execFileSync('/usr/bin/python3', [script, '--check', goforward], { encoding: 'utf8' });
+    const result = JSON.parse(out) as {
+      frames: { ours: number; pocketsphinx: number };
+      within015Nats: number;
+      bestSenoneSame: number;
+      oursBestWithinOneUnitOfTheirs: number;
+    };
+    // Measured (README): 278 frames each; 80.9 %; 265; 277.
+    expect(result.frames.ours).toBe(result.frames.pocketsphinx);
+    expect(result.within015Nats).toBeGreaterThanOrEqual(0.75);
+    expect(result.bestSenoneSame / result.frames.ours).toBeGreaterThanOrEqual(0.9);
+    expect(result.oursBestWithinOneUnitOfTheirs / result.frames.ours).toBeGreaterThanOrEqual(0.98);
   });
 });
