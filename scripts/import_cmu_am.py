@@ -200,6 +200,19 @@ def gaussian_constants(variances):
     return prec, log_norm
 
 
+class GatherColumns(torch.autograd.Function):
+    """torch.gather(data, 1, index) with int32 indices, exported as one GatherElements (torch wants int64; the
+    32-bit indices halve the bytes the senone gathers move)."""
+
+    @staticmethod
+    def forward(ctx, data, index):
+        return torch.gather(data, 1, index.long())
+
+    @staticmethod
+    def symbolic(g, data, index):
+        return g.op("GatherElements", data, index, axis_i=1)
+
+
 class SenoneScorer(torch.nn.Module):
     """feats [batch, frames, 39] -> scores [batch, frames, senones]: ln p(x | senone) minus the frame's best.
 
@@ -242,9 +255,9 @@ class SenoneScorer(torch.nn.Module):
             # As pocketsphinx: no Gaussian counts as worse than 96 * 0.1024 nats below the stream's best.
             rel = torch.exp(torch.clamp(top - best[:, :, None, None], min=-MAX_NEG_ASCR * NATS_PER_SENSCR))
             rel = rel.permute(2, 3, 0, 1).reshape(self.n_cb, TOPN, -1).index_select(0, self.sen2cb)
-            idx = idx.permute(2, 3, 0, 1).reshape(self.n_cb, TOPN, -1).index_select(0, self.sen2cb)
+            idx = idx.to(torch.int32).permute(2, 3, 0, 1).reshape(self.n_cb, TOPN, -1).index_select(0, self.sen2cb)
             weight = torch.exp(self.mixw[s].to(torch.float32) * -NATS_PER_SENSCR)  # [senones, densities]
-            w = torch.gather(weight, 1, idx.reshape(self.n_sen, -1)).reshape(self.n_sen, TOPN, -1)
+            w = GatherColumns.apply(weight, idx.reshape(self.n_sen, -1)).reshape(self.n_sen, TOPN, -1)
             stream = torch.log((rel * w).sum(dim=1)) + best.reshape(1, -1)  # [senones, batch*frames]
             total = stream if total is None else total + stream
         scores = total.transpose(0, 1).reshape(batch, frames, self.n_sen)
