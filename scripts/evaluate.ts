@@ -3,7 +3,7 @@
  *
  *   npx tsx scripts/evaluate.ts [--eval work/eval] [--limit N] [--json-out results.json]
  *                               [--details per-file.jsonl] [--accept-threshold P] [--fusion on|none|PATH]
- *                               [--confidence ratio|fusion]
+ *                               [--confidence ratio|fusion] [--acoustic-model cmu|ctc]
  *
  * Sets: work/eval/<context>_{clean,noise} and oog_{clean,noise} from scripts/build_evalset.py (voices held out
  * of training), FSDD speakers held out of training (theo, george) from ../shared/data/fsdd, and a
@@ -42,6 +42,7 @@ const { values } = parseArgs({
     'accept-threshold': { type: 'string' },
     fusion: { type: 'string' },
     confidence: { type: 'string' },
+    'acoustic-model': { type: 'string', default: 'cmu' },
   },
 });
 const limit = values.limit ? Number(values.limit) : Infinity;
@@ -54,6 +55,7 @@ const acceptThreshold =
 const engine = await Engine.load(
   resolveRuntimeOptions({
     inferenceThreads: 'main', // as `voxstream infer` runs
+    acousticModel: values['acoustic-model'] as 'cmu' | 'ctc',
     ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
     endpointing: {
       understand: {
@@ -217,7 +219,11 @@ if (parts.has('fsdd') && existsSync(fsddDir)) {
 // with a free word loop over the training texts' vocabulary (speechocean762 train, SLURP devel) and their
 // unigram counts. No test transcript is used to build it.
 const soDir = join(values.shared as string, 'data', 'speechocean762');
-if (parts.has('wer') && existsSync(join(soDir, 'test', 'text'))) {
+if (parts.has('wer') && !engine.asr) {
+  process.stderr.write('wer: dictation runs on the CTC encoder only: add --acoustic-model ctc\n');
+}
+if (parts.has('wer') && engine.asr && existsSync(join(soDir, 'test', 'text'))) {
+  const asr = engine.asr;
   const counts = new Map<string, number>();
   const words = (t: string) => normalizeWords(t);
   for (const line of readFileSync(join(soDir, 'train', 'text'), 'utf8')
@@ -230,7 +236,7 @@ if (parts.has('wer') && existsSync(join(soDir, 'test', 'text'))) {
     .split('\n')) {
     for (const w of words(JSON.parse(line).sentence)) counts.set(w, (counts.get(w) ?? 0) + 1);
   }
-  const tokenIds = new Map(engine.asr.info.tokens.map((t, i) => [t, i]));
+  const tokenIds = new Map(asr.info.tokens.map((t, i) => [t, i]));
   const graph = dictationGraph(counts, engine.lexicon, tokenIds);
   const decoder = new GraphDecoder(graph, { beam: 12, maxActive: 2000 });
   const refs = readFileSync(join(soDir, 'test', 'text'), 'utf8')
@@ -250,11 +256,11 @@ if (parts.has('wer') && existsSync(join(soDir, 'test', 'text'))) {
     const chunk = 16;
     const padded = new Float32Array(Math.ceil(frames / chunk) * chunk * 80).fill(Math.log(1e-10));
     padded.set(feats);
-    const state = engine.asr.createState();
+    const state = asr.createState();
     decoder.reset();
     for (let at = 0; at < padded.length; at += chunk * 80) {
-      const [out] = await engine.asr.run([padded.subarray(at, at + chunk * 80)], [state]);
-      if (out) decoder.advance(out.logProbs, out.frames, engine.asr.info.tokens.length);
+      const [out] = await asr.run([padded.subarray(at, at + chunk * 80)], [state]);
+      if (out) decoder.advance(out.logProbs, out.frames, asr.info.tokens.length);
     }
     const hyp = decoder.finals()[0]?.words ?? [];
     if (process.env['VX_DEBUG']) process.stderr.write(`${utt}: ${hyp.join(' ')} | ${ref.join(' ')}\n`);

@@ -395,7 +395,7 @@ export async function serverSettled(
     return {
       sessions: server.sessionCount,
       liveGraphs: server.liveGraphs,
-      asrQueued: server.engine.asrBatcher.queued,
+      asrQueued: server.engine.acoustic.queued(),
       vadQueued: server.engine.vadBatcher.queued,
       accepted,
       completed: outcome('completed'),

@@ -36,6 +36,11 @@ export interface GraphHypothesis {
    * frames `[start, end)` and the path's score gained over them.
    */
   readonly speech?: { readonly start: number; readonly end: number; readonly score: number };
+  /**
+   * The per-frame likelihood ratio the recognizer measures confidence with, where it is not the default
+   * (the path's score against the unconstrained reference, over all frames).
+   */
+  readonly ratio?: number;
 }
 
 const NONE = -Infinity;

@@ -1,5 +1,6 @@
 import type { GraphHypothesis } from './graphDecoder.ts';
 import type { HmmGraph } from './hmmGraph.ts';
+import type { SenoneFrames } from './senoneFrames.ts';
 
 /** Settings of {@link HmmDecoder}. */
 export interface HmmDecoderOptions {
@@ -31,8 +32,8 @@ const NONE = -Infinity;
 
 /**
  * Viterbi beam search of senone scores through an {@link HmmGraph}, frame by frame (token passing over
- * three-state left-to-right HMMs). Senone scores are natural-log likelihoods normalised per frame so that the
- * best senone scores 0, so a path's score is its log-likelihood ratio against the best senone of every frame.
+ * three-state left-to-right HMMs). Senone scores are natural-log likelihoods; only the senones of active
+ * HMMs are read.
  * One instance per utterance stream; `reset()` between utterances.
  */
 export class HmmDecoder {
@@ -94,12 +95,9 @@ export class HmmDecoder {
     }
   }
 
-  /**
-   * Consumes frames of senone scores.
-   * @param scores row-major [frames, senones] natural-log senone scores, each frame's best 0
-   */
-  advance(scores: Float32Array, frames: number, senones: number): void {
-    for (let t = 0; t < frames; t++) this.step(scores, t * senones);
+  /** Consumes frames of senone scores. */
+  advance(scores: SenoneFrames): void {
+    for (let t = 0; t < scores.frames; t++) this.step(scores, t);
   }
 
   private clear(h: number): void {
@@ -115,7 +113,7 @@ export class HmmDecoder {
     this.enterTrace[h] = trace;
   }
 
-  private step(sen: Float32Array, base: number): void {
+  private step(sen: SenoneFrames, t: number): void {
     const g = this.graph;
     const { score, trace } = this;
     this.generation++;
@@ -143,23 +141,23 @@ export class HmmDecoder {
       // State 2: stay, or come from state 1.
       const stay2 = s2 + (tr[tb + 4] as number);
       const from1 = s1 + (tr[tb + 3] as number);
-      if (stay2 >= from1) score[b + 2] = stay2 + (sen[base + (g.senones[b + 2] as number)] as number);
+      if (stay2 >= from1) score[b + 2] = stay2 + sen.score(t, g.senones[b + 2] as number);
       else {
-        score[b + 2] = from1 + (sen[base + (g.senones[b + 2] as number)] as number);
+        score[b + 2] = from1 + sen.score(t, g.senones[b + 2] as number);
         trace[b + 2] = trace[b + 1] ?? null;
       }
       const stay1 = s1 + (tr[tb + 2] as number);
       const from0 = s0 + (tr[tb + 1] as number);
-      if (stay1 >= from0) score[b + 1] = stay1 + (sen[base + (g.senones[b + 1] as number)] as number);
+      if (stay1 >= from0) score[b + 1] = stay1 + sen.score(t, g.senones[b + 1] as number);
       else {
-        score[b + 1] = from0 + (sen[base + (g.senones[b + 1] as number)] as number);
+        score[b + 1] = from0 + sen.score(t, g.senones[b + 1] as number);
         trace[b + 1] = trace[b] ?? null;
       }
       const stay0 = s0 + (tr[tb] as number);
       const entry = this.enter[h] as number;
-      if (stay0 >= entry) score[b] = stay0 + (sen[base + (g.senones[b] as number)] as number);
+      if (stay0 >= entry) score[b] = stay0 + sen.score(t, g.senones[b] as number);
       else {
-        score[b] = entry + (sen[base + (g.senones[b] as number)] as number);
+        score[b] = entry + sen.score(t, g.senones[b] as number);
         trace[b] = this.enterTrace[h] ?? null;
       }
       this.enter[h] = NONE;

@@ -26,3 +26,5 @@ export { PhoneLoop, defaultPhoneLoopOptions, type LoopPhone, type PhoneLoopOptio
 export { SenoneRecognizer, type SenoneModel, type SenoneRecognizerOptions } from './senoneRecognizer.ts';
 export { dictationGraph, defaultDictationOptions, type DictationOptions } from './dictationGraph.ts';
 export { ctcViterbiScore } from './ctcScore.ts';
+export { type SenoneFrames, denseSenoneFrames } from './senoneFrames.ts';
+export { SenoneMixture, type GaussianSelection, topGaussians } from './senoneMixture.ts';

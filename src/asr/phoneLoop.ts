@@ -1,3 +1,5 @@
+import type { SenoneFrames } from './senoneFrames.ts';
+
 /** One context-independent phone HMM of the background model. */
 export interface LoopPhone {
   /** Its three senone ids. */
@@ -65,12 +67,11 @@ export class PhoneLoop {
     return best === NONE ? 0 : best;
   }
 
-  /** Consumes frames of senone scores ([frames, senones] row-major). */
-  advance(scores: Float32Array, frames: number, senones: number): void {
+  /** Consumes frames of senone scores. */
+  advance(scores: SenoneFrames): void {
     const { state: s, transitions: tr, senones: sen } = this;
     const n = s.length / 3;
-    for (let t = 0; t < frames; t++) {
-      const base = t * senones;
+    for (let t = 0; t < scores.frames; t++) {
       let exit = NONE;
       for (let h = 0; h < n; h++) {
         const b = 3 * h;
@@ -80,11 +81,11 @@ export class PhoneLoop {
         const s2 = s[b + 2] as number;
         s[b + 2] =
           Math.max(s2 + (tr[tb + 4] as number), s1 + (tr[tb + 3] as number)) +
-          (scores[base + (sen[b + 2] as number)] as number);
+          scores.score(t, sen[b + 2] as number);
         s[b + 1] =
           Math.max(s1 + (tr[tb + 2] as number), s0 + (tr[tb + 1] as number)) +
-          (scores[base + (sen[b + 1] as number)] as number);
-        s[b] = Math.max(s0 + (tr[tb] as number), this.entry) + (scores[base + (sen[b] as number)] as number);
+          scores.score(t, sen[b + 1] as number);
+        s[b] = Math.max(s0 + (tr[tb] as number), this.entry) + scores.score(t, sen[b] as number);
         exit = Math.max(exit, (s[b + 2] as number) + (tr[tb + 5] as number));
       }
       this.entry = exit + this.options.phonePenalty;

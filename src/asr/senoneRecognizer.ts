@@ -3,15 +3,14 @@ import { HmmDecoder, type HmmDecoderOptions } from './hmmDecoder.ts';
 import type { HmmGraph } from './hmmGraph.ts';
 import { type LoopPhone, PhoneLoop, type PhoneLoopOptions } from './phoneLoop.ts';
 import type { RecognitionResult, UtteranceRecognizer } from './recognizer.ts';
+import type { SenoneFrames } from './senoneFrames.ts';
 
-/** Scores one stream's chunk of features (through the shared, batched senone scorer). */
+/** Scores one stream's chunk of features (through the shared, batched acoustic model). */
 export interface SenoneModel {
-  /** Senones per frame of output. */
-  readonly senones: number;
   /** Feature values per frame of input. */
   readonly dim: number;
-  /** [frames, dim] features in, [frames, senones] natural-log scores out, each frame's best 0. */
-  run(feats: Float32Array, frames: number): Promise<Float32Array>;
+  /** [frames, dim] features in, the frames' senone scores out. */
+  run(feats: Float32Array, frames: number): Promise<SenoneFrames>;
 }
 
 /** Settings of {@link SenoneRecognizer}. */
@@ -54,8 +53,8 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const t0 = performance.now();
     const scores = await this.model.run(feats, frames);
     const t1 = performance.now();
-    this.decoder.advance(scores, frames, this.model.senones);
-    this.loop.advance(scores, frames, this.model.senones);
+    this.decoder.advance(scores);
+    this.loop.advance(scores);
     this.asrMs += t1 - t0;
     this.asrMaxMs = Math.max(this.asrMaxMs, t1 - t0);
     this.decodeMs += performance.now() - t1;
@@ -65,18 +64,26 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     return this.decoder.partial();
   }
 
+  /** Complete parses so far, best first, each with its {@link ratio}. */
   finals(): GraphHypothesis[] {
-    return this.decoder.finals();
+    return this.decoder.finals().map((h) => ({ ...h, ratio: this.ratio(h) }));
   }
 
-  /** Log-likelihood ratio per 10 ms frame of a path against the phone loop (0 = as likely; above 0 = likelier). */
+  /**
+   * Log-likelihood ratio per 10 ms frame of a path against the phone loop over the frames of its words (the
+   * silence around them, which both model alike, would only dilute it): 0 = as likely, above 0 = likelier.
+   * A path without words gets -10.
+   */
   ratio(h: GraphHypothesis): number {
-    return (h.score - this.loop.score) / Math.max(1, this.decoder.frames);
+    const span = h.speech;
+    if (!span || span.end <= span.start) return -10;
+    const loop = this.loop.scoreAt(span.end) - this.loop.scoreAt(span.start);
+    return (span.score - loop) / (span.end - span.start);
   }
 
   result(): RecognitionResult {
     return {
-      hypotheses: this.decoder.finals(),
+      hypotheses: this.finals(),
       partial: this.decoder.partial(),
       unconstrainedScore: this.loop.score,
       frames: this.decoder.frames,

@@ -1,3 +1,4 @@
+import type { AcousticModelName } from '../runtime/acoustic.ts';
 import { defaultFusionModelPath } from '../inference/fusionPath.ts';
 
 /** One `--flag`: a string option (`--url ws://…` or `--url=ws://…`) or a boolean switch (`--json`). */
@@ -133,3 +134,19 @@ export function formatUsage(spec: CommandSpec<Readonly<Record<string, FlagSpec>>
  */
 export const fusionFlag = (value: string): string | null =>
   value === 'none' ? null : value === 'on' ? defaultFusionModelPath : value;
+
+/**
+ * `--acoustic-model cmu|ctc` and `--acoustic-model-dir DIR` as runtime options. A fusion model (`--fusion` other
+ * than `none`) reads the CTC encoder's frames, so it selects `ctc` when no acoustic model is named.
+ */
+export function acousticFlags(
+  model: string | undefined,
+  dir: string | undefined,
+  fusion: string | undefined,
+): { acousticModel?: AcousticModelName; acousticModelDir?: string } {
+  const chosen = model ?? (fusion !== undefined && fusion !== 'none' ? 'ctc' : undefined);
+  return {
+    ...(chosen !== undefined ? { acousticModel: chosen as AcousticModelName } : {}),
+    ...(dir !== undefined ? { acousticModelDir: dir } : {}),
+  };
+}

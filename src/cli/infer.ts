@@ -12,7 +12,7 @@ import {
   resolveRuntimeOptions,
   sessionParts,
 } from '../runtime/index.ts';
-import { fusionFlag } from './args.ts';
+import { acousticFlags, fusionFlag } from './args.ts';
 
 /** What `infer` says about one file. */
 export interface InferResult {
@@ -107,11 +107,13 @@ export async function inferCommand(argv: string[]): Promise<number> {
       concurrency: { type: 'string', default: '4' },
       device: { type: 'string' },
       fusion: { type: 'string' },
+      'acoustic-model': { type: 'string' },
+      'acoustic-model-dir': { type: 'string' },
     },
   });
   if (!values.context || positionals.length === 0) {
     process.stderr.write(
-      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--fusion on|none|PATH] <files...>\n',
+      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--acoustic-model cmu|ctc] [--fusion on|none|PATH] <files...>\n',
     );
     return 2;
   }
@@ -122,6 +124,7 @@ export async function inferCommand(argv: string[]): Promise<number> {
     inferenceThreads: 'main',
     ...(values.device ? { device: values.device as 'cpu' } : {}),
     ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
+    ...acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion),
   });
   const log = createLogger('silent');
   let engine: Engine;

@@ -3,7 +3,7 @@ import type { Device } from '../inference/providers.ts';
 import { VoxServer } from '../server/index.ts';
 import { readTokensFile } from '../server/access.ts';
 import type { ServerOptions } from '../server/config.ts';
-import { fusionFlag } from './args.ts';
+import { acousticFlags, fusionFlag } from './args.ts';
 
 const flags = {
   port: { type: 'string' },
@@ -28,6 +28,8 @@ const flags = {
   'end-silence-ms': { type: 'string' },
   'accept-threshold': { type: 'string' },
   fusion: { type: 'string' },
+  'acoustic-model': { type: 'string' },
+  'acoustic-model-dir': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -57,6 +59,7 @@ export async function serveOptions(
   if (device) o.device = device as Device;
   if (values.context) o.defaultContext = values.context;
   if (values.fusion) o.fusionModelPath = fusionFlag(values.fusion);
+  Object.assign(o, acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion));
   if (values['inference-threads'])
     o.inferenceThreads = values['inference-threads'] as ServerOptions['inferenceThreads'];
   const numbers = {

@@ -88,7 +88,7 @@ export function understand(
     let parsed: PathResult | null = first ? pathToResult(graph, first.arcs) : null;
     let confidence = 0;
     if (first && parsed) {
-      const ratio = (first.score - result.unconstrainedScore) / Math.max(1, result.frames);
+      const ratio = first.ratio ?? (first.score - result.unconstrainedScore) / Math.max(1, result.frames);
       confidence = sigmoid((ratio - o.ratioMidpoint) * o.ratioScale);
       if (scorer) {
         const parses = [

@@ -1,15 +1,11 @@
-import { type AcousticModel, Lexicon, type PhoneGraph, compilePhoneGraph } from '../asr/index.ts';
+import { Lexicon } from '../asr/index.ts';
 import { type ContextGraph, compileContext, loadContext, withSlotValues } from '../context/index.ts';
 import { access } from 'node:fs/promises';
-import {
-  AsrModel,
-  type AsrChunkResult,
-  type AsrStreamState,
-  defaultAsrModelPath,
-} from '../inference/asrModel.ts';
-import { Batcher } from '../inference/batcher.ts';
+import { type AsrModel, defaultAsrModelPath } from '../inference/asrModel.ts';
+import { Batcher, type BatchStats } from '../inference/batcher.ts';
 import { FusionModel, type FusionRequest } from '../inference/fusionModel.ts';
 import { ModelLoadError } from '../inference/providers.ts';
+import { defaultAcousticModelDir } from '../asr/acousticTables.ts';
 import { SileroVad, type SileroVadStream } from '../inference/sileroVad.ts';
 import { ServerMetrics } from '../metrics/index.ts';
 import {
@@ -19,20 +15,18 @@ import {
   defaultUnderstandOptions,
 } from '../pipeline/index.ts';
 import { CachedTts, WorkerTts } from '../tts/index.ts';
+import type { AcousticBackend, CompiledContext } from './acoustic.ts';
+import { loadCmuBackend } from './cmuBackend.ts';
+import { loadCtcBackend } from './ctcBackend.ts';
 import { fusionScorer } from './fusionScorer.ts';
 import type { Logger } from './log.ts';
 import type { RuntimeOptions } from './options.ts';
 
-/** A context ready for decoding: its word graph and its phone graph. */
+/** A context ready for decoding: its word graph, compiled for the acoustic model in use. */
 export interface LoadedContext {
   readonly name: string;
   readonly graph: ContextGraph;
-  readonly phones: PhoneGraph;
-}
-
-interface AsrRequest {
-  readonly feats: Float32Array;
-  readonly state: AsrStreamState;
+  readonly decoding: CompiledContext;
 }
 
 interface VadRequest {
@@ -63,6 +57,12 @@ export interface EngineLoadOptions {
 
 const runDirectly: ModelRunWrapper = (_model, run) => run();
 
+function observeBatch(metrics: ServerMetrics, model: string, s: BatchStats): void {
+  metrics.batchSize.observe(s.size, { model });
+  metrics.batchWaitMs.observe(s.waitMs, { model });
+  metrics.batchRunMs.observe(s.runMs, { model });
+}
+
 /**
  * What all sessions share: the models (loaded once), the cross-session batchers in front of them, the
  * lexicon, compiled contexts, TTS voices and the metrics. It keeps the options it was loaded with as given
@@ -71,7 +71,6 @@ const runDirectly: ModelRunWrapper = (_model, run) => run();
 export class Engine<O extends RuntimeOptions = RuntimeOptions> {
   private readonly contexts = new Map<string, Promise<LoadedContext>>();
   private readonly voices = new Map<string, Promise<CachedTts>>();
-  readonly asrBatcher: Batcher<AsrRequest, AsrChunkResult>;
   readonly vadBatcher: Batcher<VadRequest, number>;
   readonly fusionBatcher: Batcher<FusionRequest, number> | null;
   /** The audio–text fusion model as the intent stage uses it; null (no model) falls back to the CTC ratio. */
@@ -86,24 +85,16 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
   private constructor(
     readonly options: O,
     readonly log: Logger,
-    readonly asr: AsrModel,
+    /** The acoustic model every session decodes with (`options.acousticModel`). */
+    readonly acoustic: AcousticBackend,
+    /** voxstream's CTC encoder, where it is the acoustic model (the fusion model and dictation need it). */
+    readonly asr: AsrModel | null,
     readonly vad: SileroVad,
     readonly lexicon: Lexicon,
     readonly metrics: ServerMetrics,
     readonly fusionModel: FusionModel | null,
     wrapRun: ModelRunWrapper,
   ) {
-    this.asrBatcher = new Batcher(
-      (reqs) =>
-        wrapRun('asr', () =>
-          asr.run(
-            reqs.map((r) => r.feats),
-            reqs.map((r) => r.state),
-          ),
-        ),
-      { maxBatch: Math.min(256, options.maxBatch) },
-      (s) => this.observeBatch('asr', s),
-    );
     this.vadBatcher = new Batcher(
       (reqs) =>
         wrapRun('vad', () =>
@@ -123,12 +114,13 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
         )
       : null;
     this.fusion =
-      fusionModel && this.fusionBatcher
+      fusionModel && this.fusionBatcher && asr
         ? fusionScorer(fusionModel, this.fusionBatcher, asr.info.tokens, lexicon)
         : null;
     const confidence = options.endpointing.understand?.confidence ?? defaultUnderstandOptions.confidence;
     const fusionThreshold = fusionModel?.acceptThresholds[confidence];
     this.understandOptions = {
+      ...acoustic.understand,
       ...(fusionThreshold !== undefined ? { acceptThreshold: fusionThreshold } : {}),
       ...options.endpointing.understand,
     };
@@ -152,10 +144,23 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       }
     };
     const worker = options.inferenceThreads === 'worker';
+    const wrapRun = load.wrapRun ?? runDirectly;
+    if (fusionPath !== null && options.acousticModel !== 'ctc')
+      throw new TypeError(
+        `the fusion model reads the CTC encoder's frames: use acousticModel 'ctc' with it (got '${options.acousticModel}')`,
+      );
+    // The metrics exist before the models, so the acoustic batcher can report to them.
+    const metrics = new ServerMetrics(load.activeSessions ?? (() => 0));
+    const onBatch = (model: string) => (s: BatchStats) => observeBatch(metrics, model, s);
+    const lexicon = await Lexicon.load();
+    const common = { device: options.device, worker, maxBatch: options.maxBatch, lexicon, wrapRun };
     const settled = await Promise.allSettled([
-      named(asrPath, () => AsrModel.load({ path: asrPath, device: options.device, worker })),
+      options.acousticModel === 'ctc'
+        ? named(asrPath, () => loadCtcBackend({ ...common, path: asrPath, onBatch: onBatch('asr') }))
+        : named(options.acousticModelDir ?? defaultAcousticModelDir, () =>
+            loadCmuBackend({ ...common, dir: options.acousticModelDir, onBatch: onBatch('asr') }),
+          ),
       SileroVad.load({ worker }),
-      Lexicon.load(),
       fusionPath !== null
         ? named(fusionPath, () => FusionModel.load({ path: fusionPath, device: options.device, worker }))
         : Promise.resolve(null),
@@ -166,25 +171,25 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       await Promise.allSettled([
         value(settled[0])?.release(),
         value(settled[1])?.release(),
-        value(settled[3])?.release(),
+        value(settled[2])?.release(),
       ]);
       throw (failed as PromiseRejectedResult).reason;
     }
-    const [asr, vad, lexicon, fusion] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
-      AsrModel,
+    const [acoustic, vad, fusion] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      AcousticBackend,
       SileroVad,
-      Lexicon,
       FusionModel | null,
     ];
+    const asr = 'asr' in acoustic ? (acoustic.asr as AsrModel) : null;
     log.info('models loaded', {
       ms: Math.round(performance.now() - started),
-      asrProvider: asr.provider,
-      asrProviderReason: asr.providerReason,
+      acousticModel: acoustic.name,
+      provider: acoustic.provider,
+      providerReason: acoustic.providerReason,
       lexiconWords: lexicon.size,
-      fusion: fusion ? fusionPath : 'none (CTC likelihood ratio decides)',
+      fusion: fusion ? fusionPath : 'none (the likelihood ratio decides)',
     });
-    const metrics = new ServerMetrics(load.activeSessions ?? (() => 0));
-    const engine = new Engine(options, log, asr, vad, lexicon, metrics, fusion, load.wrapRun ?? runDirectly);
+    const engine = new Engine(options, log, acoustic, asr, vad, lexicon, metrics, fusion, wrapRun);
     log.info('intent decision', {
       acceptThreshold: engine.understandOptions.acceptThreshold ?? defaultUnderstandOptions.acceptThreshold,
     });
@@ -198,10 +203,8 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     return engine;
   }
 
-  private observeBatch(model: string, s: { size: number; waitMs: number; runMs: number }): void {
-    this.metrics.batchSize.observe(s.size, { model });
-    this.metrics.batchWaitMs.observe(s.waitMs, { model });
-    this.metrics.batchRunMs.observe(s.runMs, { model });
+  private observeBatch(model: string, s: BatchStats): void {
+    observeBatch(this.metrics, model, s);
   }
 
   /** A context by name or path, with optional per-session slot values; compiled once and cached. */
@@ -217,15 +220,14 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
         let spec = await loadContext(name);
         if (slots && Object.keys(slots).length > 0) spec = withSlotValues(spec, slots, mode);
         const graph = compileContext(spec);
-        const tokenIds = new Map(this.asr.info.tokens.map((t, i) => [t, i]));
-        const phones = compilePhoneGraph(graph, this.lexicon, tokenIds);
-        if (phones.guessedWords.length > 0) {
+        const decoding = this.acoustic.compile(graph);
+        if (decoding.guessedWords.length > 0) {
           this.log.warn('context words outside the lexicon are spelled by rule', {
             context: name,
-            words: phones.guessedWords.slice(0, 20),
+            words: decoding.guessedWords.slice(0, 20),
           });
         }
-        return { name, graph, phones };
+        return { name, graph, decoding };
       })();
       this.contexts.set(key, loaded);
       loaded.catch(() => this.contexts.delete(key));
@@ -249,17 +251,6 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     return v;
   }
 
-  /** The acoustic model as one session sees it: its chunks go through the shared batcher. */
-  acousticModel(): AcousticModel {
-    const { asr, asrBatcher } = this;
-    return {
-      tokens: asr.info.tokens.length,
-      dim: asr.info.dim,
-      createState: () => asr.createState(),
-      run: (feats, state) => asrBatcher.submit({ feats, state }),
-    };
-  }
-
   /** Voice activity detection as one session sees it: its own state, batched with every other session. */
   voiceScorer(): VoiceScorer {
     const stream = this.vad.createStream();
@@ -271,6 +262,6 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
 
   async close(): Promise<void> {
     for (const v of this.voices.values()) await (await v.catch(() => null))?.close();
-    await Promise.allSettled([this.asr.release(), this.vad.release(), this.fusionModel?.release()]);
+    await Promise.allSettled([this.acoustic.release(), this.vad.release(), this.fusionModel?.release()]);
   }
 }

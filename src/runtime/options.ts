@@ -1,4 +1,5 @@
 import { type Device, devices } from '../inference/providers.ts';
+import { type AcousticModelName, acousticModels } from './acoustic.ts';
 import type { VoiceOptions } from '../pipeline/detectVoice.ts';
 import type { RecognizeOptions } from '../pipeline/recognize.ts';
 import type { SegmentOptions } from '../pipeline/segmentUtterances.ts';
@@ -38,6 +39,14 @@ export interface RuntimeOptions {
    * the accept threshold of the intent decision.
    */
   endpointing: EndpointingOptions;
+  /**
+   * The acoustic model sessions decode with. Default 'cmu': CMU Sphinx's en-us triphone model, trained on real
+   * speech (models/am-en-us); 'ctc' is voxstream's own phone-CTC encoder (models/asr), which the fusion model
+   * needs. See models/am-en-us/README.md for how they compare on real recordings.
+   */
+  acousticModel: AcousticModelName;
+  /** The CMU model's folder (senones.onnx and am.json.gz, as scripts/import_cmu_am.py writes it). */
+  acousticModelDir?: string;
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
   /**
@@ -63,6 +72,7 @@ export const defaultRuntimeOptions: RuntimeOptions = {
   budgets: defaultBudgets,
   maxBatch: 256,
   inferenceThreads: 'worker',
+  acousticModel: 'cmu',
   endpointing: {},
 };
 
@@ -93,6 +103,10 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
   if (o.inferenceThreads !== 'worker' && o.inferenceThreads !== 'main')
     throw new TypeError(
       `${label} inferenceThreads must be 'worker' or 'main', got ${String(o.inferenceThreads)}`,
+    );
+  if (!acousticModels.includes(o.acousticModel))
+    throw new TypeError(
+      `${label} acousticModel must be one of ${acousticModels.join(', ')}, got ${String(o.acousticModel)}`,
     );
   checkEndpointing(o.endpointing, label);
   if (!devices.includes(o.device))

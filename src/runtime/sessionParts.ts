@@ -1,9 +1,7 @@
-import { Recognizer } from '../asr/index.ts';
 import type { SessionClock } from '../metrics/index.ts';
 import type { SessionGraphParts, SpeechSynthesizer } from '../pipeline/index.ts';
 import type { AudioEncoding, StageBudgets, UtteranceMetrics } from '../protocol/index.ts';
 import type { Engine, LoadedContext } from './engine.ts';
-import { logMelFeatures } from './featureStreams.ts';
 
 /** What one session asks for (from its `start` message, or from `infer`'s flags). */
 export interface SessionSetup {
@@ -32,8 +30,8 @@ export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphP
   return {
     audio: setup.audio,
     vad: engine.voiceScorer(),
-    features: logMelFeatures(),
-    recognizer: new Recognizer(engine.acousticModel(), setup.context.phones),
+    features: engine.acoustic.features(),
+    recognizer: setup.context.decoding.recognizer(),
     context: setup.context.graph,
     scorer: engine.fusion,
     tts: setup.tts,
@@ -41,6 +39,7 @@ export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphP
     speak: { ...setup.reply, budgets: { ...setup.budgets } },
     voice: { ...engine.options.endpointing.voice, ...(setup.offline ? { maxQueuedWindows: Infinity } : {}) },
     recognize: {
+      ...engine.acoustic.recognize,
       ...engine.options.endpointing.recognize,
       partials: setup.partials,
       ...(setup.offline ? { maxQueuedChunks: Infinity } : {}),

@@ -3,6 +3,7 @@ import { HmmDecoder } from '../../src/asr/hmmDecoder.ts';
 import { type TriphoneInventory, type WordPosition, compileHmmGraph } from '../../src/asr/hmmGraph.ts';
 import { Lexicon } from '../../src/asr/lexicon.ts';
 import { PhoneLoop } from '../../src/asr/phoneLoop.ts';
+import { denseSenoneFrames } from '../../src/asr/senoneFrames.ts';
 import { compileContext, parseContext, pathToResult } from '../../src/context/index.ts';
 
 const lexicon = Lexicon.fromText(
@@ -101,7 +102,7 @@ describe('HmmDecoder over a triphone HMM graph', () => {
     const hmm = compileHmmGraph(graph, lexicon, model);
     const decoder = new HmmDecoder(hmm);
     const scores = speak(model, 'turn off the lights in the bedroom'.split(' '));
-    decoder.advance(scores, scores.length / senoneCount, senoneCount);
+    decoder.advance(denseSenoneFrames(scores, scores.length / senoneCount, senoneCount));
     const [best] = decoder.finals();
     expect(best?.intent).toBe('lightsOff');
     expect(best?.words.join(' ')).toBe('turn off the lights in the bedroom');
@@ -120,11 +121,11 @@ describe('HmmDecoder over a triphone HMM graph', () => {
     const hmm = compileHmmGraph(graph, lexicon, model);
     const decoder = new HmmDecoder(hmm);
     const scores = speak(model, 'a kitchen'.split(' '));
-    decoder.advance(scores, scores.length / senoneCount, senoneCount);
+    decoder.advance(denseSenoneFrames(scores, scores.length / senoneCount, senoneCount));
     expect(decoder.finals()[0]?.words.join(' ')).toBe('a kitchen');
     decoder.reset();
     const please = speak(model, 'turn on the lights please'.split(' '));
-    decoder.advance(please, please.length / senoneCount, senoneCount);
+    decoder.advance(denseSenoneFrames(please, please.length / senoneCount, senoneCount));
     const [best] = decoder.finals();
     expect(best?.words.join(' ')).toBe('turn on the lights please');
     expect(best?.intent).toBe('lightsOn');
@@ -135,12 +136,12 @@ describe('HmmDecoder over a triphone HMM graph', () => {
     const hmm = compileHmmGraph(graph, lexicon, model);
     const decoder = new HmmDecoder(hmm);
     const half = speak(model, 'turn on the'.split(' '));
-    decoder.advance(half, half.length / senoneCount, senoneCount);
+    decoder.advance(denseSenoneFrames(half, half.length / senoneCount, senoneCount));
     expect(decoder.finals()).toEqual([]);
     expect(decoder.partial()?.words.join(' ')).toBe('turn on the');
     decoder.reset();
     const lights = speak(model, 'turn on the lights'.split(' '));
-    decoder.advance(lights, lights.length / senoneCount, senoneCount);
+    decoder.advance(denseSenoneFrames(lights, lights.length / senoneCount, senoneCount));
     expect(decoder.finals()[0]?.extendable).toBe(true);
     expect(decoder.frames).toBe(lights.length / senoneCount);
   });
@@ -151,13 +152,13 @@ describe('HmmDecoder over a triphone HMM graph', () => {
     const decoder = new HmmDecoder(hmm);
     const scores = speak(model, 'turn off the lights'.split(' '));
     const frames = scores.length / senoneCount;
-    decoder.advance(scores, frames, senoneCount);
+    decoder.advance(denseSenoneFrames(scores, frames, senoneCount));
     // A loop over every triphone the graph uses, as a context-independent model would be.
     const loop = new PhoneLoop(
       [...model.lookup.values()].map((senones) => ({ senones, transitions: model.transitions('AA') })),
       { phonePenalty: 0 },
     );
-    loop.advance(scores, frames, senoneCount);
+    loop.advance(denseSenoneFrames(scores, frames, senoneCount));
     expect(loop.frames).toBe(frames);
     expect(loop.score).toBeGreaterThanOrEqual((decoder.finals()[0]?.score ?? 0) - 1e-9);
   });

@@ -86,7 +86,7 @@ describe('faults in a running server', () => {
   async function settled(before: Record<string, number>): Promise<void> {
     await waitFor(() => server.sessionCount === 0 && server.liveGraphs === 0, 10_000, 'sessions to close');
     await waitFor(
-      () => server.engine.asrBatcher.queued === 0 && server.engine.vadBatcher.queued === 0,
+      () => server.engine.acoustic.queued() === 0 && server.engine.vadBatcher.queued === 0,
       5000,
       'model queues',
     );

@@ -1,0 +1,97 @@
+import type { SenoneFrames } from './senoneFrames.ts';
+
+/** Gaussians per codebook that each frame keeps (pocketsphinx's top-N). */
+export const topGaussians = 4;
+/** Nats of one step of sendump's byte-coded mixture weights: ln(1.0001) × 2^10. */
+const natsPerStep = Math.log(1.0001) * 1024;
+/** No kept Gaussian counts as worse than 96 steps below its stream's best (pocketsphinx's MAX_NEG_ASCR). */
+const floorNats = -96 * natsPerStep;
+
+/** The selected Gaussians of a run of frames, as gaussians.onnx gives them for one stream of audio. */
+export interface GaussianSelection {
+  readonly frames: number;
+  /** [frames, streams, codebooks, 4] natural-log Gaussian likelihoods, best first per codebook. */
+  readonly top: Float32Array;
+  /** [frames, streams, codebooks, 4] the densities they are, within their codebook. */
+  readonly index: Int32Array;
+}
+
+/**
+ * Scores senones from each frame's selected Gaussians, on demand, exactly as senones.onnx does for all of them:
+ * per stream, the log of the sum over the codebook's 4 best Gaussians of weight × likelihood (relative to the
+ * stream's best Gaussian, floored at 96 steps below it), summed over the streams. A grammar search reads only
+ * the senones of its active HMMs, a few hundred of the 5,126, so this costs far less than scoring them all.
+ * Each frame's scores are offset by the sum of its streams' best Gaussians (the same for every senone).
+ */
+export class SenoneMixture {
+  /** Linear mixture weights, [streams, senones, densities]. */
+  private readonly weights: Float32Array;
+
+  /**
+   * @param mixw byte-coded mixture weights (-ln(w) / 0.1024), [streams, senones, densities] (mixw.bin)
+   * @param senoneCodebook each senone's codebook (its base phone)
+   */
+  constructor(
+    mixw: Uint8Array,
+    readonly senoneCodebook: Int32Array,
+    readonly streams: number,
+    readonly codebooks: number,
+    readonly densities: number,
+  ) {
+    const senones = senoneCodebook.length;
+    if (mixw.length !== streams * senones * densities)
+      throw new TypeError(
+        `mixture weights: ${mixw.length} bytes, expected ${streams} × ${senones} × ${densities}`,
+      );
+    const table = Float32Array.from({ length: 256 }, (_, b) => Math.exp(-b * natsPerStep));
+    this.weights = Float32Array.from(mixw, (b) => table[b] as number);
+  }
+
+  get senones(): number {
+    return this.senoneCodebook.length;
+  }
+
+  /** The frames of one selection as senone scores, computed when first read and kept. */
+  frames(selection: GaussianSelection): SenoneFrames {
+    const { streams, codebooks, densities, weights, senoneCodebook } = this;
+    const senones = this.senones;
+    const perFrame = streams * codebooks * topGaussians;
+    if (selection.top.length < selection.frames * perFrame)
+      throw new RangeError(`selection: ${selection.top.length} values for ${selection.frames} frames`);
+    const cache = new Float64Array(selection.frames * senones).fill(NaN);
+    // Per frame and stream: the best Gaussian, and every kept Gaussian's likelihood relative to it.
+    const rel = new Float64Array(selection.frames * perFrame);
+    for (let t = 0; t < selection.frames; t++) {
+      for (let st = 0; st < streams; st++) {
+        const base = (t * streams + st) * codebooks * topGaussians;
+        let best = -Infinity;
+        for (let c = 0; c < codebooks; c++)
+          best = Math.max(best, selection.top[base + c * topGaussians] as number);
+        for (let i = 0; i < codebooks * topGaussians; i++)
+          rel[base + i] = Math.exp(Math.max((selection.top[base + i] as number) - best, floorNats));
+      }
+    }
+    const { index } = selection;
+    return {
+      frames: selection.frames,
+      score(t: number, s: number): number {
+        const at = t * senones + s;
+        const known = cache[at] as number;
+        if (known === known) return known; // not NaN
+        const c = senoneCodebook[s] as number;
+        let product = 1;
+        for (let st = 0; st < streams; st++) {
+          const g = ((t * streams + st) * codebooks + c) * topGaussians;
+          const w = (st * senones + s) * densities;
+          let sum = 0;
+          for (let k = 0; k < topGaussians; k++)
+            sum += (weights[w + (index[g + k] as number)] as number) * (rel[g + k] as number);
+          product *= sum;
+        }
+        const score = Math.log(product);
+        cache[at] = score;
+        return score;
+      },
+    };
+  }
+}

@@ -1,0 +1,119 @@
+import {
+  type Lexicon,
+  type LoopPhone,
+  SenoneMixture,
+  SenoneRecognizer,
+  compileHmmGraph,
+  type SenoneModel,
+} from '../asr/index.ts';
+import { type AcousticTables, defaultAcousticModelDir, loadAcousticTables } from '../asr/acousticTables.ts';
+import { Batcher, type BatchStats } from '../inference/batcher.ts';
+import type { Device } from '../inference/providers.ts';
+import { GaussianSelector, type SelectedGaussians } from '../inference/gaussianSelector.ts';
+import { chunkFrames } from '../pipeline/index.ts';
+import type { AcousticBackend } from './acoustic.ts';
+import type { ModelRunWrapper } from './engine.ts';
+import { sphinxFeatures } from './featureStreams.ts';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+interface SenoneRequest {
+  readonly feats: Float32Array;
+  readonly frames: number;
+}
+
+/** What {@link loadCmuBackend} needs. */
+export interface CmuBackendOptions {
+  /** The converted model's folder (senones.onnx, am.json.gz). Default models/am-en-us. */
+  readonly dir?: string | undefined;
+  readonly device: Device;
+  readonly worker: boolean;
+  readonly maxBatch: number;
+  readonly lexicon: Lexicon;
+  readonly wrapRun: ModelRunWrapper;
+  readonly onBatch: (stats: BatchStats) => void;
+}
+
+/**
+ * The CMU en-us model (models/am-en-us): the ONNX Gaussian selection (gaussians.onnx), shared by every session
+ * through one cross-session batcher (chunks of up to 16 frames; a short last chunk is padded for the run and
+ * its padding dropped); the mixture weights (mixw.bin), with which each session's search scores only the
+ * senones it needs; and the triphone tables each context is compiled with.
+ */
+export async function loadCmuBackend(options: CmuBackendOptions): Promise<AcousticBackend> {
+  const dir = options.dir ?? defaultAcousticModelDir;
+  const [tables, mixw, selector] = await Promise.all([
+    loadAcousticTables(dir),
+    readFile(join(dir, 'mixw.bin')),
+    GaussianSelector.load({
+      path: join(dir, 'gaussians.onnx'),
+      device: options.device,
+      worker: options.worker,
+    }),
+  ]);
+  let mixture: SenoneMixture;
+  try {
+    const { streams, codebooks } = selector.shape;
+    const densities = mixw.length / (streams * tables.nSenones);
+    mixture = new SenoneMixture(new Uint8Array(mixw), tables.senoneBase, streams, codebooks, densities);
+    if (codebooks !== tables.phones.length)
+      throw new TypeError(`${codebooks} codebooks for ${tables.phones.length} phones`);
+  } catch (error) {
+    await selector.release();
+    throw new TypeError(`${dir}: the model's files do not fit together: ${(error as Error).message}`);
+  }
+  const batcher = new Batcher<SenoneRequest, SelectedGaussians>(
+    (reqs) =>
+      options.wrapRun('asr', async () => {
+        const padded = reqs.map((r) => {
+          if (r.frames === chunkFrames) return r.feats;
+          const whole = new Float32Array(chunkFrames * selector.dim);
+          whole.set(r.feats.subarray(0, r.frames * selector.dim));
+          return whole;
+        });
+        const out = await selector.run(padded, chunkFrames);
+        return out.map((g, i) => ({ ...g, frames: (reqs[i] as SenoneRequest).frames }));
+      }),
+    { maxBatch: Math.min(256, options.maxBatch) },
+    options.onBatch,
+  );
+  const model: SenoneModel = {
+    dim: selector.dim,
+    run: async (feats, frames) => {
+      if (frames > chunkFrames) throw new RangeError(`at most ${chunkFrames} frames a chunk, got ${frames}`);
+      return mixture.frames(await batcher.submit({ feats, frames }));
+    },
+  };
+  const loopPhones = backgroundPhones(tables);
+  return {
+    name: 'cmu',
+    provider: selector.provider,
+    providerReason: selector.providerReason,
+    compile: (graph) => {
+      const hmm = compileHmmGraph(graph, options.lexicon, tables);
+      return {
+        guessedWords: hmm.guessedWords,
+        recognizer: () => new SenoneRecognizer(model, hmm, loopPhones),
+      };
+    },
+    features: () => sphinxFeatures(),
+    understand: cmuUnderstandDefaults,
+    recognize: cmuRecognizeDefaults,
+    queued: () => batcher.queued,
+    release: () => selector.release(),
+  };
+}
+
+/**
+ * The confidence mapping and accept threshold for the CMU model's ratio (per 10 ms frame of the words,
+ * against the phone loop), chosen on the tuning half of the Speech Commands speakers (scripts/realspeech).
+ */
+export const cmuUnderstandDefaults = { ratioMidpoint: -1, ratioScale: 2, acceptThreshold: 0.5 };
+
+/** The early endpoint's ratio floor on the same scale. */
+export const cmuRecognizeDefaults = { earlyMinRatio: -1 };
+
+/** Every base phone and filler of the model, context-independent: the background model's loop. */
+function backgroundPhones(tables: AcousticTables): LoopPhone[] {
+  return tables.phones.map((p) => ({ senones: tables.ciSenonesOf(p), transitions: tables.transitions(p) }));
+}
