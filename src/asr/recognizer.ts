@@ -40,8 +40,13 @@ export interface RecognitionResult {
  */
 export interface UtteranceRecognizer {
   reset(): void;
-  /** Feeds one chunk of features ([frames, feature dim] row-major); resolves once it is decoded. */
-  push(feats: Float32Array, frames: number): Promise<void>;
+  /**
+   * Feeds one chunk of features ([frames, feature dim] row-major) and the front end's side data of the same
+   * frames (empty where it has none); resolves once it is decoded.
+   */
+  push(feats: Float32Array, frames: number, side?: Float32Array): Promise<void>;
+  /** Where the recognizer has a second pass over the whole utterance: runs it, before {@link result}. */
+  finish?(): Promise<void>;
   /** The best path so far. */
   partial(): GraphHypothesis | null;
   /** Complete parses so far, best first. */

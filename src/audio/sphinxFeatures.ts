@@ -84,6 +84,9 @@ export class SphinxFeatures {
   /** Padded frames written to the ring in this utterance (−1: no frame yet). */
   private written = -1;
   private readonly last = new Float32Array(NCEP);
+  /** The utterance's cepstra before normalisation, in order (row k of the output is frame k). */
+  private raw = new Float32Array(64 * NCEP);
+  private rawFrames = 0;
 
   /** @param options - overrides of {@link defaultSphinxFeaturesOptions}; throws TypeError naming a bad field */
   constructor(options: Partial<SphinxFeaturesOptions> = {}) {
@@ -121,6 +124,7 @@ export class SphinxFeatures {
     const out = new Float32Array(rows * DIMS);
     let row = 0;
     for (let f = 0; f < frames; f++) {
+      this.keepRaw(cepstra, f * NCEP);
       this.normalise(cepstra, f * NCEP);
       if (this.written < 0) {
         this.written = 0;
@@ -161,6 +165,7 @@ export class SphinxFeatures {
   startUtterance(): void {
     this.mfcc.reset();
     this.written = -1;
+    this.rawFrames = 0;
     if (!this.options.keepCmnAcrossUtterances) this.resetCmn();
   }
 
@@ -168,6 +173,7 @@ export class SphinxFeatures {
   reset(): void {
     this.mfcc.reset();
     this.written = -1;
+    this.rawFrames = 0;
     this.resetCmn();
   }
 
@@ -178,6 +184,28 @@ export class SphinxFeatures {
       this.sum[i] = (cmnInit[i] as number) * cmnInitFrames;
     }
     this.count = cmnInitFrames;
+  }
+
+  /**
+   * The cepstra (13 a frame, before any normalisation) of the frames `from` … `from + count − 1` of the
+   * utterance in progress: output row k of the utterance is frame k. A second pass normalises them over the
+   * whole utterance (batch CMN); the deltas need no change, since a constant offset cancels in them.
+   */
+  utteranceCepstra(from: number, count: number): Float32Array {
+    if (from < 0 || count < 0 || from + count > this.rawFrames)
+      throw new RangeError(`frames ${from}…${from + count - 1} of ${this.rawFrames}`);
+    return this.raw.slice(from * NCEP, (from + count) * NCEP);
+  }
+
+  private keepRaw(cepstra: Float32Array, offset: number): void {
+    if (this.written < 0) this.rawFrames = 0; // the utterance's first frame
+    if ((this.rawFrames + 1) * NCEP > this.raw.length) {
+      const grown = new Float32Array(this.raw.length * 2);
+      grown.set(this.raw);
+      this.raw = grown;
+    }
+    this.raw.set(cepstra.subarray(offset, offset + NCEP), this.rawFrames * NCEP);
+    this.rawFrames++;
   }
 
   /** sphinxbase cmn_live for one frame, into `this.last`. */

@@ -22,6 +22,10 @@ export interface FeatureStream {
   push(pcm: Float32Array): Float32Array;
   /** The rows still held back (look-ahead) at the utterance's end. */
   end(): Float32Array;
+  /** Values per frame of side data that travels with the rows to the recognizer (0: none). */
+  readonly sideDim: number;
+  /** Side data of the utterance's rows `from` … `from + count − 1` ([count, sideDim]). */
+  side(from: number, count: number): Float32Array;
 }
 
 /**
@@ -30,18 +34,27 @@ export interface FeatureStream {
  * not wait for one.
  */
 export function extractFeatures(extractor: FeatureStream): OperatorFunction<Frame, Frame> {
-  const { dim } = extractor;
+  const { dim, sideDim } = extractor;
   let pending = new Float32Array(0);
+  let pendingSide = new Float32Array(0);
+  /** Rows of the utterance so far. */
+  let rows = 0;
   let utterance = 0;
   let endMs = 0;
   let silenceMs = 0;
 
-  const append = (rows: Float32Array) => {
-    if (rows.length === 0) return;
-    const joined = new Float32Array(pending.length + rows.length);
-    joined.set(pending);
-    joined.set(rows, pending.length);
-    pending = joined;
+  const join = (a: Float32Array, b: Float32Array) => {
+    const joined = new Float32Array(a.length + b.length);
+    joined.set(a);
+    joined.set(b, a.length);
+    return joined;
+  };
+  const append = (more: Float32Array) => {
+    if (more.length === 0) return;
+    const count = more.length / dim;
+    pending = join(pending, more);
+    if (sideDim > 0) pendingSide = join(pendingSide, extractor.side(rows, count));
+    rows += count;
   };
 
   const chunks = (final: boolean): FeatureFrame[] => {
@@ -54,11 +67,15 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Fram
       if (whole) feats.fill(extractor.pad as number);
       feats.set(pending.subarray(0, take));
       pending = pending.slice(take);
+      const sideTake = (take / dim) * sideDim;
+      const side = pendingSide.slice(0, sideTake);
+      pendingSide = pendingSide.slice(sideTake);
       out.push({
         kind: 'features',
         utterance,
         feats,
         frames: whole ? chunkFrames : take / dim,
+        side,
         endMs,
         silenceMs,
       });
@@ -71,6 +88,8 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Fram
       case 'utteranceStart':
         extractor.startUtterance();
         pending = new Float32Array(0);
+        pendingSide = new Float32Array(0);
+        rows = 0;
         utterance = frame.utterance;
         return [frame];
       case 'utteranceAudio': {

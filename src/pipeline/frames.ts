@@ -68,6 +68,8 @@ export interface FeatureFrame {
   readonly utterance: number;
   readonly feats: Float32Array;
   readonly frames: number;
+  /** The front end's side data of the same frames, for the recognizer (e.g. cepstra before normalisation). */
+  readonly side: Float32Array;
   /** Audio time at the end of the chunk, ms. */
   readonly endMs: number;
   /** Trailing non-speech at the end of the chunk, ms. */

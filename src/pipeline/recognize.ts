@@ -57,12 +57,17 @@ export function recognize(
     return silenceMs >= (best.extendable ? o.extendableSilenceMs : o.earlySilenceMs);
   };
 
-  const finish = (
+  const finish = async (
     utterance: number,
     speechEndMs: number,
     reason: 'silence' | 'endpoint' | 'maxLength' | 'stop',
-  ): Frame[] => {
+  ): Promise<Frame[]> => {
     done = true;
+    try {
+      await recognizer.finish?.();
+    } catch {
+      // A failed second pass leaves the first pass's result, which stands on its own.
+    }
     const result = recognizer.result();
     const best = result.hypotheses[0] ?? result.partial;
     return [
@@ -87,7 +92,7 @@ export function recognize(
             case 'features': {
               if (frame.utterance !== current || done) return [];
               try {
-                await recognizer.push(frame.feats, frame.frames);
+                await recognizer.push(frame.feats, frame.frames, frame.side);
               } catch (error) {
                 // The utterance ends with this error (accounted for), the session keeps listening.
                 done = true;
@@ -113,7 +118,7 @@ export function recognize(
               decodedMs = frame.endMs;
               if (complete(frame.silenceMs)) {
                 endpoints.next(current);
-                out.push(...finish(current, frame.endMs - frame.silenceMs, 'endpoint'));
+                out.push(...(await finish(current, frame.endMs - frame.silenceMs, 'endpoint')));
               }
               return out;
             }

@@ -1,4 +1,9 @@
-import { LogMelExtractor, SphinxFeatures, type SphinxFeaturesOptions } from '../audio/index.ts';
+import {
+  LogMelExtractor,
+  SPHINX_FRONT_END,
+  SphinxFeatures,
+  type SphinxFeaturesOptions,
+} from '../audio/index.ts';
 import type { FeatureStream } from '../pipeline/index.ts';
 
 /** The log-mel value of digital silence (log of the 1e-10 floor): what a short last chunk is padded with. */
@@ -16,20 +21,25 @@ export function logMelFeatures(): FeatureStream {
     startUtterance: () => extractor.reset(),
     push: (pcm) => extractor.push(pcm),
     end: () => new Float32Array(0),
+    sideDim: 0,
+    side: () => new Float32Array(0),
   };
 }
 
 /**
  * Sphinx MFCC, live cepstral mean normalisation and deltas (39 values a frame) for the CMU model; the last
  * chunk is sent short. The running cepstral mean carries over from one utterance of a session to the next.
+ * Each frame's cepstra before normalisation (13) go along as side data, for the recognizer's second pass.
  */
 export function sphinxFeatures(options: Partial<SphinxFeaturesOptions> = {}): FeatureStream {
   const extractor = new SphinxFeatures(options);
   return {
-    dim: 39,
+    dim: SPHINX_FRONT_END.featureDims,
     pad: null,
     startUtterance: () => extractor.startUtterance(),
     push: (pcm) => extractor.push(pcm),
     end: () => extractor.end(),
+    sideDim: 13,
+    side: (from, count) => extractor.utteranceCepstra(from, count),
   };
 }
