@@ -51,6 +51,8 @@ describe('voxstream infer', () => {
   it('prints one JSON line per file, with an error line for a bad file and the rest still run', async () => {
     const files = ['short.wav', 'broken.wav', 'long.wav'].map((f) => join(dir, f));
     const { code, lines } = await infer([
+      '--acoustic-model',
+      'ctc',
       '--context',
       'smart_home',
       '--json',
@@ -79,7 +81,7 @@ describe('voxstream infer', () => {
       slots: { duration: 'five minutes' },
       transcript: 'set a timer for five minutes',
     };
-    const plain = await infer(['--context', 'smart_home', '--json', file]);
+    const plain = await infer(['--acoustic-model', 'ctc', '--context', 'smart_home', '--json', file]);
     const fused = await infer(['--context', 'smart_home', '--json', '--fusion', 'on', file]);
     expect(plain.lines[0]).toMatchObject(expected);
     expect(fused.lines[0]).toMatchObject(expected);

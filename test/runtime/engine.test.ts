@@ -14,11 +14,13 @@ const log = createLogger('silent');
 
 describe('Engine.load', () => {
   it('rejects naming the model file that does not load', async () => {
-    await expect(Engine.load(resolveRuntimeOptions({ asrModelPath: '/nope.onnx' }), { log })).rejects.toThrow(
-      /\/nope\.onnx/,
-    );
     await expect(
-      Engine.load(resolveRuntimeOptions({ fusionModelPath: '/nope/fusion.onnx' }), { log }),
+      Engine.load(resolveRuntimeOptions({ acousticModel: 'ctc', asrModelPath: '/nope.onnx' }), { log }),
+    ).rejects.toThrow(/\/nope\.onnx/);
+    await expect(
+      Engine.load(resolveRuntimeOptions({ acousticModel: 'ctc', fusionModelPath: '/nope/fusion.onnx' }), {
+        log,
+      }),
     ).rejects.toThrow(/\/nope\/fusion\.onnx/);
   });
 
@@ -28,7 +30,10 @@ describe('Engine.load', () => {
       writeFileSync(join(dir, 'fusion.onnx'), 'not used: the format is checked first');
       writeFileSync(join(dir, 'fusion.json'), JSON.stringify({ format: 'voxstream-fusion-1' }));
       await expect(
-        Engine.load(resolveRuntimeOptions({ fusionModelPath: join(dir, 'fusion.onnx') }), { log }),
+        Engine.load(
+          resolveRuntimeOptions({ acousticModel: 'ctc', fusionModelPath: join(dir, 'fusion.onnx') }),
+          { log },
+        ),
       ).rejects.toThrow(/fusion\.json.*"voxstream-fusion-1".*voxstream-fusion-2/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -2,12 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoxClient, prepareAudio, streamAudio, type ClientEvent } from '../../src/client/index.ts';
 import { VoxServer } from '../../src/server/index.ts';
 import { closeSpeech, speech } from '../helpers/speech.ts';
+import { syntheticSpeech } from '../helpers/models.ts';
 
 let server: VoxServer;
 
 beforeAll(async () => {
   // The tests stream faster than real time, beyond the default 5 s burst allowance.
-  server = await VoxServer.start({ port: 0, host: '127.0.0.1', logLevel: 'silent', audioBurstMs: 60_000 });
+  server = await VoxServer.start({
+    ...syntheticSpeech,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    audioBurstMs: 60_000,
+  });
 });
 afterAll(async () => {
   await server?.close();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelRunWrapper, SharedModel } from '../../src/runtime/index.ts';
 import { VoxServer } from '../../src/server/index.ts';
 import { closeSpeech } from '../helpers/speech.ts';
+import { syntheticSpeech } from '../helpers/models.ts';
 import {
   type Message,
   type Raw,
@@ -53,6 +54,7 @@ describe('faults in a running server', () => {
   beforeAll(async () => {
     server = await VoxServer.start(
       {
+        ...syntheticSpeech,
         port: 0,
         host: '127.0.0.1',
         logLevel: 'silent',
@@ -213,7 +215,12 @@ describe('faults in a running server', () => {
 
 describe('draining', () => {
   it('finishes the utterances under way, closes the rest with 1001 at the deadline, and refuses new ones', async () => {
-    const server = await VoxServer.start({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    const server = await VoxServer.start({
+      ...syntheticSpeech,
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+    });
     const url = `ws://127.0.0.1:${server.port}/`;
     const speech = await chunksOf(command);
     const idle = await started(url);

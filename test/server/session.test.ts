@@ -4,12 +4,13 @@ import { OpusDecoderStream } from '../../src/audio/index.ts';
 import { VoxClient, prepareAudio, streamAudio, type ClientEvent } from '../../src/client/index.ts';
 import { VoxServer } from '../../src/server/index.ts';
 import { closeSpeech, speech } from '../helpers/speech.ts';
+import { syntheticSpeech } from '../helpers/models.ts';
 
 let server: VoxServer;
 const url = () => `ws://127.0.0.1:${server.port}/`;
 
 beforeAll(async () => {
-  server = await VoxServer.start({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
+  server = await VoxServer.start({ ...syntheticSpeech, port: 0, host: '127.0.0.1', logLevel: 'silent' });
 });
 
 afterAll(async () => {
