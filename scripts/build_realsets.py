@@ -199,8 +199,9 @@ def read_lexicon_words(path: str) -> set[str]:
     return words
 
 
-def speechocean(shared: str) -> tuple[dict[str, list[dict]], dict]:
-    folder = os.path.join(shared, "data", "speechocean762", "test")
+def speechocean(shared: str, split: str = "test") -> tuple[dict[str, list[dict]], dict]:
+    """The test split is reported on; the train split (other speakers) is for tuning only (`so_tune`)."""
+    folder = os.path.join(shared, "data", "speechocean762", split)
     with open(os.path.join(folder, "utt2spk")) as f:
         speaker_of = dict(line.split() for line in f if line.strip())
     utts = []
@@ -220,7 +221,7 @@ def speechocean(shared: str) -> tuple[dict[str, list[dict]], dict]:
         "speaker": speaker_of.get(utt),
     } for utt, s in utts]
     expressions = "".join(f"    {ids[s]}:\n      - {json.dumps(s)}\n" for s in in_grammar)
-    context = ("# speechocean762 test sentences as commands, one intent per sentence; sentences with\n"
+    context = (f"# speechocean762 {split} sentences as commands, one intent per sentence; sentences with\n"
                "# crc32 % 5 == 0 are left out of the grammar (scripts/build_realsets.py).\n"
                f"context:\n  expressions:\n{expressions}")
     words = sorted({w for s in sentences for w in s.split()})
@@ -239,7 +240,7 @@ def speechocean(shared: str) -> tuple[dict[str, list[dict]], dict]:
         "words": len(words),
         "missing_words": missing,
     }
-    return {"speechocean": rows}, {"context_yaml": context, "info": info}
+    return {"speechocean" if split == "test" else "so_tune": rows}, {"context_yaml": context, "info": info}
 
 
 def fsdd(shared: str) -> tuple[dict[str, list[dict]], dict]:
@@ -275,7 +276,13 @@ def main() -> None:
     args = ap.parse_args()
     started = time.time()
     snrs = [int(s) for s in args.snrs.split(",") if s.strip()]
-    builders = {"speech_commands": speech_commands, "speechocean": speechocean, "fsdd": fsdd}
+    builders = {
+        "speech_commands": speech_commands,
+        "speechocean": speechocean,
+        # The train split's speakers, for tuning (never reported): a sentence grammar like the test set's.
+        "speechocean_train": lambda shared: speechocean(shared, "train"),
+        "fsdd": fsdd,
+    }
     chosen = [s for s in args.sets.split(",") if s]
     unknown = [s for s in chosen if s not in builders]
     if unknown:
