@@ -1,8 +1,12 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { LogMelExtractor } from '../../src/audio/index.ts';
+import { LogMelExtractor, SphinxMfcc } from '../../src/audio/index.ts';
 import { chunkFrames, extractFeatures } from '../../src/pipeline/extractFeatures.ts';
-import { logMelFeatures, logMelSilence as silenceFeature } from '../../src/runtime/featureStreams.ts';
+import {
+  logMelFeatures,
+  logMelSilence as silenceFeature,
+  sphinxFeatures,
+} from '../../src/runtime/featureStreams.ts';
 import type { FeatureFrame, Frame } from '../../src/pipeline/frames.ts';
 
 const bins = 80;
@@ -164,5 +168,25 @@ describe('extractFeatures', () => {
       { kind: 'utteranceEnd', utterance: 5, speechEndMs: 25, reason: 'cancel' },
     ]);
     expect(out.map((f) => f.kind)).toEqual(['utteranceStart', 'tick', 'utteranceEnd']);
+  });
+});
+
+describe('extractFeatures with the Sphinx front end', () => {
+  it('sends the last chunk short and carries each row its cepstra, aligned, for the second pass', async () => {
+    const { frames, audio } = utterance(1, 20);
+    const out = features(
+      await lastValueFrom(from(frames).pipe(extractFeatures(sphinxFeatures()), toArray())),
+    );
+    const total = out.reduce((n, c) => n + c.frames, 0);
+    expect(out.slice(0, -1).every((c) => c.frames === chunkFrames)).toBe(true);
+    expect(out.at(-1)?.frames).toBeLessThan(chunkFrames);
+    const cepstra = new SphinxMfcc();
+    const whole = [...cepstra.push(audio), ...cepstra.flush()];
+    // One row per 160-sample frame, the zero-padded last partial frame included (as sphinx_fe).
+    expect(total).toBe(whole.length / 13);
+    const side = out.flatMap((c) => [...c.side]);
+    expect(side).toHaveLength(total * 13);
+    side.forEach((v, i) => expect(v).toBeCloseTo(whole[i] as number, 4));
+    for (const c of out) expect(c.feats).toHaveLength(c.frames * 39);
   });
 });

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { type TriphoneInventory, compileHmmGraph } from '../../src/asr/hmmGraph.ts';
+import { Lexicon } from '../../src/asr/lexicon.ts';
+import { denseSenoneFrames } from '../../src/asr/senoneFrames.ts';
+import { type SenoneModel, SenoneRecognizer } from '../../src/asr/senoneRecognizer.ts';
+import { compileContext, parseContext } from '../../src/context/index.ts';
+
+const lexicon = Lexicon.fromText('on AA N\noff AO F');
+const graph = compileContext(
+  parseContext('context:\n  expressions:\n    on:\n      - "on"\n    off:\n      - "off"\n', 'inline'),
+);
+/** Context-independent senones: phone i has senones 3i … 3i + 2. */
+const phones = ['SIL', 'AA', 'N', 'AO', 'F'];
+const inventory: TriphoneInventory = {
+  silence: 'SIL',
+  senones: (base) => [0, 1, 2].map((k) => 3 * phones.indexOf(base) + k),
+  transitions: () => [
+    Math.log(0.5),
+    Math.log(0.5),
+    Math.log(0.5),
+    Math.log(0.5),
+    Math.log(0.5),
+    Math.log(0.5),
+  ],
+};
+const senones = 3 * phones.length;
+const dim = 39;
+
+/**
+ * A model whose senone scores depend on the first cepstrum only: c0 > 2 sounds like "on", c0 < -0.5 like "off",
+ * anything between like silence. It records every chunk it was given.
+ */
+function fakeModel(): SenoneModel & { seen: Float32Array[] } {
+  const seen: Float32Array[] = [];
+  const want = (c0: number, t: number) => {
+    if (c0 >= -0.5 && c0 <= 2) return [0, 1, 2];
+    const word = c0 > 2 ? ['AA', 'N'] : ['AO', 'F'];
+    return [0, 1, 2].map((k) => 3 * phones.indexOf(word[t % 2] as string) + k);
+  };
+  return {
+    dim,
+    seen,
+    run: async (feats, frames) => {
+      seen.push(feats.slice(0, frames * dim));
+      const scores = new Float32Array(frames * senones).fill(-10);
+      for (let t = 0; t < frames; t++)
+        for (const s of want(feats[t * dim] as number, t)) scores[t * senones + s] = 0;
+      return denseSenoneFrames(scores, frames, senones);
+    },
+  };
+}
+
+describe('SenoneRecognizer', () => {
+  const hmm = compileHmmGraph(graph, lexicon, inventory);
+  const loop = phones.map((p) => ({
+    senones: inventory.senones(p, p, p, 's'),
+    transitions: inventory.transitions(p),
+  }));
+
+  it('decodes again at the end with the cepstra normalised over the whole utterance (batch CMN)', async () => {
+    const model = fakeModel();
+    const recognizer = new SenoneRecognizer(model, hmm, loop);
+    // Live features offset by +3 in c0 (a wrong running mean): they all look like "on". The raw cepstra (side
+    // data) are "off" speech, c0 = 6 − 7 = −1 after the utterance's own mean (6) is removed, between silence.
+    const frames = 48;
+    const feats = new Float32Array(frames * dim);
+    const side = new Float32Array(frames * 13);
+    for (let t = 0; t < frames; t++) {
+      const speech = t >= 12 && t < 36;
+      side[t * 13] = speech ? 5 : 7; // mean over the utterance: (24 × 5 + 24 × 7) / 48 = 6
+      feats[t * dim] = 3;
+    }
+    for (let at = 0; at < frames; at += 16)
+      await recognizer.push(
+        feats.subarray(at * dim, (at + 16) * dim),
+        16,
+        side.subarray(at * 13, (at + 16) * 13),
+      );
+    expect(recognizer.finals()[0]?.intent).toBe('on');
+    await recognizer.finish();
+    const second = model.seen.slice(3);
+    expect(second).toHaveLength(3);
+    expect(second[0]?.[0]).toBeCloseTo(1); // silence frame: 7 − 6
+    expect(second[1]?.[0]).toBeCloseTo(-1); // speech frame: 5 − 6
+    expect(recognizer.result().hypotheses[0]?.intent).toBe('off');
+  });
+
+  it('keeps the first pass when it has no cepstra, or when told not to decode again', async () => {
+    for (const options of [{}, { secondPass: false }]) {
+      const model = fakeModel();
+      const recognizer = new SenoneRecognizer(model, hmm, loop, options);
+      const feats = new Float32Array(16 * dim).fill(0);
+      const side = 'secondPass' in options ? new Float32Array(16 * 13).fill(5) : undefined;
+      await recognizer.push(feats, 16, side);
+      await recognizer.finish();
+      expect(model.seen).toHaveLength(1);
+    }
+  });
+});
