@@ -57,6 +57,10 @@ export const errorCodes = {
     meaning: 'nothing was sent either way for the idle timeout; the session was closed',
   },
   VX_SESSION_TIME_LIMIT: { close: 1000, meaning: 'the session reached its maximum length and was closed' },
+  VX_TOKEN_EXPIRED: {
+    close: 1008,
+    meaning: 'the signed token the session was opened with expired (its `exp`); connect again with a new one',
+  },
   VX_SHUTTING_DOWN: { close: 1001, meaning: 'the server is shutting down' },
   VX_INTERNAL: { close: 1011, meaning: 'an unexpected server error ended the session' },
 } as const;

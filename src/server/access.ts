@@ -11,6 +11,8 @@ export interface Grant {
   readonly realtime: boolean;
   /** How the request was let in. */
   readonly via: 'open' | 'static' | 'signed';
+  /** When a signed token's `exp` passes, ms since the epoch: the session ends then; null for no expiry. */
+  readonly expiresAtMs: number | null;
 }
 
 /** An upgrade turned away: the HTTP status, a metrics label and the text sent. */
@@ -97,15 +99,20 @@ export class AccessControl {
     if (this.origins && origin !== undefined && !this.origins.has(normalizeOrigin(origin))) {
       return { status: 403, label: 'origin', text: 'origin not allowed' };
     }
-    if (this.open) return { sessionId: null, realtime: true, via: 'open' };
+    if (this.open) return { sessionId: null, realtime: true, via: 'open', expiresAtMs: null };
     const token = requestToken(req);
     if (token === null) return { status: 401, label: 'unauthorized', text: 'access token required' };
     const known = this.statics.get(digest(token));
-    if (known) return { sessionId: null, realtime: known.realtime, via: 'static' };
+    if (known) return { sessionId: null, realtime: known.realtime, via: 'static', expiresAtMs: null };
     if (this.options.tokenSecret !== null) {
       try {
         const claims = verifyToken(token, this.options.tokenSecret, nowMs);
-        return { sessionId: claims.sid, realtime: claims.rt !== false, via: 'signed' };
+        return {
+          sessionId: claims.sid,
+          realtime: claims.rt !== false,
+          via: 'signed',
+          expiresAtMs: claims.exp * 1000,
+        };
       } catch (error) {
         if (!(error instanceof TokenError)) throw error;
         return { status: 401, label: 'unauthorized', text: error.message };

@@ -140,6 +140,7 @@ export class VoxServer {
       this.admission.add(address, grant.sessionId);
       const session = new Session(grant.sessionId ?? randomUUID(), ws, this.engine, {
         realtime: grant.realtime,
+        expiresAtMs: grant.expiresAtMs,
         closed: (s) => {
           this.sessions.delete(s);
           this.admission.remove(address, grant.sessionId);

@@ -28,6 +28,8 @@ type State = 'awaiting_start' | 'starting' | 'running' | 'stopping' | 'closed';
 export interface SessionHooks {
   /** Whether audio is held to real time plus the burst allowance (the token may lift it). */
   readonly realtime: boolean;
+  /** When the session's signed token expires, ms since the epoch (wall clock); null for none. */
+  readonly expiresAtMs: number | null;
   /** Called once, when the session is torn down. */
   closed(session: Session): void;
   /** Called when the session's stream graph is built, then `graphReleased` once it is released (its `finalize`). */
@@ -83,7 +85,8 @@ export class Session {
     });
     this.audioAllowance = new TokenBucket(1, o.audioBurstMs);
     this.controlAllowance = new TokenBucket(o.controlRatePerSec / 1000, o.controlBurst);
-    // One coarse timer per session for both time limits; its period bounds how late they act.
+    // One coarse timer per session for its time limits (idle, length, token expiry); its period bounds how
+    // late they act. An interval, not a timeout at the expiry: setTimeout overflows past 24.8 days.
     this.limitTimer = setInterval(
       () => this.checkLimits(),
       Math.max(20, Math.min(1000, o.idleTimeoutMs / 4, o.maxSessionMs / 4)),
@@ -362,7 +365,11 @@ export class Session {
   private checkLimits(): void {
     const o = this.engine.options;
     const now = performance.now();
-    if (now - this.openedAt >= o.maxSessionMs) {
+    const expiresAtMs = this.hooks.expiresAtMs;
+    // The token's exp is wall-clock time, unlike the monotonic clock of the other two limits.
+    if (expiresAtMs !== null && Date.now() >= expiresAtMs) {
+      this.end(new VoxError('VX_TOKEN_EXPIRED', 'the access token of this session expired'));
+    } else if (now - this.openedAt >= o.maxSessionMs) {
       this.end(
         new VoxError('VX_SESSION_TIME_LIMIT', `the session reached its limit of ${o.maxSessionMs} ms`),
       );

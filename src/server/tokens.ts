@@ -7,7 +7,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export interface TokenClaims {
   /** Session id: the `session` the server reports in `ready`; one open session per id. 1–128 of `[A-Za-z0-9._:-]`. */
   readonly sid: string;
-  /** Expiry, Unix time in seconds (as in JWT); the token is refused at the upgrade from then on. */
+  /**
+   * Expiry, Unix time in seconds (as in JWT): the token is refused at the upgrade from then on, and a session
+   * it opened ends then with `VX_TOKEN_EXPIRED`.
+   */
   readonly exp: number;
   /** Real-time audio limit; `false` lets the session stream faster than real time (benchmarks). Default true. */
   readonly rt?: boolean;

@@ -47,17 +47,21 @@ describe('AccessControl', () => {
       sessionId: null,
       realtime: true,
       via: 'static',
+      expiresAtMs: null,
     });
     expect(access.check(req({}, '/?token=fast'))).toEqual({
       sessionId: null,
       realtime: false,
       via: 'static',
+      expiresAtMs: null,
     });
-    const signed = signToken({ sid: 's-1', exp: inAnHour() }, secret);
+    const exp = inAnHour();
+    const signed = signToken({ sid: 's-1', exp }, secret);
     expect(access.check(req({ authorization: `bearer ${signed}` }))).toEqual({
       sessionId: 's-1',
       realtime: true,
       via: 'signed',
+      expiresAtMs: exp * 1000,
     });
     expect(access.check(req({ authorization: 'Basic plain' }))).toMatchObject({ status: 401 });
     expect(access.check(req({}))).toMatchObject({ status: 401 });
@@ -156,6 +160,21 @@ describe('the upgrade of a server with tokens and limits', () => {
     expect(again.messages[0]).toMatchObject({ session: 'kitchen-panel-7' });
     again.ws.close();
     await again.closed;
+  });
+
+  it('ends a session when its signed token expires, with VX_TOKEN_EXPIRED and close 1008', async () => {
+    // exp is in whole seconds: this one passes 1–2 s from now.
+    const exp = Math.ceil(Date.now() / 1000) + 1;
+    const a = await started(url(), bearer(signToken({ sid: 'short-lived', exp }, secret)));
+    expect(a.messages[0]).toMatchObject({ type: 'ready', session: 'short-lived' });
+    const closed = await a.closed;
+    const endedAt = Date.now();
+    expect(closed).toEqual({ code: 1008, reason: 'VX_TOKEN_EXPIRED' });
+    expect(a.messages.at(-1)).toMatchObject({ type: 'error', code: 'VX_TOKEN_EXPIRED', fatal: true });
+    // Not before exp, and within the limit timer's period (1 s) plus scheduling after it.
+    expect(endedAt).toBeGreaterThanOrEqual(exp * 1000);
+    expect(endedAt).toBeLessThan(exp * 1000 + 2000);
+    await waitFor(() => server.sessionCount === 0);
   });
 
   it('refuses a browser origin not on the allow-list with 403, token or not', async () => {
