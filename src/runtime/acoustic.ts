@@ -41,3 +41,12 @@ export interface AcousticBackend {
   queued(): number;
   release(): Promise<void>;
 }
+
+/** The shared models whose runs go through a cross-session batcher. */
+export type SharedModel = 'asr' | 'vad' | 'fusion';
+
+/**
+ * Wraps each batched run of a shared model: it must call `run` (once) or settle otherwise. A run that rejects
+ * fails every request in its batch, as a model failing at run time would; tests inject faults this way.
+ */
+export type ModelRunWrapper = <T>(model: SharedModel, run: () => Promise<T>) => Promise<T>;

@@ -11,8 +11,8 @@ import { Batcher, type BatchStats } from '../inference/batcher.ts';
 import type { Device } from '../inference/providers.ts';
 import { GaussianSelector, type SelectedGaussians } from '../inference/gaussianSelector.ts';
 import { chunkFrames } from '../pipeline/index.ts';
-import type { AcousticBackend } from './acoustic.ts';
-import type { ModelRunWrapper } from './engine.ts';
+import type { AcousticBackend, ModelRunWrapper } from './acoustic.ts';
+
 import { sphinxFeatures } from './featureStreams.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -2,8 +2,8 @@ import { type Lexicon, Recognizer, compilePhoneGraph } from '../asr/index.ts';
 import { AsrModel, type AsrChunkResult, type AsrStreamState } from '../inference/asrModel.ts';
 import { Batcher, type BatchStats } from '../inference/batcher.ts';
 import type { Device } from '../inference/providers.ts';
-import type { AcousticBackend } from './acoustic.ts';
-import type { ModelRunWrapper } from './engine.ts';
+import type { AcousticBackend, ModelRunWrapper } from './acoustic.ts';
+
 import { logMelFeatures } from './featureStreams.ts';
 
 interface AsrRequest {

@@ -15,7 +15,7 @@ import {
   defaultUnderstandOptions,
 } from '../pipeline/index.ts';
 import { CachedTts, WorkerTts } from '../tts/index.ts';
-import type { AcousticBackend, CompiledContext } from './acoustic.ts';
+import type { AcousticBackend, CompiledContext, ModelRunWrapper } from './acoustic.ts';
 import { loadCmuBackend } from './cmuBackend.ts';
 import { loadCtcBackend } from './ctcBackend.ts';
 import { fusionScorer } from './fusionScorer.ts';
@@ -37,14 +37,7 @@ interface VadRequest {
 /** Contexts compiled with session slot values are cached up to this many. */
 const maxCachedContexts = 64;
 
-/** The shared models whose runs go through a cross-session batcher. */
-export type SharedModel = 'asr' | 'vad' | 'fusion';
-
-/**
- * Wraps each batched run of a shared model: it must call `run` (once) or settle otherwise. A run that rejects
- * fails every request in its batch, as a model failing at run time would; tests inject faults this way.
- */
-export type ModelRunWrapper = <T>(model: SharedModel, run: () => Promise<T>) => Promise<T>;
+export type { ModelRunWrapper, SharedModel } from './acoustic.ts';
 
 /** What {@link Engine.load} needs besides the options. */
 export interface EngineLoadOptions {
