@@ -24,6 +24,18 @@ describe('Engine.load', () => {
     ).rejects.toThrow(/\/nope\/fusion\.onnx/);
   });
 
+  it('rejects naming the CMU model folder that does not load, and a fusion model without the CTC encoder', async () => {
+    await expect(
+      Engine.load(resolveRuntimeOptions({ acousticModelDir: '/nope/am-en-us' }), { log }),
+    ).rejects.toThrow(/\/nope\/am-en-us/);
+    await expect(
+      Engine.load(resolveRuntimeOptions({ fusionModelPath: '/nope/fusion.onnx' }), { log }),
+    ).rejects.toThrow(/fusion model reads the CTC encoder's frames/);
+    expect(() => resolveRuntimeOptions({ acousticModel: 'kaldi' as 'cmu' })).toThrow(
+      /acousticModel must be one of cmu, ctc/,
+    );
+  });
+
   it('refuses a fusion model of another format, saying which it is and which it runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vx-fusion-'));
     try {
