@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { decodeAudioFile, float32ToInt16, int16ToBytes, resample } from '../audio/index.ts';
@@ -13,6 +14,7 @@ import {
   sessionParts,
 } from '../runtime/index.ts';
 import { acousticFlags, fusionFlag } from './args.ts';
+import { audioExtensions, inferInputs } from './inferInputs.ts';
 
 /** What `infer` says about one file. */
 export interface InferResult {
@@ -96,8 +98,21 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
   };
 }
 
-/** `voxstream infer`: one line per file (JSON with --json), errors per file, a summary on stderr. */
-export async function inferCommand(argv: string[]): Promise<number> {
+/** Where `infer` reads paths and writes its progress; the process's own streams unless a test gives others. */
+export interface InferIo {
+  readonly stdin: Readable;
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+}
+
+/**
+ * `voxstream infer`: one line per file (JSON with --json), errors per file, a summary on stderr. Arguments are
+ * files, directories (their audio files, recursively) or `-` (paths on stdin, one a line); on a terminal,
+ * stderr shows how many files are done.
+ */
+export async function inferCommand(
+  argv: string[],
+  io: InferIo = { stdin: process.stdin, stderr: process.stderr },
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -112,10 +127,23 @@ export async function inferCommand(argv: string[]): Promise<number> {
     },
   });
   if (!values.context || positionals.length === 0) {
-    process.stderr.write(
-      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--acoustic-model cmu|ctc] [--fusion on|none|PATH] <files...>\n',
+    io.stderr.write(
+      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--acoustic-model cmu|ctc] [--fusion on|none|PATH] <file|dir|-...>\n',
     );
     return 2;
+  }
+  let files: string[];
+  try {
+    files = await inferInputs(positionals, io.stdin);
+  } catch (error) {
+    io.stderr.write(`voxstream infer: ${(error as Error).message}\n`);
+    return 1;
+  }
+  if (files.length === 0) {
+    io.stderr.write(
+      `voxstream infer: no audio files (${audioExtensions.join(', ')}) in ${positionals.join(' ')}\n`,
+    );
+    return 1;
   }
   const options = resolveRuntimeOptions({
     defaultContext: values.context,
@@ -131,39 +159,49 @@ export async function inferCommand(argv: string[]): Promise<number> {
   try {
     engine = await Engine.load(options, { log });
   } catch (error) {
-    process.stderr.write(`voxstream infer: ${(error as Error).message}\n`);
+    io.stderr.write(`voxstream infer: ${(error as Error).message}\n`);
     return 1;
   }
   const context = await engine.context(values.context);
   const started = performance.now();
   let audioMs = 0;
   let failures = 0;
-  const queue = [...positionals];
+  let done = 0;
+  const progress = io.stderr.isTTY === true;
+  let next = 0;
   const worker = async () => {
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    for (let file = files[next++]; file !== undefined; file = files[next++]) {
+      // A result line must not land after the progress text when both go to one terminal.
+      const clear = progress && process.stdout.isTTY ? '\r\x1b[K' : '';
       try {
         const r = await inferFile(engine, context, file);
         audioMs += r.audioMs;
         process.stdout.write(
-          values.json
-            ? `${JSON.stringify(r)}\n`
-            : `${file}\t${r.understood ? `${r.intent} ${JSON.stringify(r.slots)}` : 'not understood'}\t"${r.transcript}"\t${r.confidence}\n`,
+          clear +
+            (values.json
+              ? `${JSON.stringify(r)}\n`
+              : `${file}\t${r.understood ? `${r.intent} ${JSON.stringify(r.slots)}` : 'not understood'}\t"${r.transcript}"\t${r.confidence}\n`),
         );
       } catch (error) {
         failures++;
         const e = error as Error & { code?: string };
         const line = { file, error: { code: e.code ?? 'VX_BAD_AUDIO', message: e.message } };
         process.stdout.write(
-          values.json ? `${JSON.stringify(line)}\n` : `${file}\terror ${line.error.code}: ${e.message}\n`,
+          clear +
+            (values.json ? `${JSON.stringify(line)}\n` : `${file}\terror ${line.error.code}: ${e.message}\n`),
         );
       }
+      done++;
+      // One rewritten line: \r back to its start, \x1b[K clears what a longer line left.
+      if (progress) io.stderr.write(`\r\x1b[K${done}/${files.length} files, ${failures} failed`);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Number(values.concurrency)) }, worker));
+  if (progress) io.stderr.write('\r\x1b[K');
   const seconds = (performance.now() - started) / 1000;
-  process.stderr.write(
-    `${JSON.stringify({ files: positionals.length, failures, audioSeconds: Math.round(audioMs / 100) / 10, seconds: Math.round(seconds * 10) / 10, rtf: Math.round((seconds / Math.max(audioMs / 1000, 1e-9)) * 10000) / 10000 })}\n`,
+  io.stderr.write(
+    `${JSON.stringify({ files: files.length, failures, audioSeconds: Math.round(audioMs / 100) / 10, seconds: Math.round(seconds * 10) / 10, rtf: Math.round((seconds / Math.max(audioMs / 1000, 1e-9)) * 10000) / 10000 })}\n`,
   );
   await engine.close();
-  return failures > 0 && failures === positionals.length ? 1 : 0;
+  return failures > 0 && failures === files.length ? 1 : 0;
 }

@@ -10,8 +10,9 @@ commands:
           [--max-batch N] [--inference-threads worker|main] [--end-silence-ms N]
           [--accept-threshold P] [--fusion on|none|PATH]
           start the voice server (default port 8080, or PORT); drains on SIGTERM
-  infer   --context NAME|PATH [--json] [--concurrency N] [--fusion on|none|PATH] <files...>
-          understand WAV / Ogg Opus files in process with the server's own stream graph
+  infer   --context NAME|PATH [--json] [--concurrency N] [--fusion on|none|PATH] <file|dir|-...>
+          understand WAV / Ogg Opus files in process with the server's own stream graph (a folder: its
+          .wav/.opus/.ogg files, recursively; -: paths on stdin)
   stream  <file> [--url ws://localhost:8080] [--context NAME] [--opus] [--realtime|--fast] [--json] [--save-reply out.wav]
           stream a file to a running server and print what comes back
   mic     [--url ws://localhost:8080] [--context NAME]

@@ -1,22 +1,40 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeWav } from '../../src/audio/index.ts';
 import { inferCommand } from '../../src/cli/infer.ts';
 import { closeSpeech, speech } from '../helpers/speech.ts';
 
-/** Runs `voxstream infer` in process and returns what it printed on stdout, one parsed JSON object a line. */
-async function infer(args: string[]): Promise<{ code: number; lines: Record<string, unknown>[] }> {
+/**
+ * Runs `voxstream infer` in process and returns what it printed on stdout, one parsed JSON object a line, and
+ * on stderr; `stdin` is what `-` reads, `tty` makes stderr a terminal.
+ */
+async function infer(
+  args: string[],
+  { stdin = '', tty = false } = {},
+): Promise<{ code: number; lines: Record<string, unknown>[]; err: string }> {
   let out = '';
+  let err = '';
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     out += String(chunk);
     return true;
   });
   const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const stderr = {
+    isTTY: tty,
+    write: (text: string) => {
+      err += text;
+      return true;
+    },
+  };
   try {
-    const code = await inferCommand(args);
+    const code = await inferCommand(args, { stdin: Readable.from([stdin]), stderr });
     return {
+      err,
       code,
       lines: out
         .trim()
@@ -87,6 +105,58 @@ describe('voxstream infer', () => {
     expect(fused.lines[0]).toMatchObject(expected);
     expect((fused.lines[0]?.['stages'] as Record<string, number>)['fusion']).toBeGreaterThan(0);
   }, 120_000);
+
+  it('takes directories (their audio files, recursively) and - (paths on stdin), with progress on a terminal', async () => {
+    const folder = join(dir, 'folder');
+    mkdirSync(join(folder, 'deeper', 'deepest'), { recursive: true });
+    const silence = encodeWav(new Float32Array(3200), 16000);
+    for (const f of ['a.wav', 'deeper/b.WAV', 'deeper/deepest/c.wav'])
+      writeFileSync(join(folder, f), silence);
+    writeFileSync(join(folder, 'deeper', 'notes.txt'), 'not audio');
+    const short = join(dir, 'short.wav');
+    const { code, lines, err } = await infer(
+      ['--acoustic-model', 'ctc', '--context', 'smart_home', '--json', folder, '-'],
+      { stdin: `${short}\n\n${short}\n`, tty: true },
+    );
+    expect(code).toBe(0);
+    expect(lines.map((l) => l['file']).sort()).toEqual(
+      [
+        join(folder, 'a.wav'),
+        join(folder, 'deeper/b.WAV'),
+        join(folder, 'deeper/deepest/c.wav'),
+        short,
+        short,
+      ].sort(),
+    );
+    expect(lines.filter((l) => l['file'] === short)).toMatchObject([
+      { intent: 'setTimer' },
+      { intent: 'setTimer' },
+    ]);
+    expect(err).toContain('5/5 files, 0 failed');
+    expect(JSON.parse(err.slice(err.lastIndexOf('{')))).toMatchObject({ files: 5, failures: 0 });
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    expect((await infer(['--context', 'smart_home', empty])).code).toBe(1);
+  }, 120_000);
+
+  it('runs 450 files named on the command line as a child process (a long command line used to crash it)', async () => {
+    // Repeated paths through a long folder name: 450 arguments of ~150 characters, past the ~27 kB of command
+    // line at which onnxruntime's telemetry overflowed the stack.
+    const folder = join(dir, 'x'.repeat(120));
+    mkdirSync(folder);
+    const file = join(folder, 'silence.wav');
+    writeFileSync(file, encodeWav(new Float32Array(1600), 16000));
+    const env = { ...process.env };
+    delete env['ORT_DISABLE_TELEMETRY'];
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['bin/voxstream.js', 'infer', '--context', 'smart_home', '--json', ...Array<string>(450).fill(file)],
+      { env, maxBuffer: 16 << 20 },
+    );
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(450);
+    expect(JSON.parse(lines[449] as string)).toMatchObject({ file, understood: false });
+  }, 180_000);
 
   it('explains its usage when the context or files are missing', async () => {
     const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
