@@ -9,7 +9,7 @@ import { gaugeValue, histogramTotals, summary } from '../bench/stats.ts';
 import { commandPool } from '../bench/utterances.ts';
 
 const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--context smart_home]
-                       [--budget 500] [--out bench.json] [--svg bench.svg] [--token T] [server flags when it starts one:
+                       [--budget 500] [--out bench.json] [--svg X.svg] [--token T] [server flags when it starts one:
                        --device cpu|webgpu|cuda|auto --max-batch N --inference-threads worker|main --fusion on|none|PATH]`;
 
 /** CPU seconds (user + system) and resident bytes of a process, from /proc. */
@@ -73,7 +73,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
       context: { type: 'string', default: 'smart_home' },
       budget: { type: 'string', default: '500' },
       out: { type: 'string', default: 'bench.json' },
-      svg: { type: 'string', default: 'bench.svg' },
+      // Default: the chart beside --out (X.json → X.svg), not in the current folder.
+      svg: { type: 'string' },
       token: { type: 'string' },
       device: { type: 'string' },
       'max-batch': { type: 'string' },
@@ -250,16 +251,15 @@ export async function benchCommand(argv: string[]): Promise<number> {
     levels: results,
   };
   writeFileSync(values.out as string, `${JSON.stringify(report, null, 2)}\n`);
+  const svg = values.svg ?? `${(values.out as string).replace(/\.json$/i, '')}.svg`;
   const points = results.map((l) => ({
     sessions: l['sessions'] as number,
     ...(l['speechEndToIntentMs'] as { p50: number | null; p95: number | null }),
   }));
   writeFileSync(
-    values.svg as string,
+    svg,
     latencyChart(points, budget, `voxstream: speech end → intent vs load (${cpus().length} CPUs)`),
   );
-  process.stdout.write(
-    `${JSON.stringify({ maxSessionsWithinBudget: best, out: values.out, svg: values.svg })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ maxSessionsWithinBudget: best, out: values.out, svg })}\n`);
   return 0;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { benchCommand } from '../../src/cli/bench.ts';
 
 describe('voxstream bench', () => {
-  it('starts a server, runs a small level, and writes JSON with latency, memory and an SVG chart', async () => {
+  it('starts a server, runs a small level, and writes JSON with latency, memory and an SVG chart beside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vx-bench-'));
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -16,19 +16,18 @@ describe('voxstream bench', () => {
         '--duration',
         '6',
         '--out',
-        join(dir, 'bench.json'),
-        '--svg',
-        join(dir, 'bench.svg'),
+        join(dir, 'run-1.json'),
       ]);
       expect(code).toBe(0);
-      const report = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8'));
+      const report = JSON.parse(readFileSync(join(dir, 'run-1.json'), 'utf8'));
       const [level] = report.levels;
       expect(level).toMatchObject({ sessions: 2, connected: 2, errors: 0 });
       expect(level.utterances).toBeGreaterThan(0);
       expect(level.speechEndToIntentMs.p50).toBeGreaterThan(0);
       expect(report.memory).toMatchObject({ idle: { sessions: 2 } });
       expect(report.memory.baselineMiB).toBeGreaterThan(0);
-      expect(readFileSync(join(dir, 'bench.svg'), 'utf8')).toMatch(/^<svg/);
+      // Without --svg the chart goes beside --out, named after it.
+      expect(readFileSync(join(dir, 'run-1.svg'), 'utf8')).toMatch(/^<svg/);
     } finally {
       out.mockRestore();
       err.mockRestore();
