@@ -13,6 +13,7 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GraphDecoder, dictationGraph } from '../src/asr/index.ts';
 import { LogMelExtractor, decodeAudioFile, resample } from '../src/audio/index.ts';
@@ -55,6 +56,8 @@ const acceptThreshold =
 const engine = await Engine.load(
   resolveRuntimeOptions({
     inferenceThreads: 'main', // as `voxstream infer` runs
+    // coffee_maker lives beside the repository (development data, never a run-time path of the server).
+    contextsDir: fileURLToPath(new URL('../../shared/contexts/', import.meta.url)),
     acousticModel: values['acoustic-model'] as 'cmu' | 'ctc',
     ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
     endpointing: {

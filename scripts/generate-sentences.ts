@@ -4,9 +4,10 @@
  *   npx tsx scripts/generate-sentences.ts --context smart_home --count 20 --seed 7
  *   npx tsx scripts/generate-sentences.ts --context coffee_maker --all-words
  *
- * `--context` takes a bare name (models/contexts/, then ../shared/contexts/) or a path to a YAML file.
+ * `--context` takes a bare name (../shared/contexts/, then models/contexts/) or a path to a YAML file.
  * Each line is `{"text": ..., "intent": ..., "slots": {...}}`; with `--all-words`, one word per line.
  */
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ContextError, compileContext, generateSentences, loadContext } from '../src/context/index.ts';
 
@@ -41,7 +42,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    const spec = await loadContext(values.context);
+    const spec = await loadContext(values.context, {
+      dirs: [fileURLToPath(new URL('../../shared/contexts/', import.meta.url))],
+    });
     const lines = values['all-words']
       ? compileContext(spec).words
       : generateSentences(spec, count, seed).map((s) => JSON.stringify(s));

@@ -3,7 +3,7 @@
 const usage = `usage: voxstream <command> [options]
 
 commands:
-  serve   [--port N] [--host H] [--device auto|cpu|webgpu|cuda] [--context NAME] [--max-sessions N]
+  serve   [--port N] [--host H] [--device auto|cpu|webgpu|cuda] [--context NAME] [--contexts DIR] [--max-sessions N]
           [--tokens a,b] [--tokens-file PATH] [--token-secret S] [--allowed-origins a,b]
           [--tls-key PATH --tls-cert PATH] [--max-sessions-per-address N] [--max-frame-bytes N]
           [--audio-burst-ms N] [--idle-timeout-ms N] [--max-session-ms N] [--drain-ms N]

@@ -10,6 +10,7 @@ const flags = {
   host: { type: 'string' },
   device: { type: 'string' },
   context: { type: 'string' },
+  contexts: { type: 'string' },
   'max-sessions': { type: 'string' },
   'max-sessions-per-address': { type: 'string' },
   tokens: { type: 'string' },
@@ -58,6 +59,7 @@ export async function serveOptions(
   const device = values.device ?? env['VOXSTREAM_DEVICE'];
   if (device) o.device = device as Device;
   if (values.context) o.defaultContext = values.context;
+  if (values.contexts) o.contextsDir = values.contexts;
   if (values.fusion) o.fusionModelPath = fusionFlag(values.fusion);
   Object.assign(o, acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion));
   if (values['inference-threads'])

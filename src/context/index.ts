@@ -15,7 +15,13 @@ export type {
 } from './types.ts';
 export { normalizeWords, normalizePhrase } from './normalize.ts';
 export { parseContext } from './parse.ts';
-export { loadContext, defaultLoadContextOptions, type LoadContextOptions } from './load.ts';
+export {
+  loadContext,
+  defaultLoadContextOptions,
+  shippedContextsDir,
+  type LoadContextOptions,
+} from './load.ts';
+export { contextNamesIn, watchContexts, type ContextWatch, type WatchContextsOptions } from './watch.ts';
 export { withSlotValues } from './slots.ts';
 export { compileContext, type Arc, type ArcTag, type ContextGraph } from './compile.ts';
 export { generateSentences, type GeneratedSentence } from './generate.ts';

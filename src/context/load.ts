@@ -11,6 +11,8 @@ import { expectMap, readYaml, rejectUnknownKeys } from './yaml-source.ts';
 export interface LoadContextOptions {
   /** Project root that bare names resolve against. Default: this repository's root. */
   readonly projectRoot?: string;
+  /** Folders a bare name is looked up in first, in order, before the shipped `models/contexts`. Default none. */
+  readonly dirs?: readonly string[];
   /** Merge a `<name>.replies.yaml` sidecar (see {@link loadContext}). Default `true`. */
   readonly sidecar?: boolean;
   /** Aborts the file reads. */
@@ -20,17 +22,24 @@ export interface LoadContextOptions {
 /** Default {@link LoadContextOptions}. */
 export const defaultLoadContextOptions: Required<Omit<LoadContextOptions, 'signal'>> = {
   projectRoot: fileURLToPath(new URL('../../', import.meta.url)),
+  dirs: [],
   sidecar: true,
 };
 
-const BARE_NAME = /^[\w-]+$/;
+/** A context name, as `start` may give it: no dots or slashes, so never a path. */
+export const contextNamePattern = /^[\w-]+$/;
+const BARE_NAME = contextNamePattern;
+
+/** The folder of the shipped contexts under `projectRoot`. */
+export const shippedContextsDir = (projectRoot = defaultLoadContextOptions.projectRoot): string =>
+  join(projectRoot, 'models', 'contexts');
 
 /**
  * Loads and parses a context.
  *
- * A bare name such as `coffee_maker` resolves to `<projectRoot>/models/contexts/<name>.yaml`, then to
- * `<projectRoot>/../shared/contexts/<name>.yaml`; anything else is a file path (relative to the working
- * directory). A sidecar `<name>.replies.yaml` next to the resolved file (or, for a bare name, in
+ * A bare name such as `coffee_maker` resolves to `<dir>/<name>.yaml` in each of `dirs` (a server's
+ * `--contexts DIR`), then to `<projectRoot>/models/contexts/<name>.yaml`; anything else is a file path (relative
+ * to the working directory). A sidecar `<name>.replies.yaml` next to the resolved file (or, for a bare name, in
  * `<projectRoot>/models/contexts/`; the first found) has its top-level `replies:` map checked against the
  * context and merged over the context's own replies.
  *
@@ -41,13 +50,10 @@ export async function loadContext(
   pathOrName: string,
   options: LoadContextOptions = {},
 ): Promise<ContextSpec> {
-  const { projectRoot, sidecar } = { ...defaultLoadContextOptions, ...options };
+  const { projectRoot, dirs, sidecar } = { ...defaultLoadContextOptions, ...options };
   const signal = options.signal;
   const candidates = BARE_NAME.test(pathOrName)
-    ? [
-        join(projectRoot, 'models', 'contexts', `${pathOrName}.yaml`),
-        join(projectRoot, '..', 'shared', 'contexts', `${pathOrName}.yaml`),
-      ]
+    ? [...dirs, shippedContextsDir(projectRoot)].map((dir) => join(dir, `${pathOrName}.yaml`))
     : [resolve(pathOrName)];
 
   for (const file of candidates) {
@@ -56,9 +62,9 @@ export async function loadContext(
     const spec = parseContext(text, file);
     if (!sidecar) return spec;
     const sidecarName = `${basename(file, extname(file))}.replies.yaml`;
-    // A shared context can get our replies from models/contexts/ without copying the context.
+    // A user's context can get shipped replies from models/contexts/ without copying them.
     const sidecars = [join(dirname(file), sidecarName)];
-    if (BARE_NAME.test(pathOrName)) sidecars.push(join(projectRoot, 'models', 'contexts', sidecarName));
+    if (BARE_NAME.test(pathOrName)) sidecars.push(join(shippedContextsDir(projectRoot), sidecarName));
     for (const repliesFile of new Set(sidecars)) {
       const repliesText = await readIfExists(repliesFile, signal);
       if (repliesText !== undefined) return mergeReplies(spec, repliesText, repliesFile);

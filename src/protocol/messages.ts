@@ -29,7 +29,7 @@ export interface StageBudgets {
 export interface StartMessage {
   readonly type: 'start';
   readonly audio: { readonly encoding: AudioEncoding; readonly sampleRate: number };
-  /** Context name (shipped or in ../shared/contexts) or a path the server can read. Default: server's. */
+  /** Context name (in the server's `--contexts` folder, or shipped) or a path the server can read. Default: server's. */
   readonly context?: string;
   /** Slot values for this session only: slot type → values. */
   readonly slots?: Readonly<Record<string, readonly string[]>>;

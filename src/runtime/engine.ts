@@ -1,5 +1,12 @@
 import { Lexicon } from '../asr/index.ts';
-import { type ContextGraph, compileContext, loadContext, withSlotValues } from '../context/index.ts';
+import {
+  ContextError,
+  type ContextGraph,
+  type ContextSpec,
+  compileContext,
+  loadContext,
+  withSlotValues,
+} from '../context/index.ts';
 import { access } from 'node:fs/promises';
 import { type AsrModel, defaultAsrModelPath } from '../inference/asrModel.ts';
 import { Batcher, type BatchStats } from '../inference/batcher.ts';
@@ -63,6 +70,8 @@ function observeBatch(metrics: ServerMetrics, model: string, s: BatchStats): voi
  */
 export class Engine<O extends RuntimeOptions = RuntimeOptions> {
   private readonly contexts = new Map<string, Promise<LoadedContext>>();
+  /** Cache keys of contexts checked by {@link reloadContext}: never evicted, the last version that loaded. */
+  private readonly pinnedContexts = new Set<string>();
   private readonly voices = new Map<string, Promise<CachedTts>>();
   readonly vadBatcher: Batcher<VadRequest, number>;
   readonly fusionBatcher: Batcher<FusionRequest, number> | null;
@@ -210,7 +219,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     let loaded = this.contexts.get(key);
     if (!loaded) {
       loaded = (async () => {
-        let spec = await loadContext(name);
+        let spec = await loadContext(name, this.contextLoadOptions);
         if (slots && Object.keys(slots).length > 0) spec = withSlotValues(spec, slots, mode);
         const graph = compileContext(spec);
         const decoding = this.acoustic.compile(graph);
@@ -226,11 +235,49 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       loaded.catch(() => this.contexts.delete(key));
       if (this.contexts.size > maxCachedContexts) {
         const oldest = this.contexts.keys().next().value as string;
-        if (oldest !== JSON.stringify([this.options.defaultContext, null, 'add']))
+        if (
+          oldest !== JSON.stringify([this.options.defaultContext, null, 'add']) &&
+          !this.pinnedContexts.has(oldest)
+        )
           this.contexts.delete(oldest);
       }
     }
     return loaded;
+  }
+
+  /** Where bare context names resolve: the user's folder (`contextsDir`) first, then the shipped ones. */
+  private get contextLoadOptions(): { dirs: readonly string[] } {
+    const dir = this.options.contextsDir;
+    return { dirs: dir === undefined || dir === null ? [] : [dir] };
+  }
+
+  /**
+   * Loads context `name` afresh (its file changed): when it parses and compiles, it replaces the cached
+   * versions of it (those with slot values are dropped), for the sessions started from then on, and stays
+   * cached; sessions already running keep theirs. When it does not, the version in service stays and the error
+   * is thrown (a {@link ContextError} names file and line). When no file of that name is left, its cached
+   * versions are dropped (the default context's stays).
+   * @returns `replaced` (a version was in service), `checked` (none was) or `removed`
+   */
+  async reloadContext(name: string): Promise<'replaced' | 'checked' | 'removed'> {
+    const keys = () => [...this.contexts.keys()].filter((key) => (JSON.parse(key) as [string])[0] === name);
+    const base = JSON.stringify([name, null, 'add']);
+    let spec: ContextSpec;
+    try {
+      spec = await loadContext(name, this.contextLoadOptions);
+    } catch (error) {
+      if (!(error instanceof ContextError && error.code === 'VX_UNKNOWN_CONTEXT')) throw error;
+      if (name !== this.options.defaultContext) for (const key of keys()) this.contexts.delete(key);
+      this.pinnedContexts.delete(base);
+      return 'removed';
+    }
+    const graph = compileContext(spec);
+    const fresh: LoadedContext = { name, graph, decoding: this.acoustic.compile(graph) };
+    const cached = keys();
+    for (const key of cached) this.contexts.delete(key);
+    this.contexts.set(base, Promise.resolve(fresh));
+    this.pinnedContexts.add(base);
+    return cached.length > 0 ? 'replaced' : 'checked';
   }
 
   /** A TTS voice (espeak-ng voice name), loaded once. */

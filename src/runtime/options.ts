@@ -18,6 +18,11 @@ export interface RuntimeOptions {
    * Default 'smart_home' (shipped in models/contexts).
    */
   defaultContext: string;
+  /**
+   * A folder of the user's contexts (`NAME.yaml`, each with an optional `NAME.replies.yaml`): a bare name is
+   * looked up there first, then in the shipped models/contexts. Default none.
+   */
+  contextsDir?: string | null;
   /** Longest utterance, ms; speech past it is cut there (`VX_UTTERANCE_TOO_LONG`). Default 15000. */
   maxUtteranceMs: number;
   /** Default per-stage latency budgets, ms. */
@@ -109,6 +114,9 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
       `${label} acousticModel must be one of ${acousticModels.join(', ')}, got ${String(o.acousticModel)}`,
     );
   checkEndpointing(o.endpointing, label);
+  const dir = o.contextsDir;
+  if (dir !== undefined && dir !== null && (typeof dir !== 'string' || dir.length === 0))
+    throw new TypeError(`${label} contextsDir must be a folder's path or null, got ${String(dir)}`);
   if (!devices.includes(o.device))
     throw new TypeError(`${label} device must be one of ${devices.join(', ')}`);
   for (const [stage, ms] of Object.entries(o.budgets)) {

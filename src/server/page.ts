@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultLoadContextOptions } from '../context/index.ts';
+import { shippedContextsDir } from '../context/index.ts';
 
 /** Where the page's static files live (plain JS and CSS, no build step). */
 const pageDir = fileURLToPath(new URL('./page/', import.meta.url));
@@ -19,12 +19,6 @@ const files: ReadonlyMap<string, { file: string; type: string }> = new Map([
   ['/style.css', { file: 'style.css', type: 'text/css; charset=utf-8' }],
 ]);
 
-/** Where bare context names resolve (see `loadContext`): the shipped contexts, then the shared ones. */
-const contextDirs = [
-  join(defaultLoadContextOptions.projectRoot, 'models', 'contexts'),
-  join(defaultLoadContextOptions.projectRoot, '..', 'shared', 'contexts'),
-];
-
 // The page loads nothing from anywhere but this server; 'self' covers ws:/wss: to the same host (CSP 3).
 const headers = {
   'cache-control': 'no-cache',
@@ -35,11 +29,12 @@ const headers = {
 
 /**
  * Serves the browser client: `GET /` (and `/index.html`, `/app.js`, `/worklet.js`, `/style.css`) and
- * `GET /contexts` (`{"contexts": [names]}`, the contexts a bare name in `start` can load). `HEAD` too.
+ * `GET /contexts` (`{"contexts": [names]}`, the contexts a bare name in `start` can load: those in `dirs`, the
+ * server's `--contexts` folder, and the shipped ones). `HEAD` too.
  *
  * @returns whether the request was one of these (and is being answered); `false` leaves it to the caller.
  */
-export function servePage(req: IncomingMessage, res: ServerResponse): boolean {
+export function servePage(req: IncomingMessage, res: ServerResponse, dirs: readonly string[] = []): boolean {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const entry = files.get(path);
   if (!entry && path !== '/contexts') return false;
@@ -49,7 +44,7 @@ export function servePage(req: IncomingMessage, res: ServerResponse): boolean {
   }
   const body = entry
     ? readFile(join(pageDir, entry.file)).then((bytes) => ({ type: entry.type, bytes }))
-    : listContexts().then((contexts) => ({
+    : listContexts([...dirs, shippedContextsDir()]).then((contexts) => ({
         type: 'application/json',
         bytes: Buffer.from(JSON.stringify({ contexts })),
       }));
@@ -66,10 +61,10 @@ export function servePage(req: IncomingMessage, res: ServerResponse): boolean {
   return true;
 }
 
-/** Names of the contexts in {@link contextDirs}, sorted. */
-async function listContexts(): Promise<string[]> {
+/** Names of the contexts in `dirs`, sorted. */
+async function listContexts(dirs: readonly string[]): Promise<string[]> {
   const names = new Set<string>();
-  for (const dir of contextDirs) {
+  for (const dir of dirs) {
     const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [];
       throw err;

@@ -9,6 +9,8 @@ import { Engine, type EngineLoadOptions, type Logger, createLogger } from '../ru
 import { AccessControl, type Refusal, isRefusal } from './access.ts';
 import { Admission, remoteAddress } from './admission.ts';
 import { type ServerOptions, resolveServerOptions } from './config.ts';
+import type { ContextWatch } from '../context/index.ts';
+import { serveContextFolder } from './contextFolder.ts';
 import { servePage } from './page.ts';
 import { Session } from './session.ts';
 
@@ -27,6 +29,7 @@ export class VoxServer {
   private closing: Promise<void> | null = null;
   private listening: Promise<void> | null = null;
   private graphs = 0;
+  private contextWatch: ContextWatch | null = null;
 
   private constructor(
     readonly options: ServerOptions,
@@ -65,6 +68,12 @@ export class VoxServer {
     });
     server = new VoxServer(o, engine, http, wss, access, log);
     const s = server;
+    try {
+      if (o.contextsDir) s.contextWatch = await serveContextFolder(o.contextsDir, engine, log);
+    } catch (error) {
+      await engine.close();
+      throw error;
+    }
     http.on('request', (req, res) => s.onRequest(req, res));
     http.on('upgrade', (req, socket, head) => s.onUpgrade(req, socket, head));
     try {
@@ -73,6 +82,7 @@ export class VoxServer {
         http.listen(o.port, o.host, () => resolve());
       });
     } catch (error) {
+      s.contextWatch?.close();
       await engine.close();
       throw error;
     }
@@ -108,7 +118,7 @@ export class VoxServer {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (servePage(req, res)) return;
+    if (servePage(req, res, this.options.contextsDir ? [this.options.contextsDir] : [])) return;
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/metrics') {
       res
@@ -212,6 +222,7 @@ export class VoxServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.heartbeat) clearInterval(this.heartbeat);
+      this.contextWatch?.close();
       for (const s of [...this.sessions]) s.shutdown();
       // Resolves once every socket has closed (each is terminated if its close handshake stalls).
       await new Promise<void>((resolve) => this.wss.close(() => resolve()));

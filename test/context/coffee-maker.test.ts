@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   compileContext,
@@ -15,7 +16,7 @@ const TITLE = HAVE_COFFEE_MAKER
 
 describe.skipIf(!HAVE_COFFEE_MAKER)(TITLE, () => {
   it('loads by name from ../shared with our reply sidecar', async () => {
-    const spec = await loadContext('coffee_maker');
+    const spec = await loadContext('coffee_maker', { dirs: [dirname(COFFEE_MAKER_PATH)] });
     expect(spec.source).toBe(COFFEE_MAKER_PATH);
     expect(spec.intents).toEqual(['orderDrink']);
     expect(spec.expressions).toHaveLength(80);
@@ -26,7 +27,7 @@ describe.skipIf(!HAVE_COFFEE_MAKER)(TITLE, () => {
   });
 
   it('compiles in well under 100 ms into a small graph', async () => {
-    const spec = await loadContext('coffee_maker');
+    const spec = await loadContext('coffee_maker', { dirs: [dirname(COFFEE_MAKER_PATH)] });
     let best = Infinity;
     let graph = compileContext(spec);
     for (let i = 0; i < 3; i++) {
@@ -41,7 +42,7 @@ describe.skipIf(!HAVE_COFFEE_MAKER)(TITLE, () => {
   });
 
   it('parses every generated sentence back, by text and by graph path, covering every slot value', async () => {
-    const spec = await loadContext('coffee_maker');
+    const spec = await loadContext('coffee_maker', { dirs: [dirname(COFFEE_MAKER_PATH)] });
     const graph = compileContext(spec);
     const sentences = generateSentences(spec, 1000, 2024);
     for (const [i, sentence] of sentences.entries()) {

@@ -45,9 +45,17 @@ describe('loadContext', () => {
     expect((await loadContext('ours', { projectRoot })).intents).toEqual(['greet']);
   });
 
-  it('falls back to ../shared/contexts', async () => {
-    const spec = await loadContext('theirs', { projectRoot });
-    expect(spec.source).toBe(join(dir, 'shared', 'contexts', 'theirs.yaml'));
+  it('looks in the given folders first, then models/contexts, and never in ../shared', async () => {
+    const dirs = [join(dir, 'shared', 'contexts')];
+    expect((await loadContext('theirs', { projectRoot, dirs })).source).toBe(
+      join(dir, 'shared', 'contexts', 'theirs.yaml'),
+    );
+    expect((await loadContext('both', { projectRoot, dirs })).expressions[0]?.text).toBe('theirs $who:who');
+    expect((await loadContext('ours', { projectRoot, dirs })).intents).toEqual(['greet']);
+    // projectRoot/../shared/contexts/theirs.yaml exists, but only a folder given is looked in.
+    await expect(loadContext('theirs', { projectRoot })).rejects.toMatchObject({
+      code: 'VX_UNKNOWN_CONTEXT',
+    });
   });
 
   it('loads a path, absolute or relative to the working directory', async () => {
@@ -60,7 +68,7 @@ describe('loadContext', () => {
     const error = await loadContext('missing', { projectRoot }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContextError);
     expect(error).toMatchObject({ code: 'VX_UNKNOWN_CONTEXT', source: 'missing', line: undefined });
-    expect((error as Error).message).toContain(join('shared', 'contexts', 'missing.yaml'));
+    expect((error as Error).message).toContain(join('models', 'contexts', 'missing.yaml'));
     await expect(loadContext(join(dir, 'nope.yaml'))).rejects.toMatchObject({ code: 'VX_UNKNOWN_CONTEXT' });
   });
 
@@ -71,8 +79,9 @@ describe('loadContext', () => {
     );
   });
 
-  it("merges our models/contexts sidecar into a shared context's replies", async () => {
-    expect((await loadContext('theirs', { projectRoot })).replies.get('greet')).toBe('Hi {who}.');
+  it("merges our models/contexts sidecar into a user's context's replies", async () => {
+    const dirs = [join(dir, 'shared', 'contexts')];
+    expect((await loadContext('theirs', { projectRoot, dirs })).replies.get('greet')).toBe('Hi {who}.');
     // Loaded by path, only the file's own directory is searched.
     const byPath = await loadContext(join(dir, 'shared', 'contexts', 'theirs.yaml'));
     expect(byPath.replies.size).toBe(0);
