@@ -5,9 +5,9 @@ const usage = `usage: voxstream <command> [options]
 commands:
   serve   [--port N] [--host H] [--device auto|cpu|webgpu|cuda] [--context NAME] [--contexts DIR] [--max-sessions N]
           [--tokens a,b] [--tokens-file PATH] [--token-secret S] [--allowed-origins a,b]
-          [--tls-key PATH --tls-cert PATH] [--max-sessions-per-address N] [--max-frame-bytes N]
-          [--audio-burst-ms N] [--idle-timeout-ms N] [--max-session-ms N] [--drain-ms N]
-          [--max-batch N] [--inference-threads worker|main] [--end-silence-ms N]
+          [--tls-key PATH --tls-cert PATH] [--max-sessions-per-address N] [--trust-proxy ADDR,…]
+          [--max-frame-bytes N] [--audio-burst-ms N] [--idle-timeout-ms N] [--max-session-ms N]
+          [--drain-ms N] [--max-batch N] [--inference-threads worker|main] [--end-silence-ms N]
           [--accept-threshold P] [--fusion on|none|PATH]
           start the voice server (default port 8080, or PORT); drains on SIGTERM
   infer   --context NAME|PATH [--json] [--concurrency N] [--fusion on|none|PATH] <file|dir|-...>

@@ -17,6 +17,7 @@ const flags = {
   'tokens-file': { type: 'string' },
   'token-secret': { type: 'string' },
   'allowed-origins': { type: 'string' },
+  'trust-proxy': { type: 'string' },
   'tls-key': { type: 'string' },
   'tls-cert': { type: 'string' },
   'max-frame-bytes': { type: 'string' },
@@ -91,6 +92,7 @@ export async function serveOptions(
   const secret = values['token-secret'] ?? env['VOXSTREAM_TOKEN_SECRET'];
   if (secret) o.tokenSecret = secret;
   if (values['allowed-origins']) o.allowedOrigins = list(values['allowed-origins']);
+  if (values['trust-proxy']) o.trustProxy = list(values['trust-proxy']);
   if (values['tls-key']) o.tlsKeyPath = values['tls-key'];
   if (values['tls-cert']) o.tlsCertPath = values['tls-cert'];
   return o;

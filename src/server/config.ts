@@ -5,6 +5,7 @@ import {
   defaultRuntimeOptions,
 } from '../runtime/index.ts';
 import { parseStaticTokens } from './access.ts';
+import { trustedProxySet } from './clientAddress.ts';
 import { minSecretBytes } from './tokens.ts';
 
 /**
@@ -25,6 +26,12 @@ export interface ServerOptions extends RuntimeOptions {
   maxSessions: number;
   /** Most open sessions from one remote address; more are refused at the upgrade with HTTP 429. Default 32. */
   maxSessionsPerAddress: number;
+  /**
+   * Addresses of reverse proxies in front of the server (`--trust-proxy`): a connection from one of them counts
+   * against the client address its `X-Forwarded-For` names, not the proxy's. Default none: the header is
+   * ignored, since any client can send it.
+   */
+  trustProxy: readonly string[];
   /**
    * Static access tokens (`Authorization: Bearer …` or `?token=`); an entry `TOKEN:unlimited` lifts the
    * real-time audio limit. Default none. With no tokens and no `tokenSecret` the server is open (it warns).
@@ -76,6 +83,7 @@ export const defaultServerOptions: ServerOptions = {
   tokens: [],
   tokenSecret: null,
   allowedOrigins: null,
+  trustProxy: [],
   tlsKeyPath: null,
   tlsCertPath: null,
   maxFrameBytes: 65536,
@@ -134,6 +142,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
       'server option allowedOrigins must be null or a list of origins such as https://app.example.com',
     );
   }
+  trustedProxySet(o.trustProxy);
   if ((o.tlsKeyPath === null) !== (o.tlsCertPath === null))
     throw new TypeError('server options tlsKeyPath and tlsCertPath must be given together');
   int('ingestHighWaterMs', 100, 60_000);

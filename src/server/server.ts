@@ -7,7 +7,8 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { Engine, type EngineLoadOptions, type Logger, createLogger } from '../runtime/index.ts';
 import { AccessControl, type Refusal, isRefusal } from './access.ts';
-import { Admission, remoteAddress } from './admission.ts';
+import { Admission } from './admission.ts';
+import { clientAddress, trustedProxySet } from './clientAddress.ts';
 import { type ServerOptions, resolveServerOptions } from './config.ts';
 import type { ContextWatch } from '../context/index.ts';
 import { serveContextFolder } from './contextFolder.ts';
@@ -30,6 +31,7 @@ export class VoxServer {
   private listening: Promise<void> | null = null;
   private graphs = 0;
   private contextWatch: ContextWatch | null = null;
+  private readonly trustedProxies: ReadonlySet<string>;
 
   private constructor(
     readonly options: ServerOptions,
@@ -40,6 +42,7 @@ export class VoxServer {
     readonly log: Logger,
   ) {
     this.admission = new Admission(options);
+    this.trustedProxies = trustedProxySet(options.trustProxy);
   }
 
   /**
@@ -141,7 +144,7 @@ export class VoxServer {
       return this.refuse(socket, { status: 503, label: 'shutting_down', text: 'shutting down' });
     const grant = this.access.check(req);
     if (isRefusal(grant)) return this.refuse(socket, grant);
-    const address = remoteAddress(req.socket.remoteAddress);
+    const address = clientAddress(req, this.trustedProxies);
     const over = this.admission.refusal(address, grant.sessionId);
     if (over) return this.refuse(socket, over);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
