@@ -7,14 +7,17 @@ import { VoxClient } from '../client/index.ts';
 export async function openIdleSessions(
   url: string,
   count: number,
-  options: { context: string; token?: string },
+  options: { context?: string; token?: string },
 ): Promise<{ opened: number; close: () => Promise<void> }> {
   const clients: VoxClient[] = [];
   await Promise.all(
     Array.from({ length: count }, async () => {
       try {
         const client = await VoxClient.connect(url, options.token ? { token: options.token } : {});
-        await client.start({ audio: { encoding: 'pcm_s16le', sampleRate: 16000 }, context: options.context });
+        await client.start({
+          audio: { encoding: 'pcm_s16le', sampleRate: 16000 },
+          ...(options.context !== undefined ? { context: options.context } : {}),
+        });
         clients.push(client);
       } catch {
         // refused: counted by `opened`

@@ -1,9 +1,11 @@
 import { VoxClient, type AudioChunks } from '../client/index.ts';
+import { judge } from './recordings.ts';
 
 /** One command a simulated device can say: its wire chunks and what it should be understood as. */
 export interface Utterance {
   readonly audio: AudioChunks;
-  readonly intent: string;
+  /** null: out-of-context speech, right when it is not understood. */
+  readonly intent: string | null;
   readonly slots: Readonly<Record<string, string>>;
 }
 
@@ -11,13 +13,15 @@ export interface Utterance {
 export interface UtteranceRecord {
   readonly intentMs: number;
   readonly firstAudioMs: number | null;
-  readonly right: boolean;
+  /** As {@link judge} counts it. */
+  readonly verdict: 'right' | 'wrong' | 'notUnderstood';
 }
 
 /** Settings of a load run. */
 export interface LoadOptions {
   readonly url: string;
-  readonly context: string;
+  /** Context named in each session's `start`; absent: the server's default context. */
+  readonly context?: string;
   readonly token?: string;
   /** Silence between utterances, ms: uniformly drawn from [min, max]. */
   readonly pauseMs: readonly [number, number];
@@ -32,7 +36,7 @@ interface Pending {
   readonly speechEnd: number;
   readonly utterance: Utterance;
   intentAt?: number;
-  right?: boolean;
+  verdict?: UtteranceRecord['verdict'];
 }
 
 /**
@@ -65,7 +69,7 @@ class Device {
         const p = this.pending.find((x) => x.intentAt === undefined);
         if (!p) return;
         p.intentAt = e.receivedAt;
-        p.right = e.understood && e.intent === p.utterance.intent && sameSlots(e.slots, p.utterance.slots);
+        p.verdict = judge(p.utterance, e);
         if (!e.understood) this.finish(p, null);
       } else if (e.type === 'tts_start') {
         const p = this.pending.find((x) => x.intentAt !== undefined);
@@ -81,7 +85,7 @@ class Device {
     this.records.push({
       intentMs: (p.intentAt as number) - p.speechEnd,
       firstAudioMs: firstAudio === null ? null : firstAudio - p.speechEnd,
-      right: !!p.right,
+      verdict: p.verdict ?? 'notUnderstood',
     });
   }
 
@@ -120,10 +124,6 @@ class Device {
   }
 }
 
-function sameSlots(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
-}
-
 /** Result of one load level. */
 export interface LevelResult {
   readonly sessions: number;
@@ -160,7 +160,7 @@ export async function runLevel(
           const client = await VoxClient.connect(options.url, options.token ? { token: options.token } : {});
           await client.start({
             audio: { encoding: 'pcm_s16le', sampleRate: 16000 },
-            context: options.context,
+            ...(options.context !== undefined ? { context: options.context } : {}),
             partials: true,
           });
           devices.push(new Device(client, performance.now(), pick, options));

@@ -1,16 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { latencyChart } from '../bench/chart.ts';
 import { openIdleSessions } from '../bench/idleSessions.ts';
 import { type LevelResult, runLevel } from '../bench/loadGenerator.ts';
+import { loadRecordings } from '../bench/recordings.ts';
+import { startServer } from '../bench/server.ts';
 import { gaugeValue, histogramTotals, summary } from '../bench/stats.ts';
 import { commandPool } from '../bench/utterances.ts';
+import { prepareAudio } from '../client/index.ts';
+import { defaultRuntimeOptions } from '../runtime/index.ts';
+import type { Utterance } from '../bench/loadGenerator.ts';
 
-const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--context smart_home]
-                       [--budget 500] [--out bench.json] [--svg X.svg] [--token T] [server flags when it starts one:
-                       --device cpu|webgpu|cuda|auto --max-batch N --inference-threads worker|main --fusion on|none|PATH]`;
+const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--context smart_home|PATH]
+                       [--recordings DIR [--limit 100]] [--budget 500] [--out bench.json] [--svg X.svg] [--token T]
+                       [server flags when it starts one: --device cpu|webgpu|cuda|auto --max-batch N
+                       --inference-threads worker|main --acoustic-model cmu|ctc --fusion on|none|PATH]
+Devices say 24 commands of the context spoken by espeak-ng (en-us+m3), or with --recordings the first --limit
+rows of a real-speech set's manifest.jsonl (scripts/build_realsets.py; give its context with --context PATH).
+A context given as a path is the started server's default context (sessions name none); with --url, start that
+server with the same --context. Capacity counts latency only: every answered utterance, understood or not.
+"right": the expected intent and slots came back understood (out-of-context recordings: not understood).`;
+
+/** Context names a session's `start` may carry; anything else is a path, given to the server instead. */
+const contextName = /^[\w-]+$/;
 
 /** CPU seconds (user + system) and resident bytes of a process, from /proc. */
 function procStats(pid: number): { cpuSec: number; rssBytes: number } | null {
@@ -22,41 +35,6 @@ function procStats(pid: number): { cpuSec: number; rssBytes: number } | null {
   } catch {
     return null;
   }
-}
-
-/** Starts `voxstream serve` on a free port in a child process; resolves with its URL once it listens. */
-function startServer(extra: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const bin = new URL('../../bin/voxstream.js', import.meta.url).pathname;
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--max-sessions',
-      '100000',
-      '--max-sessions-per-address',
-      '100000',
-      ...extra,
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      log += d.toString();
-      const m = /"url":"ws:\/\/127\.0\.0\.1:(\d+)\/"/.exec(log);
-      if (m) resolve({ child, url: `ws://127.0.0.1:${m[1]}/` });
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`server exited (${code}) before listening:\n${log.slice(-2000)}`)),
-    );
-  });
 }
 
 /**
@@ -80,6 +58,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
       'max-batch': { type: 'string' },
       'inference-threads': { type: 'string' },
       fusion: { type: 'string' },
+      'acoustic-model': { type: 'string' },
+      recordings: { type: 'string' },
+      limit: { type: 'string', default: '100' },
       help: { type: 'boolean' },
     },
   });
@@ -98,16 +79,32 @@ export async function benchCommand(argv: string[]): Promise<number> {
     ...(values['max-batch'] ? ['--max-batch', values['max-batch']] : []),
     ...(values['inference-threads'] ? ['--inference-threads', values['inference-threads']] : []),
     ...(values.fusion ? ['--fusion', values.fusion] : []),
+    ...(values['acoustic-model'] ? ['--acoustic-model', values['acoustic-model']] : []),
   ];
+  const contextArg = values.context as string;
+  // A path cannot go in `start` (servers take names only): the server it starts loads it as its default.
+  const sessionContext = contextName.test(contextArg) ? contextArg : undefined;
+  if (sessionContext === undefined) extra.push('--context', contextArg);
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    process.stderr.write(`voxstream bench: --limit must be a positive integer\n${usage}\n`);
+    return 2;
+  }
   const started = values.url ? null : await startServer(extra);
   const url = values.url ?? (started as { url: string }).url;
   // `ws://host:port` and `ws://host:port/` alike: /metrics is at the server's root.
   const metricsUrl = new URL('/metrics', url.replace(/^ws/, 'http'));
   const metrics = async () => (await fetch(metricsUrl)).text();
   process.stderr.write(
-    `bench: server ${url}${started ? ` (pid ${started.child.pid})` : ''}; preparing 24 spoken commands…\n`,
+    `bench: server ${url}${started ? ` (pid ${started.child.pid})` : ''}; preparing ${values.recordings ? `recordings of ${values.recordings}` : '24 spoken commands'}…\n`,
   );
-  const pool = await commandPool(values.context as string, 24, 11);
+  const pool: Utterance[] = values.recordings
+    ? (await loadRecordings(values.recordings, limit)).map((r) => ({
+        audio: prepareAudio(r.audio, { encoding: 'pcm_s16le', sampleRate: 16000, trailingSilenceMs: 0 }),
+        intent: r.intent,
+        slots: r.slots,
+      }))
+    : await commandPool(contextArg, 24, 11);
   const results: Record<string, unknown>[] = [];
   let best = 0;
   // Memory is read from /proc, so only for a server this bench started (its pid is known).
@@ -130,7 +127,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       const idleCount = Math.max(...levels);
       process.stderr.write(`bench: memory: ${idleCount} idle sessions …\n`);
       const idle = await openIdleSessions(url, idleCount, {
-        context: values.context as string,
+        ...(sessionContext !== undefined ? { context: sessionContext } : {}),
         ...(values.token ? { token: values.token } : {}),
       });
       await settle(3000);
@@ -172,7 +169,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       }, 1000);
       const r: LevelResult = await runLevel(n, Number(values.duration) * 1000, pool, {
         url,
-        context: values.context as string,
+        ...(sessionContext !== undefined ? { context: sessionContext } : {}),
         ...(values.token ? { token: values.token } : {}),
         pauseMs: [1000, 2500],
         answerTimeoutMs: 5000,
@@ -189,7 +186,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
         sessions: n,
         connected: r.connected,
         utterances: r.records.length,
-        right: r.records.filter((x) => x.right).length,
+        right: r.records.filter((x) => x.verdict === 'right').length,
+        wrong: r.records.filter((x) => x.verdict === 'wrong').length,
+        notUnderstood: r.records.filter((x) => x.verdict === 'notUnderstood').length,
         lost: r.lost,
         errors: r.errors,
         speechEndToIntentMs: summary(intent),
@@ -244,6 +243,13 @@ export async function benchCommand(argv: string[]): Promise<number> {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     context: values.context,
+    // With --url, whatever that server was started with.
+    acousticModel: values['acoustic-model'] ?? (values.url ? null : defaultRuntimeOptions.acousticModel),
+    utterances: values.recordings
+      ? { recordings: values.recordings, files: pool.length }
+      : { synthesized: 'espeak-ng en-us+m3', commands: pool.length },
+    rightCounts:
+      'the expected intent and slots understood (out-of-context recordings: not understood); capacity counts latency only, over every answered utterance',
     budgetMs: budget,
     levelSeconds: Number(values.duration),
     maxSessionsWithinBudget: best,
