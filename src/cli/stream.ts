@@ -46,12 +46,18 @@ export const sessionFlags = {
   help: { type: 'boolean', description: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
+/** How far inside the server's burst allowance `--fast` stays, ms: one 20 ms chunk plus timer and network slack. */
+const fastMarginMs = 250;
+
 const streamSpec = {
   usage: 'voxstream stream <file.wav|file.opus> [options]',
   flags: {
     ...sessionFlags,
     realtime: { type: 'boolean', description: 'pace the audio in real time (default)' },
-    fast: { type: 'boolean', description: 'send the audio as fast as the server takes it' },
+    fast: {
+      type: 'boolean',
+      description: 'send the audio as fast as the server takes it, within the burst allowance it announces',
+    },
     rate: {
       type: 'string',
       valueName: 'Hz',
@@ -215,9 +221,13 @@ export async function streamCommand(argv: string[], io: CliIo = processIo): Prom
       reply: flags.opus ? { encoding: 'opus', sampleRate: 16000 } : { encoding: 'pcm_s16le' },
       partials: true,
     },
-    feed: (printer) => async (client, signal) => {
+    feed: (printer) => async (client, signal, ready) => {
+      // --fast: as fast as the server takes it, within the burst allowance it announced (a server that says
+      // none, older than the field, is not paced); the margin covers one chunk and timer slack.
+      const burstMs = ready.audioBurstMs;
       await streamAudio(client, audio, {
         realtime: flags.fast !== true,
+        ...(typeof burstMs === 'number' ? { aheadMs: Math.max(0, burstMs - fastMarginMs) } : {}),
         signal,
         onSpeechEndSent: (at) => printer.markSpeechEndSent(at),
       });

@@ -141,6 +141,12 @@ export interface AudioSink {
 export interface StreamAudioOptions {
   /** Pace chunks in real time (chunk i at start + i · chunkMs) rather than as fast as the socket takes them. */
   realtime: boolean;
+  /**
+   * Not in real time: how far ahead of real time the audio may run, ms (chunk i no earlier than
+   * start + i · chunkMs − aheadMs), to stay within a server's burst allowance (`ready.audioBurstMs`). Default
+   * unlimited.
+   */
+  aheadMs?: number;
   /** Stops streaming; the returned promise then rejects with ClientError `VX_ABORTED`. */
   signal?: AbortSignal;
   /** Called as soon as the chunk at `speechEndChunk` has been sent, with its send time (`performance.now()`). */
@@ -192,7 +198,7 @@ function sleepUntil(target: number, signal: AbortSignal | undefined): Promise<vo
  * Sends `audio.chunks` to `sink`, one binary message each. In real time, chunk i goes out at
  * start + i · chunkMs: the schedule is fixed up front, so timer lateness and backpressure waits never
  * accumulate into drift (a late chunk is followed by the next ones at once until the schedule is met).
- * Otherwise chunks go as fast as the sink accepts them, yielding to the event loop between chunks so
+ * Otherwise chunks go as fast as the sink accepts them (but never more than `aheadMs` ahead of that schedule), yielding to the event loop between chunks so
  * that received events keep accurate timestamps.
  * @throws ClientError `VX_ABORTED` when `signal` fires; whatever `sink.sendAudio` throws (e.g. `VX_CLOSED`)
  */
@@ -202,6 +208,7 @@ export async function streamAudio(
   options: StreamAudioOptions,
 ): Promise<StreamAudioResult> {
   const { realtime, signal, onSpeechEndSent } = options;
+  const leadMs = realtime ? 0 : (options.aheadMs ?? Infinity);
   let startedAt = 0;
   let speechEndSentAt: number | null = null;
   let audioEndSentAt: number | null = null;
@@ -209,8 +216,11 @@ export async function streamAudio(
   for (let i = 0; i < audio.chunks.length; i++) {
     if (signal?.aborted) throw aborted(signal);
     if (i === 0) startedAt = performance.now();
-    else if (realtime) await sleepUntil(startedAt + i * audio.chunkMs, signal);
-    else await nextMacrotask();
+    else {
+      const due = startedAt + i * audio.chunkMs - leadMs;
+      if (realtime || due > performance.now()) await sleepUntil(due, signal);
+      else await nextMacrotask();
+    }
     if (signal?.aborted) throw aborted(signal);
     const sentAt = performance.now();
     if (realtime) maxLatenessMs = Math.max(maxLatenessMs, sentAt - (startedAt + i * audio.chunkMs));

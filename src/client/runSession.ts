@@ -14,9 +14,9 @@ export interface RunSessionOptions {
   start: StartMessage | Omit<StartMessage, 'type'>;
   /**
    * Sends the audio. Its signal fires on `stopSignal`, `signal` or when the socket closes; a feed that ends
-   * then with ClientError `VX_ABORTED` is not counted as failed.
+   * then with ClientError `VX_ABORTED` is not counted as failed. `ready` says the session's limits.
    */
-  feed: (client: VoxClient, signal: AbortSignal) => Promise<void>;
+  feed: (client: VoxClient, signal: AbortSignal, ready: ReadyMessage) => Promise<void>;
   /** Sees every event, from `ready` to the close. */
   onEvent?: (event: ClientEvent) => void;
   /** Graceful stop (first Ctrl-C): ends the feed; `stop` is then sent and the end awaited as usual. */
@@ -79,7 +79,7 @@ export async function runSession(options: RunSessionOptions): Promise<SessionOut
   const feedSignal = anySignal([options.stopSignal, options.signal, closedSignal.signal]);
   let feedError: Error | null = null;
   try {
-    await options.feed(client, feedSignal);
+    await options.feed(client, feedSignal, ready);
   } catch (error) {
     const asked = feedSignal.aborted && error instanceof ClientError && error.code === 'VX_ABORTED';
     if (!asked) feedError = error instanceof Error ? error : new Error(String(error));

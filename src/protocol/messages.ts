@@ -86,6 +86,12 @@ export type ServerMessage =
         readonly encoding: AudioEncoding;
         readonly sampleRate: number;
       };
+      /**
+       * How far ahead of real time the session's audio may run, ms (the burst allowance): audio past it ends
+       * the session with `VX_AUDIO_RATE_EXCEEDED`, so a client sending faster than real time paces itself
+       * within it. Null when the session's token lifts the limit.
+       */
+      readonly audioBurstMs: number | null;
     }
   | { readonly type: 'speech_start'; readonly utterance: number; readonly atMs: number }
   | { readonly type: 'speech_end'; readonly utterance: number; readonly atMs: number }

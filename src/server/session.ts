@@ -269,6 +269,7 @@ export class Session {
         context: { name: context.name, intents: [...context.graph.spec.intents] },
         audio: message.audio,
         reply,
+        audioBurstMs: this.hooks.realtime ? o.audioBurstMs : null,
       });
       if (this.stopAfterStart) this.stop();
     } catch (error) {

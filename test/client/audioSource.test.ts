@@ -160,6 +160,19 @@ describe('streamAudio', () => {
     expect(result.maxLatenessMs).toBe(0);
   });
 
+  it('runs at most aheadMs ahead of real time when fast with an allowance', async () => {
+    const sink = new RecordingSink();
+    const result = await streamAudio(sink, second, { realtime: false, aheadMs: 600 });
+    expect(result.chunksSent).toBe(50);
+    // The first 600 ms (30 chunks, and the 31st due at once) go out back to back; the rest in real time after.
+    expect(sink.times[30]! - result.startedAt).toBeLessThan(150);
+    sink.times.forEach((t, i) => {
+      expect(t - result.startedAt).toBeGreaterThanOrEqual(i * 20 - 600 - 0.5); // never further ahead
+    });
+    expect(result.finishedAt - result.startedAt).toBeGreaterThanOrEqual(49 * 20 - 600 - 0.5);
+    expect(result.maxLatenessMs).toBe(0);
+  });
+
   it('stops sending when aborted and rejects with VX_ABORTED', async () => {
     const sink = new RecordingSink();
     const controller = new AbortController();
