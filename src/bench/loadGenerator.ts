@@ -32,27 +32,42 @@ export interface LoadOptions {
 const chunkMs = 20;
 const silence = new Uint8Array((16000 * 2 * chunkMs) / 1000);
 
-interface Pending {
-  readonly speechEnd: number;
+/** One utterance a device said, from its first chunk to the end of the pause after it. */
+interface Said {
   readonly utterance: Utterance;
+  /** Stream time of its first chunk, ms (the session's stream time, as the server's `atMs`). */
+  readonly fromMs: number;
+  /** Wall time its last sound chunk (`speechEndChunk`) was sent: the reference of its latency. */
+  speechEnd?: number;
+  /** Wall time its last audio chunk was sent. */
+  audioEnd?: number;
+  /** Whether the server started an utterance within it. */
+  heard: boolean;
   intentAt?: number;
   verdict?: UtteranceRecord['verdict'];
 }
 
 /**
  * A simulated device: one socket streaming utterances in real time with natural pauses, as long as it runs.
- * Audio is paced by the generator's shared clock (`tick`), not by a timer per device.
+ * Audio is paced by the generator's shared clock (`tick`), not by a timer per device. Answers are matched to
+ * what was said by stream time (the server's `speech_start.atMs`), so a recording the server hears nothing
+ * in, or hears twice, does not shift the answers of the ones after it.
  */
 class Device {
   private queue: Uint8Array[] = [];
   private speechEndIndex = -1;
-  private current: Utterance | null = null;
+  private audioEndIndex = -1;
+  private current: Said | null = null;
   private sent = 0;
-  private readonly pending: Pending[] = [];
+  /** What was said and is not yet answered, oldest first. */
+  private readonly open: Said[] = [];
+  /** The server's utterance numbers → what was said then. */
+  private readonly heard = new Map<number, Said>();
   readonly records: UtteranceRecord[] = [];
   readonly partialLags: number[] = [];
   private readonly sentAt: number[] = [];
   lost = 0;
+  unheard = 0;
   errors = 0;
 
   constructor(
@@ -65,27 +80,36 @@ class Device {
       if (e.type === 'partial' && 'atMs' in e) {
         const at = this.sentAt[Math.min(this.sentAt.length - 1, Math.ceil(e.atMs / chunkMs) - 1)];
         if (at !== undefined) this.partialLags.push(e.receivedAt - at);
+      } else if (e.type === 'speech_start') {
+        const said = this.open.findLast((x) => x.fromMs <= e.atMs);
+        if (said) {
+          said.heard = true;
+          this.heard.set(e.utterance, said);
+        }
       } else if (e.type === 'intent') {
-        const p = this.pending.find((x) => x.intentAt === undefined);
-        if (!p) return;
-        p.intentAt = e.receivedAt;
-        p.verdict = judge(p.utterance, e);
-        if (!e.understood) this.finish(p, null);
+        const said = this.heard.get(e.utterance);
+        // A second utterance within one recording: the first answer counts.
+        if (!said || said.intentAt !== undefined || !this.open.includes(said)) return;
+        said.intentAt = e.receivedAt;
+        said.verdict = judge(said.utterance, e);
+        if (!e.understood) this.finish(said, null);
       } else if (e.type === 'tts_start') {
-        const p = this.pending.find((x) => x.intentAt !== undefined);
-        if (p) this.finish(p, e.receivedAt);
+        const said = this.heard.get(e.utterance);
+        if (said?.intentAt !== undefined && this.open.includes(said)) this.finish(said, e.receivedAt);
       } else if (e.type === 'error') {
         this.errors++;
       }
     });
   }
 
-  private finish(p: Pending, firstAudio: number | null): void {
-    this.pending.splice(this.pending.indexOf(p), 1);
+  private finish(said: Said, firstAudio: number | null): void {
+    this.open.splice(this.open.indexOf(said), 1);
+    // An answer before the last sound was sent (an endpoint on a recording's trailing noise) has no latency.
+    const end = said.speechEnd ?? NaN;
     this.records.push({
-      intentMs: (p.intentAt as number) - p.speechEnd,
-      firstAudioMs: firstAudio === null ? null : firstAudio - p.speechEnd,
-      verdict: p.verdict ?? 'notUnderstood',
+      intentMs: (said.intentAt as number) - end,
+      firstAudioMs: firstAudio === null ? null : firstAudio - end,
+      verdict: said.verdict ?? 'notUnderstood',
     });
   }
 
@@ -97,17 +121,25 @@ class Device {
       const chunk = this.queue.shift() as Uint8Array;
       void this.client.sendAudio(chunk).catch(() => {});
       this.sentAt.push(now);
-      if (this.speechEndIndex === 0 && this.current)
-        this.pending.push({ speechEnd: now, utterance: this.current });
+      if (this.current) {
+        if (this.speechEndIndex === 0) this.current.speechEnd = now;
+        if (this.audioEndIndex === 0) this.current.audioEnd = now;
+      }
       this.speechEndIndex--;
+      this.audioEndIndex--;
       this.sent++;
     }
-    for (const p of this.pending) {
-      if (now - p.speechEnd > this.options.answerTimeoutMs) {
-        this.lost++;
-        this.pending.splice(this.pending.indexOf(p), 1);
-        break;
+    for (const said of this.open) {
+      const from = said.speechEnd ?? said.audioEnd;
+      if (from === undefined || now - from <= this.options.answerTimeoutMs) continue;
+      if (said.intentAt !== undefined) this.finish(said, null);
+      else {
+        this.open.splice(this.open.indexOf(said), 1);
+        // Out-of-context audio the server heard no speech in (a silence clip) was rightly left unanswered.
+        if (!said.heard && said.utterance.intent === null) this.unheard++;
+        else this.lost++;
       }
+      break;
     }
   }
 
@@ -115,12 +147,14 @@ class Device {
     const u = this.pick();
     const [lo, hi] = this.options.pauseMs;
     const pause = Math.round((lo + Math.random() * (hi - lo)) / chunkMs);
-    this.current = u;
+    this.current = { utterance: u, fromMs: this.sent * chunkMs, heard: false };
+    this.open.push(this.current);
     this.queue = [
       ...u.audio.chunks.slice(0, u.audio.audioChunks),
       ...Array.from({ length: pause }, () => silence),
     ];
     this.speechEndIndex = u.audio.speechEndChunk;
+    this.audioEndIndex = u.audio.audioChunks - 1;
   }
 }
 
@@ -130,7 +164,10 @@ export interface LevelResult {
   readonly connected: number;
   readonly records: UtteranceRecord[];
   readonly partialLags: number[];
+  /** Utterances with no answer within the timeout. */
   readonly lost: number;
+  /** Out-of-context recordings the server heard no speech in (silence clips): right, and no latency. */
+  readonly unheard: number;
   readonly errors: number;
   /** Largest lateness of the generator's 20 ms clock, ms: a check that the generator kept up. */
   readonly generatorMaxLagMs: number;
@@ -194,6 +231,7 @@ export async function runLevel(
     records: devices.flatMap((d) => d.records),
     partialLags: devices.flatMap((d) => d.partialLags),
     lost: devices.reduce((n, d) => n + d.lost, 0),
+    unheard: devices.reduce((n, d) => n + d.unheard, 0),
     errors: devices.reduce((n, d) => n + d.errors, 0),
     generatorMaxLagMs: Math.round(maxLag),
     generatorCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t0),

@@ -190,6 +190,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         wrong: r.records.filter((x) => x.verdict === 'wrong').length,
         notUnderstood: r.records.filter((x) => x.verdict === 'notUnderstood').length,
         lost: r.lost,
+        unheard: r.unheard,
         errors: r.errors,
         speechEndToIntentMs: summary(intent),
         speechEndToFirstAudioMs: summary(r.records.map((x) => x.firstAudioMs ?? NaN)),
