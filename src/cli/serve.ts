@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Device } from '../inference/providers.ts';
 import { VoxServer } from '../server/index.ts';
@@ -60,7 +61,8 @@ export async function serveOptions(
   const device = values.device ?? env['VOXSTREAM_DEVICE'];
   if (device) o.device = device as Device;
   if (values.context) o.defaultContext = values.context;
-  if (values.contexts) o.contextsDir = values.contexts;
+  // Absolute, so that the logs name each context's file in full.
+  if (values.contexts) o.contextsDir = resolve(values.contexts);
   if (values.fusion) o.fusionModelPath = fusionFlag(values.fusion);
   Object.assign(o, acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion));
   if (values['inference-threads'])

@@ -21,6 +21,8 @@ describe('voxstream serve options', () => {
           'max-sessions-per-address': '4',
           'idle-timeout-ms': '15000',
           'audio-burst-ms': '2000',
+          'trust-proxy': '10.0.0.5, ::1',
+          contexts: 'my-contexts',
         },
         { PORT: '1', VOXSTREAM_TOKENS: 'ignored', VOXSTREAM_TOKEN_SECRET: 'from-the-environment-0123' },
       );
@@ -34,6 +36,8 @@ describe('voxstream serve options', () => {
         maxSessionsPerAddress: 4,
         idleTimeoutMs: 15000,
         audioBurstMs: 2000,
+        trustProxy: ['10.0.0.5', '::1'],
+        contextsDir: join(process.cwd(), 'my-contexts'),
       });
       expect((await serveOptions({}, { VOXSTREAM_TOKENS: 'x,y', PORT: '7000' })).tokens).toEqual(['x', 'y']);
     } finally {
