@@ -12,6 +12,10 @@ Trains ONLY on (the evaluation sets of scripts/build_realsets.py stay held out):
   - FSDD speakers other than theo and george (build_realsets.FSDD_SPEAKERS), upsampled from 8 to 16 kHz.
   - --noisy-copies K (default 1): K extra copies of every utterance mixed with ../shared/data/noise at an SNR drawn
     from --snrs, using only the FIRST 70 % of each noise file (the evaluation sets mix the last 30 %).
+  - with --hold-out-tuning: NOT the Speech Commands tune-half speakers and speechocean762 train speakers with
+    crc32(speaker id, UTF-8) % 4 == 0 (build_realsets.tuning_holdout), about a quarter of each: build_realsets.py
+    --tuning-holdout makes tuning sets of just them (sc_tunehold, so_tunehold), so an adapted model's accept
+    threshold can be tuned on speakers it never saw.
 Utterances with a word missing from cmudict-en-us.dict are dropped.
 
 Defaults are what measured best on held-out speakers (pocketsphinx_batch, sc_report, fsdd, speechocean test):
@@ -24,7 +28,7 @@ same); our runtime front end uses live CMN from cmninit, so adapted statistics a
 Usage:
   /usr/bin/python3 scripts/adapt_cmu_am.py [--work work/adapt] [--out work/adapt/model] [--shared ../shared]
       [--sets sc,so,fsdd] [--noisy-copies 1] [--variances base|map] [--snrs 6,9,12,15,18,21,24] [--tau 10 --fixedtau]
-      [--jobs 2] [--reuse-bw] [--import-to work/am-adapted]
+      [--jobs 2] [--reuse-bw] [--hold-out-tuning] [--import-to work/am-adapted]
 Writes <out>/ (a pocketsphinx model folder: mdef, means, variances, sendump, mixture_weights,
 transition_matrices, feat.params, noisedict, README) and, with --import-to, runs scripts/import_cmu_am.py
 --model <out> --out <dir>. Progress on stderr; a JSON summary on stdout. Re-running reuses converted audio
@@ -141,8 +145,9 @@ def read_dict(path: str) -> set[str]:
     return words
 
 
-def corpus(shared: str, sets: list[str]) -> list[dict]:
-    """(uttid, source audio, words, speaker) of every training utterance; held-out speakers excluded."""
+def corpus(shared: str, sets: list[str], hold_out_tuning: bool = False) -> list[dict]:
+    """(uttid, source audio, words, speaker) of every training utterance; held-out speakers excluded (with
+    hold_out_tuning also the tuning speakers of build_realsets.tuning_holdout)."""
     rows = []
     if "sc" in sets:
         folder = os.path.join(shared, "data", "speech_commands")
@@ -151,6 +156,8 @@ def corpus(shared: str, sets: list[str]) -> list[dict]:
         half = br.halves({s for _, _, _, s in labels if s})  # the same rule and keys as build_realsets
         for file, label, word, speaker in labels:
             if not speaker or label == "_silence_" or half[speaker] != "tune":
+                continue
+            if hold_out_tuning and br.tuning_holdout(speaker):
                 continue
             word = word or os.path.basename(file).split("_")[0]
             rows.append({"id": "sc-" + file[: -len(".opus")].replace("/", "-").replace("_", "-"),
@@ -161,6 +168,8 @@ def corpus(shared: str, sets: list[str]) -> list[dict]:
         for line in open(os.path.join(folder, "text")):
             if line.strip():
                 utt, text = line.rstrip("\n").split("\t", 1) if "\t" in line else line.split(maxsplit=1)
+                if hold_out_tuning and utt in spk and br.tuning_holdout(spk[utt]):
+                    continue
                 rows.append({"id": f"so-{utt}", "src": os.path.join(folder, f"{utt}.opus"),
                              "words": br.normalize(text), "spk": "so" + spk.get(utt, "?")})
     if "fsdd" in sets:
@@ -205,6 +214,8 @@ def main() -> None:
     ap.add_argument("--fixedtau", action="store_true", help="map_adapt -fixedtau yes -bayesmean no with --tau")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--reuse-bw", action="store_true", help="reuse <work>/bwaccum* of an earlier run (same data)")
+    ap.add_argument("--hold-out-tuning", action="store_true",
+                    help="leave out the tuning speakers with crc32 %% 4 == 0 (build_realsets.py --tuning-holdout)")
     ap.add_argument("--import-to", default=None, help="also run scripts/import_cmu_am.py --model <out> --out DIR")
     args = ap.parse_args()
     work = os.path.abspath(args.work)
@@ -221,7 +232,7 @@ def main() -> None:
     # 2. audio → 16 kHz mono 16-bit WAV (plus noisy copies)
     t = time.time()
     words = read_dict(DICT)
-    rows = corpus(args.shared, args.sets.split(","))
+    rows = corpus(args.shared, args.sets.split(","), args.hold_out_tuning)
     oov = [r for r in rows if not r["words"] or any(w not in words for w in r["words"].split())]
     rows = [r for r in rows if r not in oov]
     wavdir = os.path.join(work, "wav")
@@ -351,7 +362,8 @@ def main() -> None:
     print(json.dumps({
         "model_in": args.model, "model_out": out, "imported_to": args.import_to, "utterances": len(utts),
         "by_set": by_set, "speakers": len({u["spk"] for u in utts}), "hours": round(seconds / 3600, 3),
-        "dropped_oov": len(oov), "noisy_copies": args.noisy_copies, "variances": args.variances, "cmn": "batch", "bw": bw_stats,
+        "dropped_oov": len(oov), "noisy_copies": args.noisy_copies, "variances": args.variances,
+        "hold_out_tuning": args.hold_out_tuning, "cmn": "batch", "bw": bw_stats,
         "map_adapt": {"fixedtau": args.fixedtau, "tau": args.tau if args.fixedtau else "estimated (bayesmean)"},
         "seconds": timings, "total_seconds": round(time.time() - T0, 1)}, indent=2))
 

@@ -4,7 +4,7 @@ mixed with real noise, each set with the context it is scored against.
 
 Usage: /usr/bin/python3 scripts/build_realsets.py [--out work/real] [--shared ../shared] [--seed 2611]
            [--sets speech_commands,speechocean,fsdd] [--snrs 6,9,12,15,18,21,24]
-           [--per-condition 200] [--clean-limit N] [--jobs 2]
+           [--per-condition 200] [--clean-limit N] [--jobs 2] [--tuning-holdout]
 
 Writes <out>/<set>_<condition>/{manifest.jsonl, *.wav} (16 kHz mono 16-bit; manifest rows
 {file, text, intent, slots, speaker, source, snr_db?, noise?, noise_offset_s?}, intent null for
@@ -23,6 +23,13 @@ Sets, and the fixed rules that split them (never trained on: no training script 
                       is left OUT of the grammar and its files are out-of-context.
   fsdd                FSDD speakers theo and george (held out of training), context models/contexts/digits.yaml:
                       intent `digit`, slot {digit: <word>}; 8 kHz recordings upsampled to 16 kHz.
+  so_tune             (--sets speechocean_train) speechocean762 `train` speakers, for tuning only: the test set's
+                      rules on the train sentences, context speechocean_train.yaml.
+  sc_tunehold,        (--tuning-holdout, or --sets speech_commands_tunehold,speechocean_train_tunehold) the rows of
+  so_tunehold         sc_tune / so_tune whose speaker has crc32(speaker id, UTF-8) % 4 == 0 (sc_tune's `_silence_`
+                      clips: crc32(file name) % 4 == 0), the speakers scripts/adapt_cmu_am.py --hold-out-tuning
+                      leaves out of adaptation; same contexts as sc_tune / so_tune. To tune an adapted model's
+                      threshold honestly. Their own seeded order; the other sets are unchanged by them.
 
 Every set's rows are in a seeded random order, so the first N rows are a fair sample; the noisy conditions
 hold the first --per-condition rows of that order (the same files at every SNR). Noise is the last 30 % of
@@ -69,6 +76,12 @@ def halves(keys: set[str]) -> dict[str, str]:
     ranked = sorted(keys, key=lambda k: (crc(k), k))
     cut = (len(ranked) + 1) // 2
     return {k: ("report" if i < cut else "tune") for i, k in enumerate(ranked)}
+
+
+def tuning_holdout(key: str) -> bool:
+    """The tuning hold-out rule: speakers (or `_silence_` file names) with crc32(key, UTF-8) % 4 == 0, about a
+    quarter, stay out of scripts/adapt_cmu_am.py --hold-out-tuning; sc_tunehold and so_tunehold hold just them."""
+    return crc(key) % 4 == 0
 
 
 def so_left_out(sentence: str) -> bool:
@@ -243,6 +256,22 @@ def speechocean(shared: str, split: str = "test") -> tuple[dict[str, list[dict]]
     return {"speechocean" if split == "test" else "so_tune": rows}, {"context_yaml": context, "info": info}
 
 
+def tuning_holdout_set(name: str, built: tuple[dict[str, list[dict]], dict], of: str, source: str):
+    """`name`: the rows of the set `of` in `built` (what builder `source` returns) held out by tuning_holdout
+    (a row without a speaker, a `_silence_` clip, by its file name), with that builder's context."""
+    sets, meta = built
+    kept = [r for r in sets[of] if tuning_holdout(r["speaker"] or os.path.basename(r["source"]))]
+    info = {
+        "rule": f"the rows of {of} whose speaker (a row without one: its file name) has "
+                "crc32(key, UTF-8) % 4 == 0, left out of scripts/adapt_cmu_am.py --hold-out-tuning",
+        "speakers": len({r["speaker"] for r in kept if r["speaker"]}),
+        "files": {"total": len(kept), "in_context": sum(r["intent"] is not None for r in kept),
+                  "out_of_context_with_speaker": sum(r["intent"] is None and r["speaker"] is not None for r in kept),
+                  "without_speaker": sum(r["speaker"] is None for r in kept)},
+    }
+    return {name: kept}, {"context_yaml": meta["context_yaml"], "context_file": source, "info": info}
+
+
 def fsdd(shared: str) -> tuple[dict[str, list[dict]], dict]:
     spec = yaml.safe_load(open(os.path.join(ROOT, "models", "contexts", "digits.yaml")))["context"]
     # The expected parse follows digits.yaml: one intent `digit` whose expression is the slot `digit`.
@@ -268,11 +297,13 @@ def main() -> None:
     ap.add_argument("--out", default="work/real")
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     ap.add_argument("--seed", type=int, default=2611)
-    ap.add_argument("--sets", default="speech_commands,speechocean,fsdd")
+    ap.add_argument("--sets", default=None, help="default speech_commands,speechocean,fsdd (none with --tuning-holdout)")
     ap.add_argument("--snrs", default=",".join(map(str, SNRS)), help="comma-separated; empty for clean only")
     ap.add_argument("--per-condition", type=int, default=200, help="files per set in each noisy condition")
     ap.add_argument("--clean-limit", type=int, default=None, help="files per set in the clean condition (default all)")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--tuning-holdout", action="store_true",
+                    help="also build sc_tunehold and so_tunehold (the held-out quarter of the tuning speakers)")
     args = ap.parse_args()
     started = time.time()
     snrs = [int(s) for s in args.snrs.split(",") if s.strip()]
@@ -282,8 +313,16 @@ def main() -> None:
         # The train split's speakers, for tuning (never reported): a sentence grammar like the test set's.
         "speechocean_train": lambda shared: speechocean(shared, "train"),
         "fsdd": fsdd,
+        # The held-out quarter of the tuning speakers (tuning_holdout), with the contexts of sc_tune and so_tune.
+        "speech_commands_tunehold": lambda shared: tuning_holdout_set(
+            "sc_tunehold", speech_commands(shared), "sc_tune", "speech_commands"),
+        "speechocean_train_tunehold": lambda shared: tuning_holdout_set(
+            "so_tunehold", speechocean(shared, "train"), "so_tune", "speechocean_train"),
     }
-    chosen = [s for s in args.sets.split(",") if s]
+    holdout = ["speech_commands_tunehold", "speechocean_train_tunehold"] if args.tuning_holdout else []
+    default = "" if args.tuning_holdout else "speech_commands,speechocean,fsdd"
+    chosen = [s for s in (args.sets if args.sets is not None else default).split(",") if s]
+    chosen += [s for s in holdout if s not in chosen]
     unknown = [s for s in chosen if s not in builders]
     if unknown:
         sys.exit(f"build_realsets: unknown set(s) {unknown}; known: {sorted(builders)}")
@@ -304,7 +343,7 @@ def main() -> None:
         sets, meta = builders[source](args.shared)
         context = "digits"  # a bare name: models/contexts/digits.yaml, as loadContext resolves it
         if "context_yaml" in meta:
-            context = os.path.join("contexts", f"{source}.yaml")
+            context = os.path.join("contexts", f"{meta.get('context_file', source)}.yaml")
             with open(os.path.join(args.out, context), "w") as f:
                 f.write(meta["context_yaml"])
         print(json.dumps({"event": "source", "source": source, **meta["info"]}), file=sys.stderr, flush=True)

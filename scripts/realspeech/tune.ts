@@ -9,6 +9,11 @@
  *
  *   npx tsx scripts/realspeech/tune.ts [--root work/real] [--sets sc_tune,so_tune] [--limit 600]
  *       [--noisy-limit 100] [--conditions clean,6,12,18,24] [--target-fa 0.05] [--details FILE]
+ *       [--acoustic-model-dir DIR]
+ *
+ * `--acoustic-model-dir` tunes another CMU model folder (e.g. an adapted one, scripts/adapt_cmu_am.py). A model
+ * adapted on the tuning speakers must be tuned on speakers it never saw: adapt it with --hold-out-tuning and tune
+ * on `--sets sc_tunehold,so_tunehold` (`build_realsets.py --tuning-holdout`).
  *
  * stdout: one JSON object: the chosen ratio, and acceptance and false acceptance at each candidate. Progress on
  * stderr. The defaults it printed are in src/runtime/cmuBackend.ts (`cmuUnderstandDefaults`).
@@ -27,6 +32,7 @@ const { values } = parseArgs({
     conditions: { type: 'string', default: 'clean,6,12,18,24' },
     'target-fa': { type: 'string', default: '0.05' },
     details: { type: 'string' },
+    'acoustic-model-dir': { type: 'string' },
   },
 });
 
@@ -35,6 +41,7 @@ const engine = await Engine.load(
   resolveRuntimeOptions({
     inferenceThreads: 'main',
     acousticModel: 'cmu',
+    ...(values['acoustic-model-dir'] ? { acousticModelDir: values['acoustic-model-dir'] } : {}),
     endpointing: { understand: { acceptThreshold: 0, ratioMidpoint: 0, ratioScale: 1 } as object },
   }),
   { log: createLogger('silent') },
