@@ -12,7 +12,6 @@ import { type AsrModel, defaultAsrModelPath } from '../inference/asrModel.ts';
 import { Batcher, type BatchStats } from '../inference/batcher.ts';
 import { FusionModel, type FusionRequest } from '../inference/fusionModel.ts';
 import { ModelLoadError } from '../inference/providers.ts';
-import { defaultAcousticModelDir } from '../asr/acousticTables.ts';
 import { SileroVad, type SileroVadStream } from '../inference/sileroVad.ts';
 import { ServerMetrics } from '../metrics/index.ts';
 import {
@@ -23,7 +22,7 @@ import {
 } from '../pipeline/index.ts';
 import { CachedTts, WorkerTts } from '../tts/index.ts';
 import type { AcousticBackend, CompiledContext, ModelRunWrapper } from './acoustic.ts';
-import { loadCmuBackend } from './cmuBackend.ts';
+import { defaultCmuModelDir, loadCmuBackend } from './cmuBackend.ts';
 import { loadCtcBackend } from './ctcBackend.ts';
 import { fusionScorer } from './fusionScorer.ts';
 import type { Logger } from './log.ts';
@@ -159,7 +158,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     const settled = await Promise.allSettled([
       options.acousticModel === 'ctc'
         ? named(asrPath, () => loadCtcBackend({ ...common, path: asrPath, onBatch: onBatch('asr') }))
-        : named(options.acousticModelDir ?? defaultAcousticModelDir, () =>
+        : named(options.acousticModelDir ?? defaultCmuModelDir, () =>
             loadCmuBackend({ ...common, dir: options.acousticModelDir, onBatch: onBatch('asr') }),
           ),
       SileroVad.load({ worker }),

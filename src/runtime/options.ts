@@ -50,7 +50,11 @@ export interface RuntimeOptions {
    * needs. See models/am-en-us/README.md for how they compare on real recordings.
    */
   acousticModel: AcousticModelName;
-  /** The CMU model's folder (senones.onnx and am.json.gz, as scripts/import_cmu_am.py writes it). */
+  /**
+   * The CMU model's folder (gaussians.onnx, mixw.bin and am.json.gz, as scripts/import_cmu_am.py and
+   * scripts/export_cmu_gaussians.py write them). Default models/am-en-us-map (adapted on real speech);
+   * models/am-en-us is the model as CMU trained it.
+   */
   acousticModelDir?: string;
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
