@@ -41,7 +41,11 @@ export interface UnderstandOptions {
    * (models/fusion/README.md).
    */
   confidence: 'fusion' | 'ratio';
-  /** Per-frame CTC likelihood ratio that maps to confidence 0.5. Default -0.45. */
+  /**
+   * Per-frame likelihood ratio (the recognizer's: the CTC path against the unconstrained best path, or the CMU
+   * path's words against the phone loop) that maps to confidence 0.5. Default -0.45, the CTC encoder's; the
+   * CMU backend sets its own (`cmuUnderstandDefaults`).
+   */
   ratioMidpoint: number;
   /** Steepness of that mapping. Default 10. */
   ratioScale: number;
