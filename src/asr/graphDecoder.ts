@@ -1,3 +1,4 @@
+import { type WordTrace, traceChain, tracedPath } from './wordTrace.ts';
 import type { PhoneGraph } from './phoneGraph.ts';
 
 /** Settings of {@link GraphDecoder}. */
@@ -11,13 +12,7 @@ export interface GraphDecoderOptions {
 export const defaultGraphDecoderOptions: GraphDecoderOptions = { beam: 14, maxActive: 3000 };
 
 /** The words entered along a path, newest first: one node per word, shared by the paths that continue it. */
-interface Trace {
-  readonly arc: number;
-  readonly epsPath: number;
-  /** Encoder frame at which the word's first phone was entered. */
-  readonly frame: number;
-  readonly prev: Trace | null;
-}
+type Trace = WordTrace;
 
 /** One path through the context: its arcs (epsilon and word arcs, in order) and its CTC log-score. */
 export interface GraphHypothesis {
@@ -316,21 +311,7 @@ export class GraphDecoder {
   }
 
   private hypothesis(trace: Trace | null, score: number, finalEps: number, intent?: string): GraphHypothesis {
-    const g = this.graph;
-    const chain: Trace[] = [];
-    for (let t = trace; t; t = t.prev) chain.push(t);
-    chain.reverse();
-    const arcs: number[] = [];
-    const words: string[] = [];
-    const wordFrames: number[] = [];
-    for (const t of chain) {
-      arcs.push(...(g.epsPaths[t.epsPath] ?? []), t.arc);
-      words.push(g.context.arcs[t.arc]?.word ?? '');
-      wordFrames.push(t.frame);
-    }
-    if (finalEps >= 0) arcs.push(...(g.epsPaths[finalEps] ?? []));
-    return intent === undefined
-      ? { arcs, words, wordFrames, score }
-      : { arcs, words, wordFrames, score, intent };
+    const path = tracedPath(this.graph.context, this.graph.epsPaths, traceChain(trace), finalEps);
+    return intent === undefined ? { ...path, score } : { ...path, score, intent };
   }
 }

@@ -1,3 +1,4 @@
+import { type WordTrace, traceChain, tracedPath } from './wordTrace.ts';
 import type { GraphHypothesis } from './graphDecoder.ts';
 import type { HmmGraph } from './hmmGraph.ts';
 import type { SenoneFrames } from './senoneFrames.ts';
@@ -22,11 +23,7 @@ export const defaultHmmDecoderOptions: HmmDecoderOptions = { beam: 100, exitBeam
  * The words entered along a path, newest first: one node per word (and per pause after a word, `arc` -1),
  * shared by the paths that continue it.
  */
-interface Trace {
-  readonly arc: number;
-  readonly epsPath: number;
-  /** Frame (10 ms) at which the word's first phone (or the pause) was entered. */
-  readonly frame: number;
+interface Trace extends WordTrace {
   /** The path's score on entering it. */
   readonly score: number;
   readonly prev: Trace | null;
@@ -267,20 +264,8 @@ export class HmmDecoder {
   }
 
   private hypothesis(trace: Trace | null, score: number, finalEps: number, intent?: string): GraphHypothesis {
-    const g = this.graph;
-    const chain: Trace[] = [];
-    for (let t = trace; t; t = t.prev) chain.push(t);
-    chain.reverse();
-    const arcs: number[] = [];
-    const words: string[] = [];
-    const wordFrames: number[] = [];
-    for (const t of chain) {
-      if (t.arc < 0) continue;
-      arcs.push(...(g.epsPaths[t.epsPath] ?? []), t.arc);
-      words.push(g.context.arcs[t.arc]?.word ?? '');
-      wordFrames.push(t.frame);
-    }
-    if (finalEps >= 0) arcs.push(...(g.epsPaths[finalEps] ?? []));
+    const chain = traceChain(trace);
+    const { arcs, words, wordFrames } = tracedPath(this.graph.context, this.graph.epsPaths, chain, finalEps);
     // The words' span: from the first word's entry to the pause after the last word (or now).
     const first = chain.find((t) => t.arc >= 0);
     const last = chain[chain.length - 1];
