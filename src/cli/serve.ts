@@ -17,6 +17,7 @@ const flags = {
   tokens: { type: 'string' },
   'tokens-file': { type: 'string' },
   'token-secret': { type: 'string' },
+  'token-max-ttl': { type: 'string' },
   'allowed-origins': { type: 'string' },
   'trust-proxy': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -75,6 +76,7 @@ export async function serveOptions(
     'idle-timeout-ms': 'idleTimeoutMs',
     'audio-burst-ms': 'audioBurstMs',
     'max-batch': 'maxBatch',
+    'token-max-ttl': 'tokenMaxTtlSec',
   } as const;
   for (const [flag, option] of Object.entries(numbers)) {
     const v = values[flag as keyof typeof numbers];

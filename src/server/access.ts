@@ -28,6 +28,8 @@ export interface AccessOptions {
   readonly tokens: readonly string[];
   /** Secret of HMAC-SHA256 signed tokens (see tokens.ts), or null. */
   readonly tokenSecret: string | null;
+  /** Longest lifetime of a signed token, seconds: one whose `exp` lies further ahead is refused (401). Default 24 h. */
+  readonly tokenMaxTtlSec?: number;
   /** Origins (`https://app.example.com`) a browser may connect from, or null for any. Requests without `Origin` are not browsers and pass. */
   readonly allowedOrigins: readonly string[] | null;
 }
@@ -106,7 +108,7 @@ export class AccessControl {
     if (known) return { sessionId: null, realtime: known.realtime, via: 'static', expiresAtMs: null };
     if (this.options.tokenSecret !== null) {
       try {
-        const claims = verifyToken(token, this.options.tokenSecret, nowMs);
+        const claims = verifyToken(token, this.options.tokenSecret, nowMs, this.options.tokenMaxTtlSec);
         return {
           sessionId: claims.sid,
           realtime: claims.rt !== false,

@@ -6,7 +6,7 @@ import {
 } from '../runtime/index.ts';
 import { parseStaticTokens } from './access.ts';
 import { trustedProxySet } from './clientAddress.ts';
-import { minSecretBytes } from './tokens.ts';
+import { defaultTokenMaxTtlSec, minSecretBytes } from './tokens.ts';
 
 /**
  * Everything the server can be told at start-up: the runtime's options (models, batching, endpointing) and its
@@ -39,6 +39,11 @@ export interface ServerOptions extends RuntimeOptions {
   tokens: readonly string[];
   /** Secret for HMAC-SHA256 signed tokens with expiry and session id (see tokens.ts), ≥ 16 bytes. Default null. */
   tokenSecret: string | null;
+  /**
+   * Longest lifetime of a signed token, seconds (`--token-max-ttl`): a token whose `exp` lies further ahead is
+   * refused at the upgrade (401), so a leaked token cannot be valid for years. Default 86400 (24 h).
+   */
+  tokenMaxTtlSec: number;
   /** Origins browsers may connect from (`https://app.example.com`); others get HTTP 403. Default null: any. */
   allowedOrigins: readonly string[] | null;
   /** PEM private key and certificate files: with both, the server speaks HTTPS/WSS. Default null. */
@@ -82,6 +87,7 @@ export const defaultServerOptions: ServerOptions = {
   maxSessionsPerAddress: 32,
   tokens: [],
   tokenSecret: null,
+  tokenMaxTtlSec: defaultTokenMaxTtlSec,
   allowedOrigins: null,
   trustProxy: [],
   tlsKeyPath: null,
@@ -121,6 +127,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   int('idleTimeoutMs', 100, 24 * 3_600_000);
   int('audioBurstMs', 100, 3_600_000);
   int('controlRatePerSec', 1, 10_000);
+  int('tokenMaxTtlSec', 1, 366 * 86_400);
   int('controlBurst', 1, 100_000);
   int('maxUnsentBytes', 1024, 1024 * 1024 * 1024);
   checkRuntimeOptions(o, 'server option');

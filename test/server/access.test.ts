@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,18 @@ describe('signed tokens', () => {
     const badClaims = Buffer.from('[1]').toString('base64url');
     const signed = `${badClaims}.${signToken({ sid: 'x', exp: 1 }, secret).split('.')[1]}`;
     expect(() => verifyToken(signed, secret)).toThrow(TokenError);
+  });
+
+  it('refuses an exp in milliseconds and one further ahead than the maximum lifetime', () => {
+    const nowMs = Date.now();
+    const inMs = Buffer.from(JSON.stringify({ sid: 'a', exp: nowMs + 3_600_000 })).toString('base64url');
+    const mac = (payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
+    expect(() => verifyToken(`${inMs}.${mac(inMs)}`, secret, nowMs)).toThrow(/whole seconds/);
+    expect(() => signToken({ sid: 'a', exp: 1.5 + inAnHour() }, secret)).toThrow(/whole seconds/);
+    const twoDays = signToken({ sid: 'a', exp: Math.floor(nowMs / 1000) + 2 * 86_400 }, secret);
+    expect(() => verifyToken(twoDays, secret, nowMs)).toThrow(/maximum of 86400 s/);
+    expect(verifyToken(twoDays, secret, nowMs, 3 * 86_400).sid).toBe('a');
+    expect(verifyToken(signToken({ sid: 'a', exp: inAnHour() }, secret), secret, nowMs, 3600).sid).toBe('a');
   });
 });
 
