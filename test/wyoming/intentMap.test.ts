@@ -78,7 +78,10 @@ describe('the shipped smart_home mapping', () => {
     const out = ha(text);
     expect(out).toMatchObject({ name });
     const got = Object.fromEntries(
-      (out as { entities: { name: string; value: unknown }[] }).entities.map((e) => [e.name, e.value]),
+      (out as unknown as { entities: { name: string; value: unknown }[] }).entities.map((e) => [
+        e.name,
+        e.value,
+      ]),
     );
     expect(got).toEqual(entities);
   });
