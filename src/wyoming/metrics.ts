@@ -1,0 +1,35 @@
+import { Counter, Gauge, type MetricsRegistry } from '../metrics/index.ts';
+
+/**
+ * The Wyoming endpoint's metrics, in the server's one registry (`GET /metrics`) beside the WebSocket side's,
+ * with `transport="wyoming"` on each so a dashboard can put the two transports side by side. Stage timings of
+ * its speech-to-text requests go to the shared `voxstream_stage_ms` with the same label.
+ */
+export class WyomingMetrics {
+  readonly requests: Counter;
+  readonly connections: Counter;
+  readonly refused: Counter;
+  readonly errors: Counter;
+
+  constructor(registry: MetricsRegistry, openConnections: () => number) {
+    this.requests = registry.add(
+      new Counter(
+        'voxstream_wyoming_requests_total',
+        'Wyoming requests by kind (describe, transcribe, recognize, synthesize, synthesize_stream)',
+      ),
+    );
+    this.connections = registry.add(
+      new Counter('voxstream_wyoming_connections_total', 'Wyoming connections by how they ended'),
+    );
+    this.refused = registry.add(
+      new Counter('voxstream_wyoming_refused_total', 'Wyoming connections refused, by reason'),
+    );
+    this.errors = registry.add(
+      new Counter('voxstream_wyoming_errors_total', 'Wyoming error events sent, by code'),
+    );
+    registry.add(new Gauge('voxstream_wyoming_connections', 'Open Wyoming connections', openConnections));
+  }
+
+  /** The labels every Wyoming metric carries. */
+  static readonly transport = { transport: 'wyoming' } as const;
+}

@@ -1,0 +1,185 @@
+import { type AddressInfo, type BlockList, type Server, type Socket, createServer, isIP } from 'node:net';
+import { contextNamesIn, shippedContextsDir } from '../context/index.ts';
+import type { Engine, LoadedContext, Logger } from '../runtime/index.ts';
+import { Admission, remoteAddress } from '../server/admission.ts';
+import type { ServerOptions } from '../server/config.ts';
+import { encodeEvent } from './codec.ts';
+import { WyomingConnection, type WyomingServices } from './connection.ts';
+import type { ConversationContext } from './conversation.ts';
+import { WyomingError } from './errors.ts';
+import { wyomingInfo } from './info.ts';
+import { loadHomeAssistantMap } from './intentMap.ts';
+import { WyomingMetrics } from './metrics.ts';
+import { type WyomingOptions, allowList, resolveWyomingOptions } from './options.ts';
+import { type Advertisement, advertise } from './zeroconf.ts';
+
+/** What {@link WyomingServer.start} needs besides the options. */
+export interface WyomingStartOptions {
+  /** The runtime the WebSocket server loaded: the same models, batchers, contexts, voices and metrics. */
+  readonly engine: Engine<ServerOptions>;
+  readonly log: Logger;
+}
+
+/**
+ * Home Assistant's Wyoming protocol over TCP, beside the WebSocket server in the same process and on the same
+ * runtime: speech to text runs the same per-session stream graph over the same models and cross-session
+ * batchers, within the same limits (session counts, idle and session time, the real-time audio allowance) and
+ * into the same `/metrics`. Connections from addresses not allowed, or past the session limits, are closed at
+ * once. Create with {@link WyomingServer.start}; `close()` ends every connection and stops advertising.
+ */
+export class WyomingServer {
+  private readonly connections = new Set<WyomingConnection>();
+  private readonly admission: Admission;
+  private readonly allowed: BlockList | null;
+  readonly metrics: WyomingMetrics;
+  private graphs = 0;
+  private closing: Promise<void> | null = null;
+  private advertisement: Advertisement | null = null;
+
+  private constructor(
+    readonly options: WyomingOptions,
+    readonly engine: Engine<ServerOptions>,
+    private readonly tcp: Server,
+    readonly log: Logger,
+  ) {
+    // The same limits as the WebSocket side, counted for this listener's connections.
+    this.admission = new Admission(engine.options);
+    this.allowed = options.allowedAddresses === null ? null : allowList(options.allowedAddresses);
+    this.metrics = new WyomingMetrics(engine.metrics.registry, () => this.connections.size);
+    this.services = this.makeServices();
+  }
+
+  /** Listens; resolves once the port is open (and advertising has started, when on). */
+  static async start(options: Partial<WyomingOptions>, start: WyomingStartOptions): Promise<WyomingServer> {
+    const o = resolveWyomingOptions(options);
+    const tcp = createServer({ noDelay: true });
+    const server = new WyomingServer(o, start.engine, tcp, start.log);
+    tcp.on('connection', (socket) => server.onConnection(socket));
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(o.port, o.host, () => {
+        tcp.off('error', reject);
+        resolve();
+      });
+    });
+    tcp.on('error', (error) => start.log.warn('wyoming listener error', { error: String(error) }));
+    start.log.info('wyoming listening', { host: o.host, port: server.port, voices: o.voices });
+    if (o.allowedAddresses === null)
+      start.log.warn('wyoming has no authentication: anyone who can reach this port may use it', {
+        port: server.port,
+        hint: 'set --wyoming-allow ADDR,SUBNET',
+      });
+    if (o.zeroconf) server.advertisement = await advertise(o.zeroconfName, server.port, start.log);
+    return server;
+  }
+
+  /** The port actually bound (useful with port 0). */
+  get port(): number {
+    return (this.tcp.address() as AddressInfo).port;
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stream graphs of speech-to-text requests not yet released; 0 when none is running. */
+  get liveGraphs(): number {
+    return this.graphs;
+  }
+
+  private onConnection(socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    const address = remoteAddress(socket.remoteAddress);
+    const refuse = (label: string, error: WyomingError) => {
+      this.metrics.refused.inc({ reason: label, ...WyomingMetrics.transport });
+      this.engine.metrics.refused.inc({ reason: `wyoming_${label}` });
+      // Wyoming has no refusal at connect: the error event says why, then the socket closes.
+      socket.end(encodeEvent('error', { text: error.message, code: error.code }));
+    };
+    if (this.closing) return refuse('shutting_down', new WyomingError('VX_SHUTTING_DOWN', 'shutting down'));
+    const family = isIP(address);
+    if (this.allowed && (family === 0 || !this.allowed.check(address, family === 6 ? 'ipv6' : 'ipv4'))) {
+      this.metrics.refused.inc({ reason: 'address', ...WyomingMetrics.transport });
+      this.engine.metrics.refused.inc({ reason: 'wyoming_address' });
+      socket.destroy();
+      return;
+    }
+    const over = this.admission.refusal(address, null);
+    if (over) return refuse(over.label, new WyomingError('VX_WY_BUSY', over.text));
+    this.admission.add(address, null);
+    const connection = new WyomingConnection(socket, this.services, (c) => {
+      if (!this.connections.delete(c)) return;
+      this.admission.remove(address, null);
+    });
+    this.connections.add(connection);
+  }
+
+  private readonly services: WyomingServices;
+
+  private makeServices(): WyomingServices {
+    return {
+      engine: this.engine,
+      options: this.options,
+      metrics: this.metrics,
+      info: async () => {
+        const names = await this.servedContexts();
+        const contexts = await Promise.all(
+          names.map(async (name) => ({
+            name,
+            intents: (await this.engine.context(name)).graph.spec.intents.length,
+          })),
+        );
+        return wyomingInfo({
+          contexts,
+          voices: this.options.voices,
+          acousticModel: this.engine.acoustic.name,
+        });
+      },
+      conversationContexts: async () => {
+        const dirs = this.contextDirs();
+        const out: ConversationContext[] = [];
+        for (const name of await this.servedContexts()) {
+          const spec = (await this.engine.context(name)).graph.spec;
+          out.push({ name, spec, map: await loadHomeAssistantMap(name, spec, dirs) });
+        }
+        return out;
+      },
+      transcriptionContext: async (name) => this.transcriptionContext(name),
+      graphOpened: () => this.graphs++,
+      graphReleased: () => this.graphs--,
+    };
+  }
+
+  private contextDirs(): string[] {
+    const dir = this.engine.options.contextsDir;
+    return dir === undefined || dir === null ? [] : [dir];
+  }
+
+  /** The default context, then the user's (`--contexts`), then the shipped ones; each once. */
+  private async servedContexts(): Promise<string[]> {
+    const names = [this.engine.options.defaultContext];
+    for (const dir of [...this.contextDirs(), shippedContextsDir()])
+      names.push(...(await contextNamesIn(dir).catch(() => [])));
+    return [...new Set(names)];
+  }
+
+  private async transcriptionContext(name: string | undefined): Promise<LoadedContext> {
+    if (name === undefined || name === '') return this.engine.context(this.engine.options.defaultContext);
+    if (!(await this.servedContexts()).includes(name))
+      throw new WyomingError('VX_WY_UNKNOWN_MODEL', `model ${name} is not a context this server serves`);
+    return this.engine.context(name);
+  }
+
+  /** Ends every connection with `VX_SHUTTING_DOWN`, stops advertising and closes the port. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.advertisement?.stop();
+      const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
+      for (const c of [...this.connections]) c.shutdown();
+      await closed;
+      this.log.info('wyoming closed', {});
+    })();
+    return this.closing;
+  }
+}
