@@ -4,7 +4,9 @@ import type { Device } from '../inference/providers.ts';
 import { VoxServer } from '../server/index.ts';
 import { readTokensFile } from '../server/access.ts';
 import type { ServerOptions } from '../server/config.ts';
+import { WyomingServer } from '../wyoming/index.ts';
 import { acousticFlags, fusionFlag } from './args.ts';
+import { wyomingFlags, wyomingServeOptions } from './wyomingFlags.ts';
 
 const flags = {
   port: { type: 'string' },
@@ -35,6 +37,7 @@ const flags = {
   'acoustic-model': { type: 'string' },
   'acoustic-model-dir': { type: 'string' },
   quiet: { type: 'boolean' },
+  ...wyomingFlags,
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof flags }>>['values'];
@@ -109,13 +112,24 @@ export async function serveOptions(
  */
 export async function serveCommand(argv: string[]): Promise<number> {
   let server: VoxServer;
+  let wyoming: WyomingServer | null = null;
   let drainMs: number;
   try {
     const { values } = parseArgs({ args: argv, options: flags });
     drainMs = Number(values['drain-ms'] ?? 10_000);
     if (!Number.isInteger(drainMs) || drainMs < 0)
       throw new TypeError(`--drain-ms must be a whole number of ms, got ${values['drain-ms']}`);
-    server = await VoxServer.start(await serveOptions(values));
+    const options = await serveOptions(values);
+    const wyomingOptions = wyomingServeOptions(values, options.host);
+    server = await VoxServer.start(options);
+    // The Wyoming endpoint runs on the runtime the WebSocket server loaded: one set of models and limits.
+    if (wyomingOptions)
+      wyoming = await WyomingServer.start(wyomingOptions, { engine: server.engine, log: server.log }).catch(
+        async (error: unknown) => {
+          await server.close();
+          throw error;
+        },
+      );
   } catch (error) {
     process.stderr.write(`voxstream serve: ${(error as Error).message}\n`);
     return 1;
@@ -124,9 +138,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  const now = () => void server.close();
+  const now = () => void Promise.all([wyoming?.close(), server.close()]);
   process.once('SIGINT', now);
   process.once('SIGTERM', now);
+  // Wyoming requests are short (one per connection in Home Assistant): they end before the runtime goes.
+  await wyoming?.close();
   await server.drain(drainMs);
   return 0;
 }

@@ -11,7 +11,17 @@ export class WyomingMetrics {
   readonly refused: Counter;
   readonly errors: Counter;
 
-  constructor(registry: MetricsRegistry, openConnections: () => number) {
+  private readonly openCounts = new Set<() => number>();
+
+  /** The metrics in `registry`, added once however many endpoints share it; `open` counts one endpoint's connections. */
+  static in(registry: MetricsRegistry, open: () => number): WyomingMetrics {
+    let metrics = registered.get(registry);
+    if (!metrics) registered.set(registry, (metrics = new WyomingMetrics(registry)));
+    metrics.openCounts.add(open);
+    return metrics;
+  }
+
+  private constructor(registry: MetricsRegistry) {
     this.requests = registry.add(
       new Counter(
         'voxstream_wyoming_requests_total',
@@ -27,9 +37,15 @@ export class WyomingMetrics {
     this.errors = registry.add(
       new Counter('voxstream_wyoming_errors_total', 'Wyoming error events sent, by code'),
     );
-    registry.add(new Gauge('voxstream_wyoming_connections', 'Open Wyoming connections', openConnections));
+    registry.add(
+      new Gauge('voxstream_wyoming_connections', 'Open Wyoming connections', () =>
+        [...this.openCounts].reduce((n, open) => n + open(), 0),
+      ),
+    );
   }
 
   /** The labels every Wyoming metric carries. */
   static readonly transport = { transport: 'wyoming' } as const;
 }
+
+const registered = new WeakMap<MetricsRegistry, WyomingMetrics>();

@@ -45,7 +45,7 @@ export class WyomingServer {
     // The same limits as the WebSocket side, counted for this listener's connections.
     this.admission = new Admission(engine.options);
     this.allowed = options.allowedAddresses === null ? null : allowList(options.allowedAddresses);
-    this.metrics = new WyomingMetrics(engine.metrics.registry, () => this.connections.size);
+    this.metrics = WyomingMetrics.in(engine.metrics.registry, () => this.connections.size);
     this.services = this.makeServices();
   }
 

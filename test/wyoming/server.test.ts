@@ -296,3 +296,31 @@ describe('bad connections', () => {
     );
   }, 30_000);
 });
+
+describe('access', () => {
+  it('closes a connection from an address not allowed before reading anything, and serves allowed ones', async () => {
+    const closed = await WyomingServer.start(
+      { port: 0, host: '127.0.0.1', zeroconf: false, allowedAddresses: ['192.0.2.0/24'] },
+      { engine: vox.engine, log: vox.log },
+    );
+    const open = await WyomingServer.start(
+      { port: 0, host: '127.0.0.1', zeroconf: false, allowedAddresses: ['127.0.0.0/8', '::1'] },
+      { engine: vox.engine, log: vox.log },
+    );
+    try {
+      const refused = await WyomingClient.connect(closed.port);
+      refused.send('describe');
+      await refused.closed;
+      expect(refused.events).toEqual([]);
+      const allowed = await WyomingClient.connect(open.port);
+      allowed.send('describe');
+      await allowed.nextOf('info');
+      allowed.close();
+      expect(vox.engine.metrics.registry.render()).toMatch(
+        /voxstream_wyoming_refused_total\{reason="address",transport="wyoming"\} 1/,
+      );
+    } finally {
+      await Promise.all([closed.close(), open.close()]);
+    }
+  });
+});
