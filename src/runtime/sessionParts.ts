@@ -23,6 +23,8 @@ export interface SessionSetup {
    * per-stage queue backstops, sized for live streams, would fail any file longer than about 8 s. Off by default.
    */
   readonly offline?: boolean;
+  /** The transport the session came by, the `transport` label of its stage metrics. Default 'websocket'. */
+  readonly transport?: 'websocket' | 'wyoming';
 }
 
 /** Assembles one session's graph parts over the engine's shared models: the server and `infer` use this alike. */
@@ -48,8 +50,10 @@ export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphP
     understand: { ...engine.understandOptions },
     ...(setup.onProgress ? { onProgress: setup.onProgress } : {}),
     onMetrics: (m) => {
-      for (const [stage, ms] of Object.entries(m.stages)) engine.metrics.stageMs.observe(ms, { stage });
-      for (const stage of m.exceeded) engine.metrics.budgetExceeded.inc({ stage });
+      const transport = setup.transport ?? 'websocket';
+      for (const [stage, ms] of Object.entries(m.stages))
+        engine.metrics.stageMs.observe(ms, { stage, transport });
+      for (const stage of m.exceeded) engine.metrics.budgetExceeded.inc({ stage, transport });
       setup.onMetrics?.(m);
     },
   };

@@ -64,6 +64,7 @@ export class Transcription {
       partials: setup.streaming,
       budgets: { ...o.budgets },
       clock: this.clock,
+      transport: 'wyoming',
       onProgress: (audioMs) => this.progress(audioMs),
     });
     hooks.graphOpened();
@@ -148,12 +149,27 @@ export class Transcription {
   }
 
   private finish(text: string): void {
-    if (this.done) return;
+    if (this.done) {
+      // The graph completed after an early answer: everything it had is out (its metrics too).
+      this.release();
+      return;
+    }
     this.start();
     this.done = true;
     this.hooks.send('transcript', { text, language: this.setup.language });
     if (this.setup.streaming) this.hooks.send('transcript-stop', {});
-    this.release();
+    // No more audio goes in; the graph finishes what it holds (the utterance's metrics) and completes.
+    const input = this.input;
+    this.input = null;
+    // After the graph's current emission, not inside it.
+    queueMicrotask(() => {
+      input?.next({ kind: 'end' });
+      input?.complete();
+    });
+    if (this.paused) {
+      this.paused = false;
+      this.hooks.resume();
+    }
     this.hooks.answered();
   }
 

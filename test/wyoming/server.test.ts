@@ -115,6 +115,10 @@ describe('speech to text', () => {
     await c.nextOf('info');
     expect(c.events.filter((e) => e.type === 'transcript')).toHaveLength(1);
     expect(c.events.filter((e) => e.type === 'error')).toEqual([]);
+    // Its stage timings went to the shared histogram, labelled by transport.
+    expect(vox.engine.metrics.registry.render()).toMatch(
+      /voxstream_stage_ms_count\{stage="intent",transport="wyoming"\} [1-9]/,
+    );
     c.close();
   }, 60_000);
 
