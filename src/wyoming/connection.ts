@@ -203,15 +203,12 @@ export class WyomingConnection {
     this.transcribe = null;
     this.count('transcribe');
     const { engine } = this.services;
-    const [context, tts] = await Promise.all([
-      this.services.transcriptionContext(request.name),
-      engine.voice(this.services.options.voices[0] as string),
-    ]);
+    const context = await this.services.transcriptionContext(request.name);
     if (this.state !== 'open') return;
     this.audio = format;
     const transcription: Transcription = new Transcription(
       engine,
-      { context, sampleRate: format.rate, streaming: true, language: request.language, tts },
+      { context, sampleRate: format.rate, streaming: true, language: request.language },
       {
         send: (type, data) => this.send(type, data),
         failed: (code, message) => {
@@ -279,7 +276,16 @@ export class WyomingConnection {
         name = wanted;
       }
     }
-    const voice = await engine.voice(name);
+    const voice = await engine.voice(name).catch((error: unknown) => {
+      // The runtime may offer fewer voices than --wyoming-voices names.
+      throw new WyomingError(
+        'VX_WY_UNKNOWN_VOICE',
+        `voice ${name} is not available: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    });
     return new Synthesis(voice, options.samplesPerChunk, { send: (t, d, p) => this.send(t, d, p) });
   }
 

@@ -29,9 +29,12 @@ export interface TranscriptionSetup {
   /** Send `transcript-start`, `transcript-chunk`s of our partials, and `transcript-stop` around `transcript`. */
   readonly streaming: boolean;
   readonly language: string;
-  /** The reply synthesizer the graph needs as a part; replies are off, so it is never called. */
-  readonly tts: SpeechSynthesizer;
 }
+
+/** The graph's reply synthesizer: replies are off for speech to text, so it is never called. */
+const noReplies: SpeechSynthesizer = {
+  synthesize: () => Promise.reject(new Error('a Wyoming transcription speaks no replies')),
+};
 
 /**
  * One Wyoming speech-to-text request over the shared per-session stream graph (the same one WebSocket
@@ -59,7 +62,7 @@ export class Transcription {
     const parts = sessionParts(engine, {
       audio: { encoding: 'pcm_s16le', sampleRate: setup.sampleRate },
       context: setup.context,
-      tts: setup.tts,
+      tts: noReplies,
       reply: { enabled: false, encoding: 'pcm_s16le', sampleRate: 16000 },
       partials: setup.streaming,
       budgets: { ...o.budgets },
