@@ -1,5 +1,5 @@
 import { type AddressInfo, type BlockList, type Server, type Socket, createServer, isIP } from 'node:net';
-import { contextNamesIn, shippedContextsDir } from '../context/index.ts';
+import { type ContextSpec, contextNamesIn, loadContext, shippedContextsDir } from '../context/index.ts';
 import type { Engine, LoadedContext, Logger } from '../runtime/index.ts';
 import { Admission, remoteAddress } from '../server/admission.ts';
 import type { ServerOptions } from '../server/config.ts';
@@ -123,13 +123,10 @@ export class WyomingServer {
       options: this.options,
       metrics: this.metrics,
       info: async () => {
-        const names = await this.servedContexts();
-        const contexts = await Promise.all(
-          names.map(async (name) => ({
-            name,
-            intents: (await this.engine.context(name)).graph.spec.intents.length,
-          })),
-        );
+        const contexts = (await this.specs()).map(({ name, spec }) => ({
+          name,
+          intents: spec.intents.length,
+        }));
         return wyomingInfo({
           contexts,
           voices: this.options.voices,
@@ -139,9 +136,13 @@ export class WyomingServer {
       conversationContexts: async () => {
         const dirs = this.contextDirs();
         const out: ConversationContext[] = [];
-        for (const name of await this.servedContexts()) {
-          const spec = (await this.engine.context(name)).graph.spec;
-          out.push({ name, spec, map: await loadHomeAssistantMap(name, spec, dirs) });
+        for (const { name, spec } of await this.specs()) {
+          // A side file that does not load leaves its context out of conversation, said in the log.
+          const map = await loadHomeAssistantMap(name, spec, dirs).catch((error: unknown) => {
+            this.log.warn('home assistant mapping does not load', { context: name, error: String(error) });
+            return null;
+          });
+          out.push({ name, spec, map });
         }
         return out;
       },
@@ -149,6 +150,28 @@ export class WyomingServer {
       graphOpened: () => this.graphs++,
       graphReleased: () => this.graphs--,
     };
+  }
+
+  /**
+   * The served contexts' grammars, parsed afresh (milliseconds): `info` and conversation need no decoding graph, and
+   * compiling every served context for the acoustic model could take longer than Home Assistant's 1 s describe
+   * timeout. Speech to text compiles (and caches) only the context it uses. One that does not load is left out.
+   */
+  private async specs(): Promise<{ name: string; spec: ContextSpec }[]> {
+    const dirs = this.contextDirs();
+    const loaded = await Promise.all(
+      (await this.servedContexts()).map((name) =>
+        loadContext(name, { dirs }).then(
+          (spec) => ({ name, spec }),
+          (error: unknown) => {
+            // One broken file in --contexts must not take describe (and so the whole integration) down.
+            this.log.warn('context left out of wyoming', { context: name, error: String(error) });
+            return null;
+          },
+        ),
+      ),
+    );
+    return loaded.filter((c) => c !== null);
   }
 
   private contextDirs(): string[] {
