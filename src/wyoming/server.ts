@@ -1,4 +1,5 @@
 import { type AddressInfo, type BlockList, type Server, type Socket, createServer, isIP } from 'node:net';
+import { basename, dirname, extname } from 'node:path';
 import { type ContextSpec, contextNamesIn, loadContext, shippedContextsDir } from '../context/index.ts';
 import type { Engine, LoadedContext, Logger } from '../runtime/index.ts';
 import { Admission, remoteAddress } from '../server/admission.ts';
@@ -12,6 +13,9 @@ import { loadHomeAssistantMap } from './intentMap.ts';
 import { WyomingMetrics } from './metrics.ts';
 import { type WyomingOptions, allowList, resolveWyomingOptions } from './options.ts';
 import { type Advertisement, advertise } from './zeroconf.ts';
+
+/** A context name as the runtime resolves it (anything else is a file path). */
+const contextNamePattern = /^[\w-]+$/;
 
 /** What {@link WyomingServer.start} needs besides the options. */
 export interface WyomingStartOptions {
@@ -136,9 +140,11 @@ export class WyomingServer {
       conversationContexts: async () => {
         const dirs = this.contextDirs();
         const out: ConversationContext[] = [];
-        for (const { name, spec } of await this.specs()) {
+        for (const { name, key, spec } of await this.specs()) {
+          // A context given as a path has its side file beside it.
+          const where = contextNamePattern.test(key) ? dirs : [dirname(key), ...dirs];
           // A side file that does not load leaves its context out of conversation, said in the log.
-          const map = await loadHomeAssistantMap(name, spec, dirs).catch((error: unknown) => {
+          const map = await loadHomeAssistantMap(name, spec, where).catch((error: unknown) => {
             this.log.warn('home assistant mapping does not load', { context: name, error: String(error) });
             return null;
           });
@@ -157,12 +163,12 @@ export class WyomingServer {
    * compiling every served context for the acoustic model could take longer than Home Assistant's 1 s describe
    * timeout. Speech to text compiles (and caches) only the context it uses. One that does not load is left out.
    */
-  private async specs(): Promise<{ name: string; spec: ContextSpec }[]> {
+  private async specs(): Promise<{ name: string; key: string; spec: ContextSpec }[]> {
     const dirs = this.contextDirs();
     const loaded = await Promise.all(
-      (await this.servedContexts()).map((name) =>
-        loadContext(name, { dirs }).then(
-          (spec) => ({ name, spec }),
+      (await this.servedContexts()).map(({ name, key }) =>
+        loadContext(key, { dirs }).then(
+          (spec) => ({ name, key, spec }),
           (error: unknown) => {
             // One broken file in --contexts must not take describe (and so the whole integration) down.
             this.log.warn('context left out of wyoming', { context: name, error: String(error) });
@@ -179,19 +185,26 @@ export class WyomingServer {
     return dir === undefined || dir === null ? [] : [dir];
   }
 
-  /** The default context, then the user's (`--contexts`), then the shipped ones; each once. */
-  private async servedContexts(): Promise<string[]> {
-    const names = [this.engine.options.defaultContext];
+  /**
+   * The default context, then the user's (`--contexts`), then the shipped ones; each once. `key` is what the
+   * runtime loads; `name` what Wyoming calls it: a default context given as a file path is named by its file
+   * name, so `info` does not show the server's paths.
+   */
+  private async servedContexts(): Promise<{ name: string; key: string }[]> {
+    const key = this.engine.options.defaultContext;
+    const served = [{ name: contextNamePattern.test(key) ? key : basename(key, extname(key)), key }];
     for (const dir of [...this.contextDirs(), shippedContextsDir()])
-      names.push(...(await contextNamesIn(dir).catch(() => [])));
-    return [...new Set(names)];
+      for (const name of await contextNamesIn(dir).catch(() => []))
+        if (!served.some((c) => c.name === name)) served.push({ name, key: name });
+    return served;
   }
 
   private async transcriptionContext(name: string | undefined): Promise<LoadedContext> {
     if (name === undefined || name === '') return this.engine.context(this.engine.options.defaultContext);
-    if (!(await this.servedContexts()).includes(name))
+    const served = (await this.servedContexts()).find((c) => c.name === name);
+    if (!served)
       throw new WyomingError('VX_WY_UNKNOWN_MODEL', `model ${name} is not a context this server serves`);
-    return this.engine.context(name);
+    return this.engine.context(served.key);
   }
 
   /** Ends every connection with `VX_SHUTTING_DOWN`, stops advertising and closes the port. Idempotent. */

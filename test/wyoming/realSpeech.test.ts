@@ -20,7 +20,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     logLevel: 'silent',
     contextsDir: fixtures,
-    defaultContext: 'goforward',
+    // A path, as `serve --context FILE` takes it.
+    defaultContext: `${fixtures}goforward.yaml`,
     audioBurstMs: 60_000,
   });
   wyoming = await WyomingServer.start(
@@ -55,6 +56,14 @@ async function transcribe(name: string, model?: string): Promise<string> {
 }
 
 describe('real speech over Wyoming with the default acoustic model', () => {
+  it('names a default context given as a path by its file name, not the path', async () => {
+    const c = await WyomingClient.connect(wyoming.port);
+    c.send('describe');
+    const info = (await c.nextOf('info')).data as { asr: { models: { name: string }[] }[] };
+    expect(info.asr[0]?.models.map((m) => m.name)).toEqual(['goforward', 'cards', 'digits', 'smart_home']);
+    c.close();
+  });
+
   it('transcribes a real recording in the default context, and in the context the model name picks', async () => {
     expect(await transcribe('goforward.wav')).toBe('go forward ten meters');
     expect(await transcribe('cards-001.wav', 'cards')).toBe('ten of clubs');
