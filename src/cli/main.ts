@@ -26,6 +26,26 @@ commands:
 /** Runs one command; resolves with the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && commands.has(command) && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  try {
+    return await run(command, rest);
+  } catch (error) {
+    // A mistyped flag or a missing value: say which, and how the command is used, not a stack trace.
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`voxstream ${command}: ${(error as Error).message.split('. ')[0]}\n\n${usage}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+const commands = new Set(['serve', 'infer', 'stream', 'mic', 'bench']);
+
+async function run(command: string | undefined, rest: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return (await import('./serve.ts')).serveCommand(rest);
