@@ -1,30 +1,11 @@
 import type { Socket } from 'node:net';
-import type { Engine, LoadedContext } from '../runtime/index.ts';
-import type { ServerOptions } from '../server/config.ts';
-import { TokenBucket } from '../server/tokenBucket.ts';
-import { type AudioFormat, audioFormat, monoPcm } from './audioFormat.ts';
 import { EventReader, type WyomingEvent, encodeEvent } from './codec.ts';
-import { type ConversationContext, converse } from './conversation.ts';
+import { converse } from './conversation.ts';
 import { WyomingError } from './errors.ts';
 import { WyomingMetrics } from './metrics.ts';
-import type { WyomingOptions } from './options.ts';
+import type { WyomingServices } from './services.ts';
+import { SpeechInput } from './speechInput.ts';
 import { Synthesis } from './synthesis.ts';
-import { Transcription } from './transcription.ts';
-
-/** What a connection needs from its server: the shared runtime and the served contexts and voices. */
-export interface WyomingServices {
-  readonly engine: Engine<ServerOptions>;
-  readonly options: WyomingOptions;
-  readonly metrics: WyomingMetrics;
-  /** The `info` event's data. */
-  info(): Promise<Record<string, unknown>>;
-  /** The served contexts, the default first, with their Home Assistant mappings. */
-  conversationContexts(): Promise<ConversationContext[]>;
-  /** The context a `transcribe` names (a served one), or the default for none; throws `VX_WY_UNKNOWN_MODEL`. */
-  transcriptionContext(name: string | undefined): Promise<LoadedContext>;
-  graphOpened(): void;
-  graphReleased(): void;
-}
 
 type State = 'open' | 'closing' | 'closed';
 
@@ -34,12 +15,6 @@ const maxBacklog = 1024;
 const text = (data: Readonly<Record<string, unknown>>, event: string): string => {
   const value = data['text'];
   if (typeof value !== 'string') throw new WyomingError('VX_WY_BAD_DATA', `${event}.text must be a string`);
-  return value;
-};
-
-const optionalString = (value: unknown, field: string): string | undefined => {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new WyomingError('VX_WY_BAD_DATA', `${field} must be a string`);
   return value;
 };
 
@@ -54,17 +29,15 @@ export class WyomingConnection {
   private readonly reader: EventReader;
   private readonly backlog: WyomingEvent[] = [];
   private busy = false;
-  private transcribe: { name: string | undefined; language: string } | null = null;
-  private transcription: Transcription | null = null;
-  private audio: AudioFormat | null = null;
+  private readonly speech: SpeechInput;
+  /** Whether the transcription paused the socket (audio waits for the models). */
+  private transcriptionPaused = false;
   private stream: Synthesis | null = null;
   /** A plain `synthesize` under way, cancelled if the connection closes. */
   private plain: Synthesis | null = null;
-  private readonly audioAllowance: TokenBucket;
   private readonly limitTimer: NodeJS.Timeout;
   private readonly openedAt = performance.now();
   private lastActivity = performance.now();
-  private badAudio = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -73,7 +46,19 @@ export class WyomingConnection {
   ) {
     const o = services.engine.options;
     this.reader = new EventReader(services.options);
-    this.audioAllowance = new TokenBucket(1, o.audioBurstMs);
+    this.speech = new SpeechInput(services, {
+      send: (type, data) => this.send(type, data),
+      error: (code, message) => this.sendError(code, message),
+      pause: () => {
+        this.transcriptionPaused = true;
+        this.socket.pause();
+      },
+      resume: () => {
+        this.transcriptionPaused = false;
+        if (!this.busy && this.state === 'open') this.socket.resume();
+      },
+      open: () => this.state === 'open',
+    });
     this.limitTimer = setInterval(
       () => this.checkLimits(),
       Math.max(20, Math.min(1000, o.idleTimeoutMs / 4, o.maxSessionMs / 4)),
@@ -135,8 +120,6 @@ export class WyomingConnection {
     }
   }
 
-  private transcriptionPaused = false;
-
   private handle(event: WyomingEvent): Promise<void> | undefined {
     const { data } = event;
     switch (event.type) {
@@ -147,20 +130,15 @@ export class WyomingConnection {
         this.send('pong', typeof data['text'] === 'string' ? { text: data['text'] } : {});
         return undefined;
       case 'transcribe':
-        this.transcribe = {
-          name: optionalString(data['name'], 'transcribe.name'),
-          language: optionalString(data['language'], 'transcribe.language') ?? 'en',
-        };
+        this.speech.transcribe(data);
         return undefined;
       case 'audio-start':
-        return this.startAudio(audioFormat(data, 'audio-start'));
+        return this.speech.start(data);
       case 'audio-chunk':
-        this.audioChunk(event);
+        this.speech.chunk(event);
         return undefined;
       case 'audio-stop':
-        this.transcription?.stop();
-        if (this.transcription?.answered) this.transcription = null;
-        this.audio = null;
+        this.speech.stop();
         return undefined;
       case 'transcript':
       case 'recognize':
@@ -194,66 +172,6 @@ export class WyomingConnection {
         // As the reference servers do: events of other services (wake, satellite) are not ours to answer.
         return undefined;
     }
-  }
-
-  private async startAudio(format: AudioFormat): Promise<void> {
-    this.transcription?.close();
-    this.transcription = null;
-    const request = this.transcribe ?? { name: undefined, language: 'en' };
-    this.transcribe = null;
-    this.count('transcribe');
-    const { engine } = this.services;
-    const context = await this.services.transcriptionContext(request.name);
-    if (this.state !== 'open') return;
-    this.audio = format;
-    const transcription: Transcription = new Transcription(
-      engine,
-      { context, sampleRate: format.rate, streaming: true, language: request.language },
-      {
-        send: (type, data) => this.send(type, data),
-        failed: (code, message) => {
-          this.sendError(code, message);
-          if (this.transcription === transcription) this.transcription = null;
-        },
-        answered: () => {
-          // Answered after audio-stop: the request is over. Before it: later chunks are dropped until then.
-          if (this.transcription === transcription && this.audio === null) this.transcription = null;
-        },
-        pause: () => {
-          this.transcriptionPaused = true;
-          this.socket.pause();
-        },
-        resume: () => {
-          this.transcriptionPaused = false;
-          if (!this.busy && this.state === 'open') this.socket.resume();
-        },
-        graphOpened: () => this.services.graphOpened(),
-        graphReleased: () => this.services.graphReleased(),
-      },
-    );
-    this.transcription = transcription;
-  }
-
-  private audioChunk(event: WyomingEvent): void {
-    const transcription = this.transcription;
-    const format = this.audio;
-    if (!transcription || !format) {
-      // Reported a few times, then only dropped: a client streaming without audio-start would flood errors.
-      if (++this.badAudio <= 3)
-        throw new WyomingError('VX_WY_BAD_DATA', 'audio-chunk without audio-start was dropped');
-      return;
-    }
-    if (transcription.answered) return;
-    const chunkFormat = audioFormat({ ...format, ...event.data }, 'audio-chunk');
-    if (chunkFormat.rate !== format.rate || chunkFormat.channels !== format.channels)
-      throw new WyomingError('VX_WY_BAD_DATA', 'audio-chunk format differs from audio-start');
-    const pcm = monoPcm(event.payload, format);
-    const ms = (pcm.byteLength / 2 / format.rate) * 1000;
-    if (!this.audioAllowance.take(ms)) {
-      const burst = this.services.engine.options.audioBurstMs;
-      throw new WyomingError('VX_AUDIO_RATE_EXCEEDED', `audio more than ${burst} ms ahead of real time`);
-    }
-    transcription.push(pcm);
   }
 
   private async converse(said: string): Promise<void> {
@@ -290,7 +208,7 @@ export class WyomingConnection {
   }
 
   private count(kind: string): void {
-    this.services.metrics.requests.inc({ kind, ...WyomingMetrics.transport });
+    this.services.metrics.count(kind);
   }
 
   private send(type: string, data: Record<string, unknown>, payload?: Uint8Array): void {
@@ -364,8 +282,7 @@ export class WyomingConnection {
     if (this.released) return;
     this.released = true;
     clearInterval(this.limitTimer);
-    this.transcription?.close();
-    this.transcription = null;
+    this.speech.close();
     this.stream?.cancel();
     this.stream = null;
     this.plain?.cancel();

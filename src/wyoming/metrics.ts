@@ -44,6 +44,11 @@ export class WyomingMetrics {
     );
   }
 
+  /** Counts one request of `kind` (describe, transcribe, recognize, synthesize, synthesize_stream). */
+  count(kind: string): void {
+    this.requests.inc({ kind, ...WyomingMetrics.transport });
+  }
+
   /** The labels every Wyoming metric carries. */
   static readonly transport = { transport: 'wyoming' } as const;
 }

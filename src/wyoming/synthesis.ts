@@ -50,11 +50,11 @@ export class Synthesis {
       const speech = await this.synthesize(sentence);
       if (rate === null) {
         rate = speech.sampleRate;
-        this.hooks.send('audio-start', { rate, width: 2, channels: 1 });
+        this.emit('audio-start', { rate, width: 2, channels: 1 });
       }
       this.chunks(speech.pcm, rate);
     }
-    this.hooks.send('audio-stop', {});
+    this.emit('audio-stop', {});
   }
 
   /** `synthesize-chunk`: synthesizes the sentences it completes, in the background, in order. */
@@ -72,7 +72,7 @@ export class Synthesis {
     for (const sentence of splitSentences(this.pending)) this.enqueue(sentence);
     this.pending = '';
     await this.chain;
-    this.hooks.send('synthesize-stopped', {});
+    this.emit('synthesize-stopped', {});
   }
 
   /** Stops synthesizing; nothing more is sent. */
@@ -92,9 +92,9 @@ export class Synthesis {
       const speech = await this.synthesize(sentence);
       this.queued--;
       if (speech.pcm.length === 0) return;
-      this.hooks.send('audio-start', { rate: speech.sampleRate, width: 2, channels: 1 });
+      this.emit('audio-start', { rate: speech.sampleRate, width: 2, channels: 1 });
       this.chunks(speech.pcm, speech.sampleRate);
-      this.hooks.send('audio-stop', {});
+      this.emit('audio-stop', {});
     });
     // The failure is reported by `end`; until then it must not count as unhandled.
     this.chain.catch(() => undefined);
@@ -109,10 +109,15 @@ export class Synthesis {
     }
   }
 
+  /** Sends through the hooks unless cancelled. */
+  private emit(type: string, data: Record<string, unknown>, payload?: Uint8Array): void {
+    if (!this.abort.signal.aborted) this.hooks.send(type, data, payload);
+  }
+
   private chunks(pcm: Int16Array, rate: number): void {
     const bytes = new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
     const step = this.samplesPerChunk * 2;
     for (let at = 0; at < bytes.byteLength && !this.abort.signal.aborted; at += step)
-      this.hooks.send('audio-chunk', { rate, width: 2, channels: 1 }, bytes.subarray(at, at + step));
+      this.emit('audio-chunk', { rate, width: 2, channels: 1 }, bytes.subarray(at, at + step));
   }
 }
