@@ -97,8 +97,20 @@ export class EspeakTts implements TtsEngine {
    * @throws TtsError `VX_TTS_TEXT` for bad text, `VX_TTS_FAILED`, `VX_TTS_CLOSED` or `VX_TTS_BUSY`;
    *   the signal's reason when it aborts first.
    */
-  async synthesize(text: string, signal?: AbortSignal): Promise<SynthesizedSpeech> {
+  synthesize(text: string, signal?: AbortSignal): Promise<SynthesizedSpeech> {
+    return this.speak(text, this.#options.voice, signal);
+  }
+
+  /**
+   * Synthesizes `text` as {@link synthesize} does, with another voice than the engine's: espeak-ng loads a
+   * voice per run, so one engine (and its pool) serves every voice.
+   *
+   * @throws TtsError `VX_TTS_TEXT` for a voice that is not a voice name, as for bad text; else as {@link synthesize}
+   */
+  async speak(text: string, voice: string, signal?: AbortSignal): Promise<SynthesizedSpeech> {
     signal?.throwIfAborted();
+    if (typeof voice !== 'string' || !VOICE_PATTERN.test(voice))
+      throw new TtsError('VX_TTS_TEXT', `not a voice name: ${JSON.stringify(String(voice).slice(0, 40))}`);
     if (this.#closed) throw new TtsError('VX_TTS_CLOSED', 'the TTS engine is closed');
     const clean = sanitizeTtsText(text);
     if (clean === '') return { sampleRate: this.#sampleRate, pcm: new Int16Array(0) };
@@ -109,7 +121,7 @@ export class EspeakTts implements TtsEngine {
     }
     let result: EspeakResult;
     try {
-      result = runEspeak(instance, clean, this.#options);
+      result = runEspeak(instance, clean, { ...this.#options, voice });
     } catch (error) {
       throw new TtsError('VX_TTS_FAILED', 'espeak-ng crashed', { cause: error });
     }

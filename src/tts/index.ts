@@ -5,3 +5,4 @@ export type { SynthesizedSpeech, TtsEngine } from './ttsEngine.ts';
 export { TtsError, type TtsErrorCode } from './ttsError.ts';
 export { WorkerTts } from './workerTts.ts';
 export { CachedTts } from './cachedTts.ts';
+export { TtsPool, defaultTtsPoolOptions, type TtsPoolOptions } from './ttsPool.ts';

@@ -8,6 +8,8 @@ import { EspeakTts, type EspeakTtsOptions } from './espeakTts.ts';
 interface Request {
   readonly id: number;
   readonly text: string;
+  /** The voice to speak with; default the worker's own. */
+  readonly voice?: string;
 }
 
 const port = parentPort;
@@ -20,7 +22,9 @@ port.on('message', async (message: Request | 'close') => {
     return;
   }
   try {
-    const out = await tts.synthesize(message.text);
+    const out = await (message.voice === undefined
+      ? tts.synthesize(message.text)
+      : tts.speak(message.text, message.voice));
     port.postMessage({ id: message.id, sampleRate: out.sampleRate, pcm: out.pcm }, [
       out.pcm.buffer as ArrayBuffer,
     ]);

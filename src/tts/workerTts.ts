@@ -74,6 +74,20 @@ export class WorkerTts implements TtsEngine {
   }
 
   synthesize(text: string, signal?: AbortSignal): Promise<SynthesizedSpeech> {
+    return this.request(text, undefined, signal);
+  }
+
+  /** Synthesizes `text` with `voice` (any voice name; espeak-ng loads it for the run), in the same worker. */
+  speak(text: string, voice: string, signal?: AbortSignal): Promise<SynthesizedSpeech> {
+    return this.request(text, voice, signal);
+  }
+
+  /** Requests waiting for the worker now. */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
+  private request(text: string, voice: string | undefined, signal?: AbortSignal): Promise<SynthesizedSpeech> {
     if (this.closed) return Promise.reject(new TtsError('VX_TTS_CLOSED', 'the TTS engine is closed'));
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.pending.size >= maxPending)
@@ -99,7 +113,7 @@ export class WorkerTts implements TtsEngine {
       });
       // Keep the process alive while a reply is being made, not while the worker idles.
       this.worker.ref();
-      this.worker.postMessage({ id, text });
+      this.worker.postMessage(voice === undefined ? { id, text } : { id, text, voice });
     });
   }
 
