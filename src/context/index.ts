@@ -23,6 +23,7 @@ export {
 } from './load.ts';
 export { contextNamesIn, watchContexts, type ContextWatch, type WatchContextsOptions } from './watch.ts';
 export { withSlotValues } from './slots.ts';
+export { checkSlotLimits, defaultSlotLimits, slotLimitExceeded, type SlotLimits } from './slotLimits.ts';
 export { compileContext, type Arc, type ArcTag, type ContextGraph } from './compile.ts';
 export { generateSentences, type GeneratedSentence } from './generate.ts';
 export { mulberry32, type Rng } from './prng.ts';

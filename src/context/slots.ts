@@ -1,5 +1,6 @@
 import { ContextError } from './errors.ts';
 import { normalizeWords } from './normalize.ts';
+import { type SlotLimits, defaultSlotLimits, slotLimitExceeded } from './slotLimits.ts';
 import type { ContextSpec, SlotValue } from './types.ts';
 
 /**
@@ -38,18 +39,22 @@ export function appendUnique(list: SlotValue[], values: readonly SlotValue[]): S
  * @param overrides slot type (not slot name) to values: non-empty strings of words, as in a context file.
  * @param mode `'add'` appends values not already present (compared by normalised words);
  *   `'replace'` makes them the slot type's only values.
- * @throws ContextError (`VX_BAD_CONTEXT`, no line) for an unknown slot type, a bad value, or a
- *   replacement with no values.
+ * @param limits how many values, how long and how many bytes in all (default {@link defaultSlotLimits}).
+ * @throws ContextError (`VX_BAD_CONTEXT`, no line) for an unknown slot type, a bad value, values over the
+ *   limits, or a replacement with no values.
  */
 export function withSlotValues(
   spec: ContextSpec,
   overrides: Readonly<Record<string, readonly string[]>>,
   mode: 'add' | 'replace',
+  limits: SlotLimits = defaultSlotLimits,
 ): ContextSpec {
   const fail = (detail: string): never => {
     throw new ContextError(`slot override: ${detail}`, spec.source, undefined);
   };
   if (mode !== 'add' && mode !== 'replace') fail(`mode must be 'add' or 'replace', got ${describe(mode)}`);
+  const over = slotLimitExceeded(overrides, limits);
+  if (over !== null) fail(over);
   const slots = new Map(spec.slots);
   for (const [slotType, raw] of Object.entries(overrides)) {
     const current = slots.get(slotType);

@@ -1,4 +1,4 @@
-import type { UtteranceRecognizer } from '../asr/index.ts';
+import type { HmmGraph, UtteranceRecognizer } from '../asr/index.ts';
 import type { ContextGraph } from '../context/index.ts';
 import type { FeatureStream, RecognizeOptions, UnderstandOptions } from '../pipeline/index.ts';
 
@@ -29,8 +29,17 @@ export interface AcousticBackend {
   readonly name: AcousticModelName;
   readonly provider: string;
   readonly providerReason: string;
-  /** Compiles a context's word graph into this model's decoding graph. */
+  /** Compiles a context's word graph into this model's decoding graph (on the calling thread). */
   compile(graph: ContextGraph): CompiledContext;
+  /**
+   * For a model whose decoding graph a worker thread can compile (the CMU model's triphone HMM graph): the
+   * model folder the worker loads its tables from, and how the graph it sends back becomes a compiled context.
+   * Null: contexts are compiled with {@link compile}.
+   */
+  readonly offThread: {
+    readonly modelDir: string;
+    adopt(hmm: HmmGraph): CompiledContext;
+  } | null;
   /** One session's feature extractor. */
   features(): FeatureStream;
   /** Defaults of the intent decision for this model's confidence (a session's options override them). */

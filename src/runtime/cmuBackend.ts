@@ -4,6 +4,7 @@ import {
   SenoneMixture,
   SenoneRecognizer,
   compileHmmGraph,
+  type HmmGraph,
   type SenoneModel,
 } from '../asr/index.ts';
 import { type AcousticTables, loadAcousticTables } from '../asr/acousticTables.ts';
@@ -93,17 +94,17 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
     },
   };
   const loopPhones = backgroundPhones(tables);
+  const adopt = (hmm: HmmGraph) => ({
+    guessedWords: hmm.guessedWords,
+    recognizer: () => new SenoneRecognizer(model, hmm, loopPhones),
+  });
   return {
     name: 'cmu',
     provider: selector.provider,
     providerReason: selector.providerReason,
-    compile: (graph) => {
-      const hmm = compileHmmGraph(graph, options.lexicon, tables);
-      return {
-        guessedWords: hmm.guessedWords,
-        recognizer: () => new SenoneRecognizer(model, hmm, loopPhones),
-      };
-    },
+    compile: (graph) => adopt(compileHmmGraph(graph, options.lexicon, tables)),
+    // The context compiler's worker loads the same tables from this folder.
+    offThread: { modelDir: dir, adopt },
     features: () => sphinxFeatures(),
     understand: cmuUnderstandDefaults,
     recognize: cmuRecognizeDefaults,

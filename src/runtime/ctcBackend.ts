@@ -50,6 +50,8 @@ export async function loadCtcBackend(options: CtcBackendOptions): Promise<CtcBac
     asr,
     provider: asr.provider,
     providerReason: asr.providerReason,
+    // Its phone graphs are still compiled on the event loop; only the CMU model's compile in the worker.
+    offThread: null,
     compile: (graph) => {
       const phones = compilePhoneGraph(graph, options.lexicon, tokenIds);
       const model = {

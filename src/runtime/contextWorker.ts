@@ -1,0 +1,67 @@
+/**
+ * Worker-thread entry of {@link ContextCompiler}: loads a context, adds a session's slot values and compiles it
+ * (the word graph, and the CMU model's triphone HMM graph), so that compiling, which takes tens to hundreds of
+ * ms, never blocks the server's event loop. The HMM graph's typed arrays are transferred, not copied.
+ */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Lexicon, compileHmmGraph } from '../asr/index.ts';
+import { loadAcousticTables } from '../asr/acousticTables.ts';
+import { compileContext, loadContext, withSlotValues } from '../context/index.ts';
+import type { CompileRequest, CompileWorkerData } from './contextCompiler.ts';
+
+const port = parentPort;
+if (!port) throw new Error('contextWorker.ts must run in a worker thread');
+const data = workerData as CompileWorkerData;
+lowerPriority();
+const [lexicon, tables] = await Promise.all([
+  data.cmuModelDir === null ? null : Lexicon.load(),
+  data.cmuModelDir === null ? null : loadAcousticTables(data.cmuModelDir),
+]);
+
+port.on('message', async (request: CompileRequest) => {
+  try {
+    let spec = await loadContext(request.name, { dirs: data.dirs });
+    if (request.slots && Object.keys(request.slots).length > 0)
+      spec = withSlotValues(spec, request.slots, request.mode, data.slotLimits);
+    const graph = compileContext(spec);
+    if (lexicon === null || tables === null) {
+      port.postMessage({ id: request.id, graph, hmm: null });
+      return;
+    }
+    const { context: _context, ...hmm } = compileHmmGraph(graph, lexicon, tables);
+    const buffers = Object.values(hmm).flatMap((v) =>
+      ArrayBuffer.isView(v) ? [v.buffer as ArrayBuffer] : [],
+    );
+    port.postMessage({ id: request.id, graph, hmm }, buffers);
+  } catch (error) {
+    const e = error as Error & { code?: string; detail?: string; line?: number };
+    port.postMessage({
+      id: request.id,
+      error: {
+        name: e.name,
+        message: e.message,
+        code: e.code ?? null,
+        detail: e.detail ?? null,
+        line: e.line ?? null,
+        source: (e as { source?: string }).source ?? null,
+      },
+    });
+  }
+});
+port.postMessage({ ready: true });
+
+/**
+ * Runs this thread at the lowest priority where the system allows it (Linux: /proc/thread-self names the
+ * thread, and setpriority takes a thread id), so that compiling, which can take seconds when many sessions
+ * bring their own slot values, takes only the CPU the sessions' audio, VAD and recognition leave over.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
+  } catch {
+    // Elsewhere it runs at the process's priority.
+  }
+}
