@@ -5,6 +5,7 @@ const usage = `usage: voxstream <command> [options]
 commands:
   serve   [--port N] [--host H] [--device auto|cpu|webgpu|cuda] [--context NAME] [--contexts DIR] [--max-sessions N]
           [--tokens a,b] [--tokens-file PATH] [--token-secret S] [--token-max-ttl SEC] [--allowed-origins a,b]
+          [--voices en-us,en-gb,…] [--tts-workers N]
           [--tls-key PATH --tls-cert PATH] [--max-sessions-per-address N] [--trust-proxy ADDR,…]
           [--max-frame-bytes N] [--audio-burst-ms N] [--idle-timeout-ms N] [--max-session-ms N]
           [--drain-ms N] [--max-batch N] [--inference-threads worker|main] [--end-silence-ms N]

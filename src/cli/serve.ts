@@ -20,6 +20,8 @@ const flags = {
   'tokens-file': { type: 'string' },
   'token-secret': { type: 'string' },
   'token-max-ttl': { type: 'string' },
+  voices: { type: 'string' },
+  'tts-workers': { type: 'string' },
   'allowed-origins': { type: 'string' },
   'trust-proxy': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -80,6 +82,7 @@ export async function serveOptions(
     'audio-burst-ms': 'audioBurstMs',
     'max-batch': 'maxBatch',
     'token-max-ttl': 'tokenMaxTtlSec',
+    'tts-workers': 'ttsWorkers',
   } as const;
   for (const [flag, option] of Object.entries(numbers)) {
     const v = values[flag as keyof typeof numbers];
@@ -98,6 +101,7 @@ export async function serveOptions(
   if (tokens.length > 0) o.tokens = tokens;
   const secret = values['token-secret'] ?? env['VOXSTREAM_TOKEN_SECRET'];
   if (secret) o.tokenSecret = secret;
+  if (values.voices) o.voices = list(values.voices);
   if (values['allowed-origins']) o.allowedOrigins = list(values['allowed-origins']);
   if (values['trust-proxy']) o.trustProxy = list(values['trust-proxy']);
   if (values['tls-key']) o.tlsKeyPath = values['tls-key'];

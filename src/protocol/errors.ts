@@ -21,7 +21,15 @@ export const errorCodes = {
     meaning: 'the context named in `start` does not exist or does not load',
   },
   VX_BAD_CONTEXT: { close: null, meaning: 'the context or the slot values in `start` are invalid' },
-  VX_BAD_AUDIO: { close: null, meaning: 'a binary frame is not whole PCM samples; it was dropped' },
+  VX_BAD_VOICE: {
+    close: null,
+    meaning: '`start.reply.voice` is not one of the voices the server offers (`ready.voices`, `GET /voices`)',
+  },
+  VX_BAD_AUDIO: {
+    close: null,
+    meaning:
+      'a binary frame is not whole PCM samples; it was dropped. A flood of undecodable frames (over 50 at once, then 5 a second) ends the session with this code, fatal, close 1008',
+  },
   VX_BAD_OPUS: { close: null, meaning: 'an Opus packet could not be decoded; it was dropped' },
   VX_FRAME_TOO_LARGE: { close: 1009, meaning: 'a WebSocket message exceeded the maximum frame size' },
   VX_UTTERANCE_TOO_LONG: {
@@ -85,16 +93,23 @@ export function endsUtterance(message: { readonly code: string; readonly utteran
 /** An error that reaches the client as an `error` message with a code. */
 export class VoxError extends Error {
   override readonly name = 'VoxError';
+  readonly #close: number | undefined;
+
+  /**
+   * @param options.close - the close code when this error ends a session although its code alone does not
+   *   (a flood of undecodable frames ends it with `VX_BAD_AUDIO`, 1008); default the code's own
+   */
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; close?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.#close = options?.close;
   }
 
   /** The WebSocket close code this error ends the session with, or null if the session goes on. */
   get closeCode(): number | null {
-    return errorCodes[this.code].close;
+    return this.#close ?? errorCodes[this.code].close;
   }
 }

@@ -92,6 +92,8 @@ export type ServerMessage =
        * within it. Null when the session's token lifts the limit.
        */
       readonly audioBurstMs: number | null;
+      /** The reply voices the server offers (`start.reply.voice` must be one of them), the default first. */
+      readonly voices: readonly string[];
     }
   | { readonly type: 'speech_start'; readonly utterance: number; readonly atMs: number }
   | { readonly type: 'speech_end'; readonly utterance: number; readonly atMs: number }

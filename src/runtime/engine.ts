@@ -5,7 +5,7 @@ import {
   type ContextSpec,
   compileContext,
   loadContext,
-  withSlotValues,
+  slotLimitExceeded,
 } from '../context/index.ts';
 import { access } from 'node:fs/promises';
 import { type AsrModel, defaultAsrModelPath } from '../inference/asrModel.ts';
@@ -20,8 +20,11 @@ import {
   type VoiceScorer,
   defaultUnderstandOptions,
 } from '../pipeline/index.ts';
-import { CachedTts, WorkerTts } from '../tts/index.ts';
+import { type TtsEngine, TtsPool } from '../tts/index.ts';
+import { VoxError } from '../protocol/index.ts';
 import type { AcousticBackend, CompiledContext, ModelRunWrapper } from './acoustic.ts';
+import { ContextCache } from './contextCache.ts';
+import { ContextCompiler } from './contextCompiler.ts';
 import { defaultCmuModelDir, loadCmuBackend } from './cmuBackend.ts';
 import { loadCtcBackend } from './ctcBackend.ts';
 import { fusionScorer } from './fusionScorer.ts';
@@ -33,6 +36,8 @@ export interface LoadedContext {
   readonly name: string;
   readonly graph: ContextGraph;
   readonly decoding: CompiledContext;
+  /** Estimated memory it holds, bytes (its graphs' arrays and arcs), which the context cache is bounded by. */
+  readonly bytes: number;
 }
 
 interface VadRequest {
@@ -40,8 +45,15 @@ interface VadRequest {
   readonly window: Float32Array;
 }
 
-/** Contexts compiled with session slot values are cached up to this many. */
-const maxCachedContexts = 64;
+/** Bytes a word-graph arc or node holds with what hangs off it (objects, the acoustic model's graph besides). */
+const bytesPerArc = 200;
+
+/** Estimated bytes of a compiled context: the typed arrays of its decoding graph, and its arcs and nodes. */
+function contextBytes(graph: ContextGraph, arrays: object | null): number {
+  let bytes = (graph.arcs.length + graph.nodeCount) * bytesPerArc;
+  for (const v of Object.values(arrays ?? {})) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+  return bytes;
+}
 
 export type { ModelRunWrapper, SharedModel } from './acoustic.ts';
 
@@ -68,10 +80,8 @@ function observeBatch(metrics: ServerMetrics, model: string, s: BatchStats): voi
  * (`O`: the server's, which extend {@link RuntimeOptions}, or those alone).
  */
 export class Engine<O extends RuntimeOptions = RuntimeOptions> {
-  private readonly contexts = new Map<string, Promise<LoadedContext>>();
-  /** Cache keys of contexts checked by {@link reloadContext}: never evicted, the last version that loaded. */
-  private readonly pinnedContexts = new Set<string>();
-  private readonly voices = new Map<string, Promise<CachedTts>>();
+  /** Compiled contexts; pinned: the default and those checked by {@link reloadContext} (the last that loaded). */
+  private readonly contexts: ContextCache<LoadedContext>;
   readonly vadBatcher: Batcher<VadRequest, number>;
   readonly fusionBatcher: Batcher<FusionRequest, number> | null;
   /** The audio–text fusion model as the intent stage uses it; null (no model) falls back to the CTC ratio. */
@@ -95,7 +105,10 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     readonly metrics: ServerMetrics,
     readonly fusionModel: FusionModel | null,
     wrapRun: ModelRunWrapper,
+    private readonly compiler: ContextCompiler,
+    private readonly tts: TtsPool,
   ) {
+    this.contexts = new ContextCache(options.contextCacheBytes, (c) => c.bytes);
     this.vadBatcher = new Batcher(
       (reqs) =>
         wrapRun('vad', () =>
@@ -190,13 +203,50 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       lexiconWords: lexicon.size,
       fusion: fusion ? fusionPath : 'none (the likelihood ratio decides)',
     });
-    const engine = new Engine(options, log, acoustic, asr, vad, lexicon, metrics, fusion, wrapRun);
+    // A worker compiles contexts, a fixed pool of workers speaks every voice offered: what sessions ask of
+    // either is bounded here, at load.
+    const helpers = await Promise.allSettled([
+      ContextCompiler.start({
+        dirs: contextDirs(options),
+        cmuModelDir: acoustic.offThread?.modelDir ?? null,
+        slotLimits: options.slotLimits,
+      }),
+      TtsPool.load({ workers: options.ttsWorkers, voices: options.voices }),
+    ] as const);
+    const [compiler, tts] = helpers.map((r) => (r.status === 'fulfilled' ? r.value : null)) as [
+      ContextCompiler | null,
+      TtsPool | null,
+    ];
+    const helperFailed = helpers.find((r) => r.status === 'rejected');
+    if (!compiler || !tts) {
+      await Promise.allSettled([
+        compiler?.close(),
+        tts?.close(),
+        acoustic.release(),
+        vad.release(),
+        fusion?.release(),
+      ]);
+      throw (helperFailed as PromiseRejectedResult).reason;
+    }
+    const engine = new Engine(
+      options,
+      log,
+      acoustic,
+      asr,
+      vad,
+      lexicon,
+      metrics,
+      fusion,
+      wrapRun,
+      compiler,
+      tts,
+    );
     log.info('intent decision', {
       acceptThreshold: engine.understandOptions.acceptThreshold ?? defaultUnderstandOptions.acceptThreshold,
     });
+    log.info('reply voices', { voices: tts.voices, workers: options.ttsWorkers });
     try {
       await engine.context(options.defaultContext);
-      await engine.voice('en-us');
     } catch (error) {
       await engine.close();
       throw error;
@@ -208,46 +258,55 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     observeBatch(this.metrics, model, s);
   }
 
-  /** A context by name or path, with optional per-session slot values; compiled once and cached. */
+  /**
+   * A context by name or path, with optional per-session slot values (within `options.slotLimits`): compiled
+   * once, in the compile worker (never on the event loop), and cached within `options.contextCacheBytes`.
+   * @throws ContextError naming the context and line; VoxError `VX_OVERLOADED` when too many compilations wait
+   */
   context(
     name: string,
     slots?: Readonly<Record<string, readonly string[]>>,
     mode: 'add' | 'replace' = 'add',
   ): Promise<LoadedContext> {
-    const key = JSON.stringify([name, slots ?? null, mode]);
+    const withSlots = slots !== undefined && Object.keys(slots).length > 0;
+    // Over the limits: refused here, before the request takes a place in the compile queue.
+    const over = withSlots ? slotLimitExceeded(slots, this.options.slotLimits) : null;
+    if (over !== null) return Promise.reject(new ContextError(`slot override: ${over}`, name, undefined));
+    const key = JSON.stringify([name, withSlots ? slots : null, mode]);
     let loaded = this.contexts.get(key);
     if (!loaded) {
-      loaded = (async () => {
-        let spec = await loadContext(name, this.contextLoadOptions);
-        if (slots && Object.keys(slots).length > 0) spec = withSlotValues(spec, slots, mode);
-        const graph = compileContext(spec);
-        const decoding = this.acoustic.compile(graph);
-        if (decoding.guessedWords.length > 0) {
-          this.log.warn('context words outside the lexicon are spelled by rule', {
-            context: name,
-            words: decoding.guessedWords.slice(0, 20),
-          });
-        }
-        return { name, graph, decoding };
-      })();
-      this.contexts.set(key, loaded);
-      loaded.catch(() => this.contexts.delete(key));
-      if (this.contexts.size > maxCachedContexts) {
-        const oldest = this.contexts.keys().next().value as string;
-        if (
-          oldest !== JSON.stringify([this.options.defaultContext, null, 'add']) &&
-          !this.pinnedContexts.has(oldest)
-        )
-          this.contexts.delete(oldest);
-      }
+      loaded = this.compile(name, withSlots ? slots : null, mode);
+      this.contexts.set(key, loaded, name === this.options.defaultContext && !withSlots);
     }
     return loaded;
   }
 
+  private async compile(
+    name: string,
+    slots: Readonly<Record<string, readonly string[]>> | null,
+    mode: 'add' | 'replace',
+  ): Promise<LoadedContext> {
+    const { graph, hmm } = await this.compiler.compile({ name, slots, mode });
+    const offThread = this.acoustic.offThread;
+    const decoding =
+      hmm && offThread ? offThread.adopt({ ...hmm, context: graph }) : this.acoustic.compile(graph);
+    if (decoding.guessedWords.length > 0) {
+      this.log.warn('context words outside the lexicon are spelled by rule', {
+        context: name,
+        words: decoding.guessedWords.slice(0, 20),
+      });
+    }
+    return { name, graph, decoding, bytes: contextBytes(graph, hmm) };
+  }
+
   /** Where bare context names resolve: the user's folder (`contextsDir`) first, then the shipped ones. */
   private get contextLoadOptions(): { dirs: readonly string[] } {
-    const dir = this.options.contextsDir;
-    return { dirs: dir === undefined || dir === null ? [] : [dir] };
+    return { dirs: contextDirs(this.options) };
+  }
+
+  /** Estimated bytes of the contexts cached with session slot values (the default and pinned ones aside). */
+  get contextCacheBytes(): number {
+    return this.contexts.bytes;
   }
 
   /**
@@ -259,7 +318,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
    * @returns `replaced` (a version was in service), `checked` (none was) or `removed`
    */
   async reloadContext(name: string): Promise<'replaced' | 'checked' | 'removed'> {
-    const keys = () => [...this.contexts.keys()].filter((key) => (JSON.parse(key) as [string])[0] === name);
+    const keys = () => this.contexts.keys().filter((key) => (JSON.parse(key) as [string])[0] === name);
     const base = JSON.stringify([name, null, 'add']);
     let spec: ContextSpec;
     try {
@@ -267,27 +326,32 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     } catch (error) {
       if (!(error instanceof ContextError && error.code === 'VX_UNKNOWN_CONTEXT')) throw error;
       if (name !== this.options.defaultContext) for (const key of keys()) this.contexts.delete(key);
-      this.pinnedContexts.delete(base);
       return 'removed';
     }
     const graph = compileContext(spec);
-    const fresh: LoadedContext = { name, graph, decoding: this.acoustic.compile(graph) };
+    const decoding = this.acoustic.compile(graph);
+    const fresh: LoadedContext = { name, graph, decoding, bytes: contextBytes(graph, null) };
     const cached = keys();
     for (const key of cached) this.contexts.delete(key);
-    this.contexts.set(base, Promise.resolve(fresh));
-    this.pinnedContexts.add(base);
+    this.contexts.set(base, Promise.resolve(fresh), true);
     return cached.length > 0 ? 'replaced' : 'checked';
   }
 
-  /** A TTS voice (espeak-ng voice name), loaded once. */
-  voice(name: string): Promise<CachedTts> {
-    let v = this.voices.get(name);
-    if (!v) {
-      v = WorkerTts.load({ voice: name }).then((tts) => new CachedTts(tts));
-      this.voices.set(name, v);
-      v.catch(() => this.voices.delete(name));
-    }
-    return v;
+  /** The reply voices offered (espeak-ng names), the default first. */
+  get voices(): readonly string[] {
+    return this.tts.voices;
+  }
+
+  /**
+   * The offered voice `name`, shared by every session and spoken by the fixed pool of TTS workers.
+   * @throws VoxError `VX_BAD_VOICE` (rejects) when it is not offered; nothing is started for it
+   */
+  voice(name: string): Promise<TtsEngine> {
+    const voice = this.tts.voice(name);
+    if (voice) return Promise.resolve(voice);
+    const offered = this.tts.voices.join(', ');
+    const shown = JSON.stringify(String(name).slice(0, 40));
+    return Promise.reject(new VoxError('VX_BAD_VOICE', `voice ${shown} is not offered (voices: ${offered})`));
   }
 
   /** Voice activity detection as one session sees it: its own state, batched with every other session. */
@@ -300,7 +364,18 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
   }
 
   async close(): Promise<void> {
-    for (const v of this.voices.values()) await (await v.catch(() => null))?.close();
-    await Promise.allSettled([this.acoustic.release(), this.vad.release(), this.fusionModel?.release()]);
+    await Promise.allSettled([
+      this.tts.close(),
+      this.compiler.close(),
+      this.acoustic.release(),
+      this.vad.release(),
+      this.fusionModel?.release(),
+    ]);
   }
+}
+
+/** Where bare context names resolve before the shipped folder: the user's `contextsDir`, if any. */
+function contextDirs(options: RuntimeOptions): readonly string[] {
+  const dir = options.contextsDir;
+  return dir === undefined || dir === null ? [] : [dir];
 }

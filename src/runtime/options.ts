@@ -5,6 +5,8 @@ import type { RecognizeOptions } from '../pipeline/recognize.ts';
 import type { SegmentOptions } from '../pipeline/segmentUtterances.ts';
 import type { UnderstandOptions } from '../pipeline/understand.ts';
 import type { StageBudgets } from '../protocol/index.ts';
+import { type SlotLimits, checkSlotLimits, defaultSlotLimits } from '../context/index.ts';
+import { defaultTtsPoolOptions } from '../tts/index.ts';
 
 /**
  * What the runtime (models, batchers, contexts, each session's graph parts) is told at start-up; the server's
@@ -63,6 +65,20 @@ export interface RuntimeOptions {
    * one); absent or null: none, the CTC likelihood ratio decides (the default; see models/fusion/README.md).
    */
   fusionModelPath?: string | null;
+  /**
+   * The reply voices offered (espeak-ng names), checked at start-up; the first is the default. A client's
+   * `start.reply.voice` must be one of them (`VX_BAD_VOICE`). Default en-us, en-gb, en-us+f3, en-us+m3.
+   */
+  voices: readonly string[];
+  /** TTS worker threads shared by every voice, 1–8 (each ~90 MB resident). Default 1. */
+  ttsWorkers: number;
+  /** Limits on a session's own slot values (`start.slots`); see {@link SlotLimits}. */
+  slotLimits: SlotLimits;
+  /**
+   * Memory the contexts compiled with session slot values may hold together, bytes (estimated from their
+   * graphs); the least recently used go first past it. Default 64 MiB.
+   */
+  contextCacheBytes: number;
 }
 
 export interface EndpointingOptions {
@@ -83,6 +99,10 @@ export const defaultRuntimeOptions: RuntimeOptions = {
   inferenceThreads: 'worker',
   acousticModel: 'cmu',
   endpointing: {},
+  voices: defaultTtsPoolOptions.voices,
+  ttsWorkers: defaultTtsPoolOptions.workers,
+  slotLimits: defaultSlotLimits,
+  contextCacheBytes: 64 * 1024 * 1024,
 };
 
 /** Merges options over the defaults and validates them; throws TypeError naming the bad field. */
@@ -91,6 +111,7 @@ export function resolveRuntimeOptions(options: Partial<RuntimeOptions> = {}): Ru
     ...defaultRuntimeOptions,
     ...options,
     budgets: { ...defaultBudgets, ...options.budgets },
+    slotLimits: { ...defaultSlotLimits, ...options.slotLimits },
   };
   checkRuntimeOptions(o, 'runtime option');
   return o;
@@ -101,7 +122,11 @@ export function resolveRuntimeOptions(options: Partial<RuntimeOptions> = {}): Ru
  * ('server option' when the server checks its own, which extend these).
  */
 export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
-  const int = (name: 'maxUtteranceMs' | 'maxBatch', min: number, max: number) => {
+  const int = (
+    name: 'maxUtteranceMs' | 'maxBatch' | 'ttsWorkers' | 'contextCacheBytes',
+    min: number,
+    max: number,
+  ) => {
     const v = o[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
       throw new TypeError(`${label} ${name} must be an integer in [${min}, ${max}], got ${String(v)}`);
@@ -109,6 +134,11 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
   };
   int('maxUtteranceMs', 500, 600_000);
   int('maxBatch', 1, 4096);
+  int('ttsWorkers', 1, 8);
+  int('contextCacheBytes', 1024 * 1024, 16 * 1024 * 1024 * 1024);
+  checkSlotLimits(o.slotLimits, `${label} slotLimits`);
+  if (!Array.isArray(o.voices) || o.voices.length === 0 || !o.voices.every((v) => typeof v === 'string'))
+    throw new TypeError(`${label} voices must be a non-empty list of espeak-ng voice names`);
   if (o.inferenceThreads !== 'worker' && o.inferenceThreads !== 'main')
     throw new TypeError(
       `${label} inferenceThreads must be 'worker' or 'main', got ${String(o.inferenceThreads)}`,

@@ -112,6 +112,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
     ...defaultServerOptions,
     ...options,
     budgets: { ...defaultBudgets, ...options.budgets },
+    slotLimits: { ...defaultServerOptions.slotLimits, ...options.slotLimits },
   };
   const int = (name: keyof ServerOptions, min: number, max: number) => {
     const v = o[name];

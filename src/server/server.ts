@@ -16,7 +16,7 @@ import { servePage } from './page.ts';
 import { Session } from './session.ts';
 
 /**
- * The voxstream server: HTTP (`GET /metrics`, `GET /healthz`) and WebSocket voice sessions on one port
+ * The voxstream server: HTTP (`GET /metrics`, `GET /healthz`, `GET /voices`) and WebSocket voice sessions on one port
  * (HTTPS/WSS with a key and certificate). Create with {@link VoxServer.start}; {@link VoxServer.drain}
  * finishes the work under way and closes; `close()` closes at once. Both release everything.
  */
@@ -127,6 +127,10 @@ export class VoxServer {
       res
         .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
         .end(this.engine.metrics.registry.render());
+    } else if (req.method === 'GET' && path === '/voices') {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ voices: this.engine.voices }));
     } else if (req.method === 'GET' && path === '/healthz') {
       const ok = !this.draining && !this.closing;
       res
@@ -194,7 +198,8 @@ export class VoxServer {
   }
 
   /**
-   * Graceful shutdown: stops accepting (new upgrades get 503, the port closes), lets every session finish
+   * Graceful shutdown: stops accepting (new upgrades get 503; the port stays open, so that `/healthz` can say
+   * 503 to a load balancer, until everything is closed), lets every session finish
    * the utterances it has under way and their replies, closing each with `VX_SHUTTING_DOWN` (1001) as it
    * does, then after `deadlineMs` closes the rest the same way (their open utterances end with that error)
    * and releases everything. Idempotent; resolves when all is closed.
@@ -203,7 +208,6 @@ export class VoxServer {
     if (this.draining || this.closing) return this.close();
     this.draining = true;
     this.log.info('draining', { sessions: this.sessions.size, deadlineMs });
-    void this.stopListening();
     const empty = new Promise<void>((resolve) =>
       this.sessions.size === 0 ? resolve() : this.emptied.push(resolve),
     );

@@ -1,6 +1,7 @@
 import { Subject, type Subscription, finalize } from 'rxjs';
 import type { WebSocket } from 'ws';
 import { opusPacketSamples48k } from '../audio/index.ts';
+import { ContextError } from '../context/index.ts';
 import { SessionClock } from '../metrics/index.ts';
 import { type Frame, sessionGraph } from '../pipeline/index.ts';
 import {
@@ -13,11 +14,13 @@ import {
 } from '../protocol/index.ts';
 import { type Engine, sessionParts } from '../runtime/index.ts';
 import type { ServerOptions } from './config.ts';
+import { type SessionEnd, endLabels, endedWith } from './sessionEnd.ts';
 import { TokenBucket } from './tokenBucket.ts';
+import { UndecodableFrames, undecodable } from './undecodableFrames.ts';
 import { UtteranceLedger } from './utteranceLedger.ts';
 
 /** A context a client may name when paths are not allowed: what `loadContext` resolves as a bare name. */
-const contextNamePattern = /^[\w-]+$/;
+const contextNamePattern = /^[\w-]{1,64}$/;
 
 /** Errors of one kind sent for dropped input before further ones are only counted. */
 const maxRepeatedErrors = 10;
@@ -51,12 +54,17 @@ export class Session {
   private audio: StartMessage['audio'] | null = null;
   private readonly clock = new SessionClock();
   private readonly repeated = new Map<string, number>();
+  private readonly undecodable = new UndecodableFrames();
   private readonly ledger: UtteranceLedger;
   private readonly audioAllowance: TokenBucket;
   private readonly controlAllowance: TokenBucket;
   private readonly limitTimer: NodeJS.Timeout;
   private readonly openedAt = performance.now();
-  private lastActivity = performance.now();
+  /**
+   * Last time the session did work for the client: `start` accepted, its audio processed, its stream graph
+   * answering. Control messages and undecodable frames do not count, so they cannot hold a session open.
+   */
+  private lastActive = performance.now();
   private processedMs = 0;
   private paused = false;
   private stopAfterStart = false;
@@ -93,12 +101,13 @@ export class Session {
     );
     this.limitTimer.unref();
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    ws.on('close', () => this.teardown('closed'));
+    // A close the session did not start: the client closed, reset the connection or missed a ping.
+    ws.on('close', () => this.teardown({ reason: 'client_gone' }));
     ws.on('error', (error: Error & { code?: string }) => {
       // ws refuses a message over its hard limit itself (close 1009) before we see it.
       const tooLarge = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
       if (tooLarge) engine.metrics.errors.inc({ code: 'VX_FRAME_TOO_LARGE' });
-      this.teardown(tooLarge ? 'VX_FRAME_TOO_LARGE' : 'socket_error');
+      this.teardown(tooLarge ? endedWith('VX_FRAME_TOO_LARGE') : { reason: 'client_gone' });
     });
   }
 
@@ -125,7 +134,6 @@ export class Session {
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed' || this.ending) return;
     const o = this.engine.options;
-    this.lastActivity = performance.now();
     if (data.byteLength > o.maxFrameBytes) {
       this.end(
         new VoxError(
@@ -163,6 +171,9 @@ export class Session {
       );
       return;
     }
+    const audio = this.audio as StartMessage['audio'];
+    const bad = undecodable(bytes, audio.encoding);
+    if (bad) return this.onUndecodable(bad.code, bad.message);
     if (this.hooks.realtime && !this.audioAllowance.take(this.durationMs(bytes))) {
       const burst = this.engine.options.audioBurstMs;
       this.end(new VoxError('VX_AUDIO_RATE_EXCEEDED', `audio more than ${burst} ms ahead of real time`));
@@ -173,6 +184,26 @@ export class Session {
     if (!this.paused && this.clock.receivedMs - this.processedMs > this.engine.options.ingestHighWaterMs) {
       this.paused = true;
       this.ws.pause();
+    }
+  }
+
+  /**
+   * A binary frame that is not audio: dropped and counted; the first few of each code are reported, and a
+   * flood of them ends the session (`VX_BAD_AUDIO`, close 1008) rather than costing an error per frame.
+   */
+  private onUndecodable(code: 'VX_BAD_AUDIO' | 'VX_BAD_OPUS', message: string): void {
+    this.engine.metrics.dropped.inc({ kind: 'undecodable' });
+    const verdict = this.undecodable.note(code);
+    if (verdict === 'report') this.send({ type: 'error', code, message, fatal: false });
+    else if (verdict === 'flood') {
+      const { burst, perSec } = this.undecodable.limits;
+      this.end(
+        new VoxError(
+          'VX_BAD_AUDIO',
+          `${this.undecodable.count} undecodable frames, more than ${burst} at once or ${perSec} a second`,
+          { close: 1008 },
+        ),
+      );
     }
   }
 
@@ -198,6 +229,7 @@ export class Session {
       return;
     }
     this.state = 'starting';
+    const startingSince = performance.now();
     const { engine } = this;
     const o = engine.options;
     try {
@@ -208,24 +240,17 @@ export class Session {
       ) {
         throw new VoxError(
           'VX_UNKNOWN_CONTEXT',
-          'start.context must be a context name such as "smart_home"; this server takes no paths',
+          'start.context must be a context name such as "smart_home" (at most 64 of A-Z a-z 0-9 _ -); this server takes no paths',
         );
       }
       const contextName = message.context ?? o.defaultContext;
-      const [context, tts] = await Promise.all([
-        engine
-          .context(contextName, message.slots, message.slotMode ?? 'add')
-          .catch((e: Error & { code?: string }) => {
-            const code = e.code === 'VX_BAD_CONTEXT' ? 'VX_BAD_CONTEXT' : 'VX_UNKNOWN_CONTEXT';
-            throw new VoxError(code, e.message, { cause: e });
-          }),
-        engine.voice(message.reply?.voice ?? 'en-us').catch((e: Error) => {
-          throw new VoxError(
-            'VX_BAD_MESSAGE',
-            `reply voice ${message.reply?.voice} is not available: ${e.message}`,
-          );
-        }),
-      ]);
+      // The voice first: an unknown one is refused before any context is compiled.
+      const tts = await engine.voice(message.reply?.voice ?? (engine.voices[0] as string));
+      const context = await engine
+        .context(contextName, message.slots, message.slotMode ?? 'add')
+        .catch((e: unknown) => {
+          throw contextFailure(contextName, e, engine);
+        });
       if ((this.state as State) === 'closed') return;
       const reply = {
         enabled: message.reply?.enabled ?? o.replies,
@@ -247,19 +272,29 @@ export class Session {
         onProgress: (audioMs) => this.progress(audioMs),
       });
       this.state = 'running';
+      this.lastActive = performance.now();
       this.hooks.graphOpened();
       this.graph = sessionGraph(input, parts)
         .pipe(finalize(() => this.hooks.graphReleased()))
         .subscribe({
           next: (frame) => {
-            if (frame.kind === 'binary') this.sendBinary(frame.bytes);
-            else this.send(frame.message);
+            if (frame.kind === 'binary') return this.sendBinary(frame.bytes);
+            const m = frame.message;
+            // The decoder's own refusals (an Opus packet that passed the checks at the edge) count as those do.
+            if (
+              m.type === 'error' &&
+              (m.code === 'VX_BAD_AUDIO' || m.code === 'VX_BAD_OPUS') &&
+              m.utterance === undefined
+            )
+              return this.onUndecodable(m.code, m.message);
+            this.lastActive = performance.now();
+            this.send(m);
           },
           // A stream graph that fails is gone: the session cannot go on.
           error: (error) => this.end(toVoxError(error, this.engine)),
           complete: () => {
             this.send({ type: 'end', utterances: this.utterances });
-            this.close(1000, 'stopped');
+            this.close(1000, 'stopped', { reason: 'normal' });
           },
         });
       this.send({
@@ -270,11 +305,14 @@ export class Session {
         audio: message.audio,
         reply,
         audioBurstMs: this.hooks.realtime ? o.audioBurstMs : null,
+        voices: engine.voices,
       });
       if (this.stopAfterStart) this.stop();
     } catch (error) {
       if ((this.state as State) === 'closed') return;
       this.state = 'awaiting_start';
+      // The time the server took to refuse it (a context queued for compiling) is not the client's idling.
+      this.lastActive += performance.now() - startingSince;
       this.fail(error);
       // A `stop` that came while starting still ends the session, as it would have before `start`.
       if (this.stopAfterStart) this.stop();
@@ -283,7 +321,7 @@ export class Session {
 
   private progress(audioMs: number): void {
     this.processedMs = Math.max(this.processedMs, audioMs);
-    this.lastActivity = performance.now();
+    this.lastActive = performance.now();
     if (this.paused && this.clock.receivedMs - this.processedMs < this.engine.options.ingestHighWaterMs / 2) {
       this.paused = false;
       this.ws.resume();
@@ -296,7 +334,7 @@ export class Session {
       return;
     }
     if (this.state !== 'running' || !this.input) {
-      if (this.state === 'awaiting_start') this.close(1000, 'stopped before start');
+      if (this.state === 'awaiting_start') this.close(1000, 'stopped before start', { reason: 'normal' });
       return;
     }
     this.state = 'stopping';
@@ -319,7 +357,6 @@ export class Session {
       return;
     }
     if (!this.ledger.admit(message)) return;
-    this.lastActivity = performance.now();
     if (message.type === 'intent') this.utterances++;
     if (message.type === 'error') this.engine.metrics.errors.inc({ code: message.code });
     this.ws.send(encodeServerMessage(message));
@@ -332,7 +369,7 @@ export class Session {
       this.end(new VoxError('VX_BACKPRESSURE', 'the client is not reading reply audio'));
       return;
     }
-    this.lastActivity = performance.now();
+    this.lastActive = performance.now();
     this.ws.send(bytes, { binary: true });
   }
 
@@ -360,7 +397,7 @@ export class Session {
     if (open.length === 0) this.send({ type: 'error', code: vox.code, message: vox.message, fatal: true });
     for (const utterance of open)
       this.send({ type: 'error', code: vox.code, message: vox.message, fatal: true, utterance });
-    this.close(vox.closeCode ?? 1011, vox.code);
+    this.close(vox.closeCode ?? 1011, vox.code, endedWith(vox.code));
   }
 
   private checkLimits(): void {
@@ -374,8 +411,10 @@ export class Session {
       this.end(
         new VoxError('VX_SESSION_TIME_LIMIT', `the session reached its limit of ${o.maxSessionMs} ms`),
       );
-    } else if (now - this.lastActivity >= o.idleTimeoutMs) {
-      this.end(new VoxError('VX_IDLE_TIMEOUT', `nothing was sent either way for ${o.idleTimeoutMs} ms`));
+    } else if (this.state !== 'starting' && now - this.lastActive >= o.idleTimeoutMs) {
+      // While `start` is being answered (a context compiling) the wait is the server's, not the client's.
+      const what = this.state === 'awaiting_start' ? 'no start' : 'no audio and nothing to answer';
+      this.end(new VoxError('VX_IDLE_TIMEOUT', `${what} for ${o.idleTimeoutMs} ms`));
     }
   }
 
@@ -386,18 +425,18 @@ export class Session {
     if (this.state !== 'running' || this.ledger.settledUpTo(this.drainUpTo)) this.shutdown();
   }
 
-  /** Closes the socket (terminating it if the close handshake stalls). */
-  close(code: number, reason: string): void {
+  /** Closes the socket (terminating it if the close handshake stalls); `end` is counted in the metrics. */
+  close(code: number, reason: string, end: SessionEnd): void {
     if (this.ws.readyState === this.ws.OPEN) {
       this.ws.close(code, reason.slice(0, 120));
       const timer = setTimeout(() => this.ws.terminate(), this.engine.options.closeTimeoutMs);
       timer.unref();
       this.ws.once('close', () => clearTimeout(timer));
     }
-    this.teardown(reason);
+    this.teardown(end);
   }
 
-  private teardown(reason: string): void {
+  private teardown(end: SessionEnd): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearInterval(this.limitTimer);
@@ -407,9 +446,26 @@ export class Session {
     this.input = null;
     // Whatever is still open can no longer be answered: the client is gone (or the session ended it above).
     this.ledger.abandonAll();
-    this.engine.metrics.sessions.inc({ end: reason.startsWith('VX_') ? reason : 'normal' });
+    this.engine.metrics.sessions.inc(endLabels(end));
     this.hooks.closed(this);
   }
+}
+
+/**
+ * What the client is told when context `name` does not load: its name and, for a fault in it, the line and
+ * what is wrong there, never where the server keeps its files.
+ */
+function contextFailure(name: string, error: unknown, engine: Engine): VoxError {
+  if (error instanceof VoxError) return error;
+  const shown = JSON.stringify(name.slice(0, 64));
+  if (error instanceof ContextError) {
+    if (error.code === 'VX_UNKNOWN_CONTEXT')
+      return new VoxError('VX_UNKNOWN_CONTEXT', `no context named ${shown}`, { cause: error });
+    const at = error.line === undefined ? '' : ` line ${error.line}`;
+    return new VoxError('VX_BAD_CONTEXT', `context ${shown}${at}: ${error.detail}`, { cause: error });
+  }
+  engine.log.warn('context failed to load', { context: name.slice(0, 200), error: String(error) });
+  return new VoxError('VX_UNKNOWN_CONTEXT', `context ${shown} could not be loaded`, { cause: error });
 }
 
 function toVoxError(error: unknown, engine: Engine): VoxError {

@@ -23,6 +23,9 @@ describe('voxstream serve options', () => {
           'audio-burst-ms': '2000',
           'trust-proxy': '10.0.0.5, ::1',
           contexts: 'my-contexts',
+          'token-max-ttl': '3600',
+          voices: 'en-gb, en-us+f3',
+          'tts-workers': '2',
         },
         { PORT: '1', VOXSTREAM_TOKENS: 'ignored', VOXSTREAM_TOKEN_SECRET: 'from-the-environment-0123' },
       );
@@ -38,6 +41,9 @@ describe('voxstream serve options', () => {
         audioBurstMs: 2000,
         trustProxy: ['10.0.0.5', '::1'],
         contextsDir: join(process.cwd(), 'my-contexts'),
+        tokenMaxTtlSec: 3600,
+        voices: ['en-gb', 'en-us+f3'],
+        ttsWorkers: 2,
       });
       expect((await serveOptions({}, { VOXSTREAM_TOKENS: 'x,y', PORT: '7000' })).tokens).toEqual(['x', 'y']);
     } finally {
@@ -51,6 +57,13 @@ describe('voxstream serve options', () => {
     expect(() => resolveServerOptions({ tlsKeyPath: '/k.pem' })).toThrow(/tlsCertPath/);
     expect(() => resolveServerOptions({ tokens: ['a b'] })).toThrow(/tokens/);
     expect(() => resolveServerOptions({ maxBatch: 0 })).toThrow(/maxBatch/);
+    expect(() => resolveServerOptions({ tokenMaxTtlSec: 0 })).toThrow(/tokenMaxTtlSec/);
+    expect(() => resolveServerOptions({ ttsWorkers: 9 })).toThrow(/ttsWorkers/);
+    expect(() => resolveServerOptions({ voices: [] })).toThrow(/voices/);
+    expect(() => resolveServerOptions({ slotLimits: { valuesPerSlot: -1 } as never })).toThrow(
+      /slotLimits\.valuesPerSlot/,
+    );
+    expect(() => resolveServerOptions({ contextCacheBytes: 10 })).toThrow(/contextCacheBytes/);
     expect(() => resolveServerOptions({ inferenceThreads: 'gpu' as never })).toThrow(/inferenceThreads/);
     expect(() => resolveServerOptions({ endpointing: { segment: { endSilenceMs: Number('x') } } })).toThrow(
       /endpointing\.segment\.endSilenceMs/,

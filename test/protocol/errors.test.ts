@@ -25,6 +25,11 @@ describe('VoxError', () => {
     expect(new VoxError('VX_INFERENCE_FAILED', '').closeCode).toBeNull();
   });
 
+  it('takes a close code for a non-fatal code that ends a session (a flood of bad frames)', () => {
+    expect(new VoxError('VX_BAD_AUDIO', 'flood', { close: 1008 }).closeCode).toBe(1008);
+    expect(new VoxError('VX_BAD_AUDIO', 'flood', { close: 1008 }).cause).toBeUndefined();
+  });
+
   it('agrees with the error table of PROTOCOL.md, code by code', () => {
     const doc = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8');
     const rows = [...doc.matchAll(/^\| `(VX_[A-Z_]+)` \| ([^|]+) \|/gm)].map((m) => [

@@ -129,4 +129,60 @@ describe('bad input gets an error code, and the session or server goes on', () =
     expect(await other.next('end')).toMatchObject({ utterances: 0 });
     expect(await other.closed).toBe(1000);
   });
+
+  it('a flood of undecodable frames: a few errors, then the session ends with VX_BAD_AUDIO, 1008', async () => {
+    const { ws, next, closed } = await raw();
+    const errors: Record<string, unknown>[] = [];
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) errors.push(JSON.parse(data.toString()) as Record<string, unknown>);
+    });
+    ws.send(start());
+    await next('ready');
+    for (let i = 0; i < 1000 && ws.readyState === ws.OPEN; i++) ws.send(new Uint8Array(1));
+    expect(await closed).toBe(1008);
+    const sent = errors.filter((m) => m['type'] === 'error');
+    expect(sent.filter((m) => m['fatal'] === false).length).toBeLessThanOrEqual(10);
+    expect(sent.at(-1)).toMatchObject({ code: 'VX_BAD_AUDIO', fatal: true });
+    expect(sent.some((m) => m['code'] === 'VX_BACKPRESSURE')).toBe(false);
+    expect(server.engine.metrics.sessions.get({ end: 'error', code: 'VX_BAD_AUDIO' })).toBe(1);
+  });
+
+  it('a voice the server does not offer: VX_BAD_VOICE, and ready and /voices list those it does', async () => {
+    const { ws, next } = await raw();
+    ws.send(start({ reply: { voice: 'en-us+x1' } }));
+    expect(await next('error')).toMatchObject({ code: 'VX_BAD_VOICE', fatal: false });
+    ws.send(start({ reply: { voice: 'en-gb' } }));
+    const ready = await next('ready');
+    expect(ready['voices']).toEqual(server.engine.voices);
+    expect(server.engine.voices).toContain('en-gb');
+    const res = await fetch(`http://127.0.0.1:${server.port}/voices`);
+    expect(await res.json()).toEqual({ voices: server.engine.voices });
+    ws.close();
+  });
+
+  it('errors about contexts name the context and what is wrong, never a server path', async () => {
+    const { ws, next } = await raw();
+    const texts: string[] = [];
+    for (const extra of [
+      { context: 'a'.repeat(512) },
+      { context: '__proto__' },
+      { context: 'no_such_context' },
+      { slots: { room: ['(bad'] } },
+      { slots: { room: Array.from({ length: 500 }, (_, i) => `room ${i}`) } },
+      { slots: { nosuchslot: ['x'] } },
+    ]) {
+      ws.send(start(extra));
+      const e = await next('error');
+      expect(e['fatal']).toBe(false);
+      texts.push(String(e['message']));
+    }
+    const root = new URL('../../', import.meta.url).pathname;
+    for (const text of texts) {
+      expect(text).not.toContain(root);
+      expect(text).not.toMatch(/\/[\w.-]+\/[\w.-]+/);
+    }
+    expect(texts[3]).toMatch(/^context "smart_home": slot override: room: .*expression syntax/);
+    expect(texts[4]).toMatch(/500 values for 'room', over the limit of 100/);
+    ws.close();
+  });
 });

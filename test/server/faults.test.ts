@@ -173,7 +173,7 @@ describe('faults in a running server', () => {
     raw.ws.pause(); // stops reading: everything the server sends from now on piles up
     await pump(raw, (await chunksOf(command)).chunks, false);
     await waitFor(() => server.sessionCount === 0, 20_000, 'the session to be closed');
-    expect(server.engine.metrics.sessions.get({ end: 'VX_BACKPRESSURE' })).toBe(1);
+    expect(server.engine.metrics.sessions.get({ end: 'error', code: 'VX_BACKPRESSURE' })).toBe(1);
     raw.ws.terminate();
     await settled(before);
     expect(balanced(server)).toBe(true);
@@ -236,8 +236,11 @@ describe('draining', () => {
     // Not yet started anything: closed at once.
     expect((await idle.closed).code).toBe(1001);
     expect(idle.messages.at(-1)).toMatchObject({ type: 'error', code: 'VX_SHUTTING_DOWN', fatal: true });
-    const refused = await connect(url).catch((e: Error) => e);
-    expect(refused instanceof Error || ('status' in refused && refused.status === 503)).toBe(true);
+    expect(await connect(url)).toMatchObject({ status: 503 });
+    // The port stays open while draining, so that a load balancer sees /healthz say so.
+    const health = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ ok: false });
 
     // Under way: answered (reply included), then 1001.
     const { code } = await talking.closed;
@@ -262,6 +265,7 @@ describe('draining', () => {
       expect([...endings(raw.messages).values()].every((n) => n === 1)).toBe(true);
     expect(balanced(server)).toBe(true);
     expect(server.sessionCount).toBe(0);
+    expect(server.engine.metrics.sessions.get({ end: 'drained', code: 'VX_SHUTTING_DOWN' })).toBe(3);
   });
 });
 

@@ -58,7 +58,7 @@ describe('per-session limits', () => {
     expect((await text.closed).code).toBe(1009);
     await waitFor(() => server.sessionCount === 0);
     expect(server.engine.metrics.errors.get({ code: 'VX_FRAME_TOO_LARGE' })).toBe(3);
-    expect(server.engine.metrics.sessions.get({ end: 'VX_FRAME_TOO_LARGE' })).toBe(3);
+    expect(server.engine.metrics.sessions.get({ end: 'error', code: 'VX_FRAME_TOO_LARGE' })).toBe(3);
   });
 
   it('holds audio to real time plus the burst, unless the token lifts the limit', async () => {
@@ -152,15 +152,44 @@ describe('time limits and the heartbeat', () => {
     await waitFor(() => server.sessionCount === 0);
   });
 
-  it('keeps a connection that answers pings and sends something now and then', async () => {
+  it('keeps a connection that answers pings and sends audio now and then', async () => {
     const raw = await started(url());
     for (let i = 0; i < 6; i++) {
       await sleep(250);
-      raw.send({ type: 'cancel' });
+      raw.ws.send(new Uint8Array(640));
     }
     expect(raw.ws.readyState).toBe(raw.ws.OPEN);
     raw.send({ type: 'stop' });
     expect((await raw.closed).code).toBe(1000);
+  });
+
+  it('closes at the idle timeout a connection that sends only control messages or undecodable frames', async () => {
+    const before = server.engine.metrics.sessions.get({ end: 'timeout', code: 'VX_IDLE_TIMEOUT' });
+    // Never started: cancels and 2-byte frames (dropped with VX_NOT_STARTED) do not keep it open.
+    const unstarted = await open(url());
+    // Started: cancels and 1-byte frames (not whole samples) do not either.
+    const startedOnly = await started(url());
+    const t0 = performance.now();
+    const timer = setInterval(() => {
+      for (const raw of [unstarted, startedOnly]) {
+        if (raw.ws.readyState !== raw.ws.OPEN) continue;
+        raw.send({ type: 'cancel' });
+        raw.ws.send(new Uint8Array(raw === unstarted ? 2 : 1));
+      }
+    }, 150);
+    try {
+      for (const raw of [unstarted, startedOnly]) {
+        expect(await raw.next((m) => m.type === 'error' && m.fatal === true, 5000)).toMatchObject({
+          code: 'VX_IDLE_TIMEOUT',
+        });
+        expect((await raw.closed).code).toBe(1000);
+      }
+    } finally {
+      clearInterval(timer);
+    }
+    expect(performance.now() - t0).toBeLessThan(4000);
+    await waitFor(() => server.sessionCount === 0);
+    expect(server.engine.metrics.sessions.get({ end: 'timeout', code: 'VX_IDLE_TIMEOUT' })).toBe(before + 2);
   });
 
   it('closes an idle session with VX_IDLE_TIMEOUT, ending the utterance it left open', async () => {
