@@ -1,121 +1,192 @@
 /**
- * Chooses the CMU model's accept threshold on the TUNING sets only, never on a set that is reported:
- * `sc_tune` (the tuning half of the Speech Commands speakers; out of context: `_unknown_` words, `_silence_`
- * clips) and `so_tune` (speechocean762's train speakers reading train sentences, a fifth of them left out of the
- * grammar; `build_realsets.py --sets speechocean_train`). Every file goes through our recognizer with nothing
- * rejected; the chosen per-frame likelihood ratio (against the phone loop, over the words' frames) keeps false
- * acceptance at or under the target on every tuning set while accepting the most commands, averaged over sets,
- * clean and noisy copies pooled within each set.
+ * Chooses the CMU model's confidence statistic and accept threshold on TUNING sets only, never on a set that
+ * is reported: e.g. `sc_tunehold` (a quarter of the Speech Commands tuning speakers, held out of the model's
+ * adaptation; out of context: `_unknown_` words and `_silence_` clips) and `so_tunehold` (speechocean762 train
+ * speakers held out the same way, reading train sentences, a fifth of them left out of the grammar;
+ * `build_realsets.py --sets speechocean_train --tuning-holdout`).
  *
- *   npx tsx scripts/realspeech/tune.ts [--root work/real] [--sets sc_tune,so_tune] [--limit 600]
- *       [--noisy-limit 100] [--conditions clean,6,12,18,24] [--target-fa 0.05] [--details FILE]
- *       [--acoustic-model-dir DIR]
+ * Every file goes through the server's own per-session graph (`inferFile`) with nothing rejected, and for the
+ * utterance it answers with, the recognizer's per-frame likelihood ratio against the phone loop over the
+ * parse's words and the number of those frames are kept. Then, for each floor and threshold on a grid, the
+ * statistic `(ratio - floor) * sqrt(frames / refFrames)` (src/asr/senoneRecognizer.ts, `RatioStatistic`) is
+ * thresholded: the pair that keeps false acceptance at or under the target on every tuning set while accepting
+ * the most commands right, averaged over the sets (clean and noisy copies pooled within each set), wins. The
+ * floor alone (`--floors 0`, a per-frame threshold) is the statistic used before, for comparison.
  *
- * `--acoustic-model-dir` tunes another CMU model folder (e.g. an adapted one, scripts/adapt_cmu_am.py). A model
- * adapted on the tuning speakers must be tuned on speakers it never saw: adapt it with --hold-out-tuning and tune
- * on `--sets sc_tunehold,so_tunehold` (`build_realsets.py --tuning-holdout`).
+ *   npx tsx scripts/realspeech/tune.ts [--root work/real] [--sets sc_tunehold,so_tunehold] [--limit 600]
+ *       [--noisy-limit 100] [--conditions clean,6,18] [--target-fa 0.05] [--ref-frames 50]
+ *       [--details FILE] [--from-details FILE] [--acoustic-model-dir DIR]
  *
- * stdout: one JSON object: the chosen ratio, and acceptance and false acceptance at each candidate. Progress on
- * stderr. The defaults it printed are in src/runtime/cmuBackend.ts (`cmuUnderstandDefaults`).
+ * `--details` writes each file's evidence (JSON lines); `--from-details` chooses again from such a file
+ * without decoding anything. stdout: one JSON object: the chosen floor and threshold, the best per-frame
+ * threshold alone, and acceptance / false acceptance of both per set. Progress on stderr. The defaults it
+ * printed are in src/asr/senoneRecognizer.ts (`defaultRatioStatistic`) and src/runtime/cmuBackend.ts.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Engine, createLogger, resolveRuntimeOptions } from '../../src/runtime/index.ts';
-import { evaluateRealSets } from './evaluate.ts';
+import { SenoneRecognizer } from '../../src/asr/index.ts';
+import { inferFile } from '../../src/cli/infer.ts';
+import { Engine, type LoadedContext, createLogger, resolveRuntimeOptions } from '../../src/runtime/index.ts';
+import { sameResult } from '../pocketsphinx/eval.ts';
+import { findSets } from './sets.ts';
 
 const { values } = parseArgs({
   options: {
     root: { type: 'string', default: 'work/real' },
-    sets: { type: 'string', default: 'sc_tune,so_tune' },
+    sets: { type: 'string', default: 'sc_tunehold,so_tunehold' },
     limit: { type: 'string', default: '600' },
     'noisy-limit': { type: 'string', default: '100' },
-    conditions: { type: 'string', default: 'clean,6,12,18,24' },
+    conditions: { type: 'string', default: 'clean,6,18' },
     'target-fa': { type: 'string', default: '0.05' },
+    'ref-frames': { type: 'string', default: '50' },
     details: { type: 'string' },
+    'from-details': { type: 'string' },
     'acoustic-model-dir': { type: 'string' },
   },
 });
 
-// Confidence = sigmoid(ratio) and nothing rejected, so each file's ratio can be read back from its confidence.
-const engine = await Engine.load(
-  resolveRuntimeOptions({
-    inferenceThreads: 'main',
-    acousticModel: 'cmu',
-    ...(values['acoustic-model-dir'] ? { acousticModelDir: values['acoustic-model-dir'] } : {}),
-    endpointing: { understand: { acceptThreshold: 0, ratioMidpoint: 0, ratioScale: 1 } as object },
-  }),
-  { log: createLogger('silent') },
-);
+/** One file's evidence. */
 interface Point {
   set: string;
   condition: string;
+  file: string;
   inContext: boolean;
+  /** The parse answered with (nothing rejected) is the expected one. */
   right: boolean;
-  ratio: number;
+  /** Per-frame ratio and frames of that parse's words; null: no parse. */
+  ratio: number | null;
+  frames: number;
 }
-const points: Point[] = [];
-const lines: string[] = [];
-const logit = (p: number) => Math.log(Math.max(p, 1e-4) / Math.max(1 - p, 1e-4));
-const sets = (values.sets as string).split(',');
-for (const set of sets)
-  for (const condition of (values.conditions as string).split(',')) {
-    const limit = Number(condition === 'clean' ? values.limit : values['noisy-limit']);
-    await evaluateRealSets({
-      root: values.root as string,
-      sets: [set],
-      conditions: [condition],
-      limit,
-      systems: ['ours'],
-      engine,
-      onDetail: (d) => {
-        lines.push(JSON.stringify(d));
-        points.push({
-          set,
-          condition,
-          inContext: d['expected'] !== null,
-          // Without an answer there is no parse: the ratio is as low as it gets.
-          right: d['right'] === true,
-          ratio: d['understood'] === true ? logit(d['confidence'] as number) : -Infinity,
-        });
-      },
-    });
-  }
-await engine.close();
-if (values.details) await writeFile(values.details, `${lines.join('\n')}\n`);
 
-/** Acceptance and false acceptance of one set's points at a threshold. */
-const rates = (of: Point[], threshold: number) => {
-  const inContext = of.filter((p) => p.inContext);
-  const outOfContext = of.filter((p) => !p.inContext);
-  return {
-    acceptance:
-      inContext.filter((p) => p.right && p.ratio >= threshold).length / Math.max(1, inContext.length),
-    false_accept: outOfContext.filter((p) => p.ratio >= threshold).length / Math.max(1, outOfContext.length),
-  };
-};
-const round = (x: number) => Math.round(x * 1000) / 1000;
-const candidates = Array.from({ length: 61 }, (_, i) => -5 + i * 0.1).map((threshold) => {
-  const per = Object.fromEntries(
-    sets.map((set) => {
-      const r = rates(
-        points.filter((p) => p.set === set),
-        threshold,
-      );
-      return [set, { acceptance: round(r.acceptance), false_accept: round(r.false_accept) }];
+const points: Point[] = values['from-details']
+  ? (await readFile(values['from-details'], 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Point)
+  : await decodeAll();
+if (values.details) await writeFile(values.details, points.map((p) => `${JSON.stringify(p)}\n`).join(''));
+
+async function decodeAll(): Promise<Point[]> {
+  const engine = await Engine.load(
+    resolveRuntimeOptions({
+      inferenceThreads: 'main',
+      acousticModel: 'cmu',
+      ...(values['acoustic-model-dir'] ? { acousticModelDir: values['acoustic-model-dir'] } : {}),
+      endpointing: { understand: { acceptThreshold: 0 } },
     }),
+    { log: createLogger('silent') },
   );
-  const values = Object.values(per);
+  const out: Point[] = [];
+  try {
+    const found = await findSets(
+      resolve(values.root as string),
+      (values.sets as string).split(','),
+      (values.conditions as string).split(','),
+      Number(values.limit),
+      (folder) => process.stderr.write(`${JSON.stringify({ event: 'missing_set', folder })}\n`),
+    );
+    for (const set of found) {
+      const limit = Number(set.condition === 'clean' ? values.limit : values['noisy-limit']);
+      const rows = set.rows.slice(0, limit);
+      const context = withEvidence(await engine.context(set.context));
+      for (const [i, row] of rows.entries()) {
+        context.evidence.length = 0;
+        const r = await inferFile(engine, context, join(set.folder, row.file));
+        // inferFile answers with the first utterance understood (with nothing rejected: the first parsed).
+        const evidence = context.evidence.find((e) => e !== null) ?? null;
+        out.push({
+          set: set.set,
+          condition: set.condition,
+          file: row.file,
+          inContext: row.intent !== null,
+          right: r.understood && sameResult({ intent: r.intent ?? '', slots: { ...r.slots } }, row),
+          ratio: r.understood ? (evidence?.ratio ?? null) : null,
+          frames: evidence?.frames ?? 0,
+        });
+        if ((i + 1) % 100 === 0 || i + 1 === rows.length)
+          process.stderr.write(
+            `${JSON.stringify({ event: 'progress', set: set.set, condition: set.condition, done: i + 1, of: rows.length })}\n`,
+          );
+      }
+    }
+  } finally {
+    await engine.close();
+  }
+  return out;
+}
+
+/**
+ * The context with its recognizers watched: each utterance's result appends the best parse's per-frame ratio
+ * and frames (null without a parse) to `evidence`.
+ */
+function withEvidence(context: LoadedContext): LoadedContext & {
+  evidence: ({ ratio: number; frames: number } | null)[];
+} {
+  const evidence: ({ ratio: number; frames: number } | null)[] = [];
+  const recognizer = () => {
+    const r = context.decoding.recognizer();
+    if (!(r instanceof SenoneRecognizer)) throw new TypeError('tune.ts tunes the CMU model only');
+    const result = r.result.bind(r);
+    r.result = () => {
+      const out = result();
+      const best = out.hypotheses[0];
+      evidence.push(best ? r.frameRatio(best) : null);
+      return out;
+    };
+    return r;
+  };
+  return { ...context, decoding: { ...context.decoding, recognizer }, evidence };
+}
+
+const refFrames = Number(values['ref-frames']);
+const target = Number(values['target-fa']);
+const sets = [...new Set(points.map((p) => p.set))];
+const round = (x: number) => Math.round(x * 1000) / 1000;
+const grid = (from: number, to: number, step: number) =>
+  Array.from(
+    { length: Math.round((to - from) / step) + 1 },
+    (_, i) => Math.round((from + i * step) * 100) / 100,
+  );
+
+/** Per set: commands accepted right, and out-of-context files accepted, with this statistic and threshold. */
+function rates(statistic: (p: Point) => number, threshold: number) {
+  const per: Record<string, { acceptance: number; false_accept: number }> = {};
+  for (const set of sets) {
+    const of = points.filter((p) => p.set === set);
+    const pass = (p: Point) => p.ratio !== null && statistic(p) >= threshold;
+    const inContext = of.filter((p) => p.inContext);
+    const outOfContext = of.filter((p) => !p.inContext);
+    per[set] = {
+      acceptance: round(inContext.filter((p) => p.right && pass(p)).length / Math.max(1, inContext.length)),
+      false_accept: round(outOfContext.filter(pass).length / Math.max(1, outOfContext.length)),
+    };
+  }
+  const all = Object.values(per);
   return {
-    ratio: Math.round(threshold * 100) / 100,
-    acceptance: round(values.reduce((n, v) => n + v.acceptance, 0) / values.length),
-    worst_false_accept: Math.max(...values.map((v) => v.false_accept)),
+    acceptance: round(all.reduce((n, v) => n + v.acceptance, 0) / all.length),
+    worst_false_accept: Math.max(...all.map((v) => v.false_accept)),
     per,
   };
-});
-const target = Number(values['target-fa']);
-const chosen = candidates
-  .filter((c) => c.worst_false_accept <= target)
-  .sort((a, b) => b.acceptance - a.acceptance)[0];
+}
+
+/** The best threshold of a statistic over `thresholds`, or null if none meets the target. */
+function best(statistic: (p: Point) => number, thresholds: number[]) {
+  let chosen: ({ threshold: number } & ReturnType<typeof rates>) | null = null;
+  for (const threshold of thresholds) {
+    const r = rates(statistic, threshold);
+    if (r.worst_false_accept <= target && (!chosen || r.acceptance > chosen.acceptance))
+      chosen = { threshold, ...r };
+  }
+  return chosen;
+}
+
+const perFrame = best((p) => p.ratio as number, grid(-3, 1, 0.05));
+let scaled: ({ floor: number } & NonNullable<ReturnType<typeof best>>) | null = null;
+for (const floor of grid(-3, 0, 0.1)) {
+  const b = best((p) => ((p.ratio as number) - floor) * Math.sqrt(p.frames / refFrames), grid(-2, 4, 0.05));
+  if (b && (!scaled || b.acceptance > scaled.acceptance)) scaled = { floor, ...b };
+}
 process.stdout.write(
   `${JSON.stringify({
     sets: Object.fromEntries(
@@ -135,7 +206,8 @@ process.stdout.write(
       }),
     ),
     target_false_accept: target,
-    chosen,
-    candidates,
+    ref_frames: refFrames,
+    chosen: scaled,
+    per_frame_threshold_alone: perFrame,
   })}\n`,
 );

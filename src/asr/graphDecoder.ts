@@ -14,7 +14,15 @@ export const defaultGraphDecoderOptions: GraphDecoderOptions = { beam: 14, maxAc
 /** The words entered along a path, newest first: one node per word, shared by the paths that continue it. */
 type Trace = WordTrace;
 
+/** Frames `[start, end)` of a decoded path and the score it gained over them. */
+export interface SpeechSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly score: number;
+}
+
 /** One path through the context: its arcs (epsilon and word arcs, in order) and its CTC log-score. */
+
 export interface GraphHypothesis {
   readonly arcs: readonly number[];
   readonly words: readonly string[];
@@ -30,7 +38,9 @@ export interface GraphHypothesis {
    * Where the words of the path lie, without the silence around them (decoders that model silence): the
    * frames `[start, end)` and the path's score gained over them.
    */
-  readonly speech?: { readonly start: number; readonly end: number; readonly score: number };
+  readonly speech?: SpeechSpan;
+  /** Where each word of the path lies, in order (decoders that model silence). */
+  readonly wordSpans?: readonly SpeechSpan[];
   /**
    * The per-frame likelihood ratio the recognizer measures confidence with, where it is not the default
    * (the path's score against the unconstrained reference, over all frames).

@@ -23,7 +23,13 @@ export {
 } from './hmmGraph.ts';
 export { HmmDecoder, defaultHmmDecoderOptions, type HmmDecoderOptions } from './hmmDecoder.ts';
 export { PhoneLoop, defaultPhoneLoopOptions, type LoopPhone, type PhoneLoopOptions } from './phoneLoop.ts';
-export { SenoneRecognizer, type SenoneModel, type SenoneRecognizerOptions } from './senoneRecognizer.ts';
+export {
+  SenoneRecognizer,
+  type RatioStatistic,
+  type SenoneModel,
+  type SenoneRecognizerOptions,
+  defaultRatioStatistic,
+} from './senoneRecognizer.ts';
 export { dictationGraph, defaultDictationOptions, type DictationOptions } from './dictationGraph.ts';
 export { ctcViterbiScore } from './ctcScore.ts';
 export { type SenoneFrames, denseSenoneFrames } from './senoneFrames.ts';

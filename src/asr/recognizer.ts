@@ -51,7 +51,10 @@ export interface UtteranceRecognizer {
   partial(): GraphHypothesis | null;
   /** Complete parses so far, best first. */
   finals(): GraphHypothesis[];
-  /** Per-frame log-likelihood ratio of a path against the recognizer's reference (its confidence basis). */
+  /**
+   * The confidence statistic of a path against the recognizer's reference: the per-frame log-likelihood ratio
+   * (CTC), or that ratio above a floor scaled by the words' length (CMU: `RatioStatistic`).
+   */
   ratio(h: GraphHypothesis): number;
   result(): RecognitionResult;
 }

@@ -16,10 +16,28 @@ export interface SenoneModel {
   run(feats: Float32Array, frames: number): Promise<SenoneFrames>;
 }
 
+/**
+ * How a parse's likelihood ratio against the phone loop becomes the statistic the accept threshold applies to:
+ * `(ratio - floor) * sqrt(frames / refFrames)`, where `ratio` is the per-frame log-likelihood ratio over the
+ * parse's words and `frames` their length. A per-frame mean over more frames varies less, so a long command
+ * needs less margin above the floor than a short one: the threshold on the mean is
+ * `floor + threshold * sqrt(refFrames / frames)`. A single per-frame threshold either rejected most long
+ * sentences right (speechocean762) or accepted too many out-of-context single words (Speech Commands).
+ */
+export interface RatioStatistic {
+  /** Per-frame ratio a very long parse needs. Default -1.3 (scripts/realspeech/tune.ts; see the model card). */
+  floor: number;
+  /** Frames (10 ms) at which the statistic equals the ratio's margin above the floor. Default 50. */
+  refFrames: number;
+}
+
+export const defaultRatioStatistic: RatioStatistic = { floor: -1.3, refFrames: 50 };
+
 /** Settings of {@link SenoneRecognizer}. */
 export interface SenoneRecognizerOptions {
   decoder: Partial<HmmDecoderOptions>;
   loop: Partial<PhoneLoopOptions>;
+  statistic: Partial<RatioStatistic>;
   /**
    * At the utterance's end, decode it again with its cepstra normalised over the whole utterance (batch CMN,
    * as pocketsphinx_batch does) instead of the live running mean, which for a session's first utterance is
@@ -41,6 +59,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   private readonly decoder: HmmDecoder;
   private readonly loop: PhoneLoop;
   private readonly secondPass: boolean;
+  private readonly statistic: RatioStatistic;
   /** The utterance's features and side data so far, for the second pass. */
   private feats: Float32Array[] = [];
   private sides: Float32Array[] = [];
@@ -57,6 +76,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     this.decoder = new HmmDecoder(graph, options.decoder);
     this.loop = new PhoneLoop(loopPhones, options.loop);
     this.secondPass = options.secondPass ?? true;
+    this.statistic = { ...defaultRatioStatistic, ...options.statistic };
   }
 
   reset(): void {
@@ -140,14 +160,26 @@ export class SenoneRecognizer implements UtteranceRecognizer {
 
   /**
    * Log-likelihood ratio per 10 ms frame of a path against the phone loop over the frames of its words (the
-   * silence around them, which both model alike, would only dilute it): 0 = as likely, above 0 = likelier.
-   * A path without words gets -10.
+   * silence around them, which both model alike, would only dilute it; 0 = as likely, above 0 = likelier),
+   * and how many frames that is. Null for a path without words.
+   */
+  frameRatio(h: GraphHypothesis): { ratio: number; frames: number } | null {
+    const span = h.speech;
+    if (!span || span.end <= span.start) return null;
+    const loop = this.loop.scoreAt(span.end) - this.loop.scoreAt(span.start);
+    const frames = span.end - span.start;
+    return { ratio: (span.score - loop) / frames, frames };
+  }
+
+  /**
+   * The confidence statistic of a path: its {@link frameRatio} above the floor, scaled by its length (see
+   * {@link RatioStatistic}). A path without words gets -10.
    */
   ratio(h: GraphHypothesis): number {
-    const span = h.speech;
-    if (!span || span.end <= span.start) return -10;
-    const loop = this.loop.scoreAt(span.end) - this.loop.scoreAt(span.start);
-    return (span.score - loop) / (span.end - span.start);
+    const r = this.frameRatio(h);
+    if (!r) return -10;
+    const { floor, refFrames } = this.statistic;
+    return (r.ratio - floor) * Math.sqrt(r.frames / refFrames);
   }
 
   result(): RecognitionResult {

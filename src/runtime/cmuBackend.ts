@@ -114,17 +114,20 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
 }
 
 /**
- * The confidence mapping and accept threshold for the CMU model's ratio (per 10 ms frame of the words,
- * against the phone loop): a ratio of -0.4 is confidence 0.5, the accept threshold. Chosen by
- * `scripts/realspeech/tune.ts --sets sc_tunehold,so_tunehold` on tuning speakers held out of the model's
- * adaptation (a quarter of the Speech Commands tuning speakers and of speechocean762's train speakers, by
- * crc32 of the speaker id; clean and at 6 and 18 dB): the ratio accepting the most commands with at most 5 %
- * false acceptance on each set (it printed 1.7 % and 0 %; the unadapted model's search printed the same ratio).
+ * The confidence mapping and accept threshold for the CMU model's statistic (the words' per-frame likelihood
+ * ratio against the phone loop above a floor of -1.3, scaled by the square root of their length over 0.5 s:
+ * src/asr/senoneRecognizer.ts `RatioStatistic`): a statistic of 0.8 is confidence 0.5, the accept threshold.
+ * Floor and threshold chosen together by `scripts/realspeech/tune.ts` (docs/real-speech/tune-statistic.json) on
+ * tuning speakers held out of the model's adaptation (a quarter of the Speech Commands tuning speakers and of
+ * speechocean762's train speakers, by crc32 of the speaker id; clean and at 6 and 18 dB): the pair accepting
+ * the most commands right with at most 5 % false acceptance on each set. It printed 66.0 % / 3.4 % (Speech
+ * Commands) and 51.2 % / 4.4 % (speechocean762); the best single per-frame threshold (-0.45, the statistic
+ * used before) 67.2 % / 3.4 % and 35.7 % / 1.9 %: sentences were rejected for being long, not for being wrong.
  */
-export const cmuUnderstandDefaults = { ratioMidpoint: -0.4, ratioScale: 2, acceptThreshold: 0.5 };
+export const cmuUnderstandDefaults = { ratioMidpoint: 0.8, ratioScale: 2, acceptThreshold: 0.5 };
 
-/** The early endpoint's ratio floor on the same scale. */
-export const cmuRecognizeDefaults = { earlyMinRatio: -0.4 };
+/** The early endpoint's floor on the same statistic: a parse the threshold would accept. */
+export const cmuRecognizeDefaults = { earlyMinRatio: 0.8 };
 
 /** Every base phone and filler of the model, context-independent: the background model's loop. */
 function backgroundPhones(tables: AcousticTables): LoopPhone[] {

@@ -96,4 +96,32 @@ describe('SenoneRecognizer', () => {
       expect(model.seen).toHaveLength(1);
     }
   });
+
+  it('measures a parse by its per-frame ratio above the floor, scaled by the square root of its length', async () => {
+    const model = fakeModel();
+    const floor = -1;
+    const refFrames = 16;
+    const recognizer = new SenoneRecognizer(model, hmm, loop, {
+      secondPass: false,
+      statistic: { floor, refFrames },
+    });
+    // 8 frames of silence, 24 of "on", 16 of silence.
+    const frames = 48;
+    const feats = new Float32Array(frames * dim);
+    for (let t = 0; t < frames; t++) feats[t * dim] = t >= 8 && t < 32 ? 3 : 0;
+    for (let at = 0; at < frames; at += 16)
+      await recognizer.push(feats.subarray(at * dim, (at + 16) * dim), 16);
+    const best = recognizer.finals()[0];
+    expect(best?.intent).toBe('on');
+    const evidence = recognizer.frameRatio(best!);
+    expect(evidence).not.toBeNull();
+    const { ratio, frames: words } = evidence!;
+    expect(words).toBeGreaterThan(16);
+    expect(words).toBeLessThan(32);
+    // One word: its span is the parse's words' span.
+    expect(best?.wordSpans).toHaveLength(1);
+    expect(best?.wordSpans?.[0]).toEqual(best?.speech);
+    expect(recognizer.ratio(best!)).toBeCloseTo((ratio - floor) * Math.sqrt(words / refFrames), 9);
+    expect(best?.ratio).toBeCloseTo(recognizer.ratio(best!), 9);
+  });
 });
