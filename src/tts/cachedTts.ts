@@ -5,16 +5,18 @@ import type { SynthesizedSpeech, TtsEngine } from './ttsEngine.ts';
  * Remembers the audio of recent sentences at each rate asked for: command replies repeat ("Turning on the
  * kitchen lights."), and re-synthesizing one costs tens of ms of CPU, and resampling it to the client's
  * rate a few more on the event loop (15 % of it at 100 sessions before this cache kept resampled audio),
- * that a cache hit does not. Least recently used entries go first once `maxEntries` is reached.
+ * that a cache hit does not. Least recently used entries go first once `maxEntries` is reached. Several voices
+ * may share one store (each with its own `keyPrefix`), so that the bound holds for all of them together.
  */
 export class CachedTts implements TtsEngine {
-  private readonly cache = new Map<string, Promise<SynthesizedSpeech>>();
   hits = 0;
   misses = 0;
 
   constructor(
     private readonly engine: TtsEngine,
     private readonly maxEntries = 512,
+    private readonly cache = new Map<string, Promise<SynthesizedSpeech>>(),
+    private readonly keyPrefix = '',
   ) {}
 
   get sampleRate(): number {
@@ -22,7 +24,7 @@ export class CachedTts implements TtsEngine {
   }
 
   synthesize(text: string, signal?: AbortSignal, sampleRate?: number): Promise<SynthesizedSpeech> {
-    const key = `${sampleRate ?? this.engine.sampleRate}\n${text}`;
+    const key = `${this.keyPrefix}${sampleRate ?? this.engine.sampleRate}\n${text}`;
     const known = this.cache.get(key);
     if (known) {
       this.hits++;

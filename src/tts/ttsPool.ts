@@ -12,7 +12,7 @@ export interface TtsPoolOptions {
    * synthesis; the first is the default. Any voice may run in any worker: a voice costs no worker of its own.
    */
   voices: readonly string[];
-  /** Sentences remembered, over all voices (each voice gets an equal share). Default 512. */
+  /** Sentences remembered, over all voices together (least recently used first out). Default 512. */
   cachedSentences: number;
 }
 
@@ -25,7 +25,8 @@ export const defaultTtsPoolOptions: TtsPoolOptions = {
 
 /**
  * A fixed pool of TTS worker threads shared by every voice and session: what a client's choice of voice can
- * cost is bounded at load (the workers, and a sentence cache per offered voice), however many names it tries.
+ * cost is bounded at load (the workers, and one sentence cache for every offered voice), however many names it
+ * tries.
  * A voice outside the offered set is not served ({@link voice} returns null) and starts nothing.
  */
 export class TtsPool {
@@ -37,8 +38,10 @@ export class TtsPool {
     readonly voices: readonly string[],
     cachedSentences: number,
   ) {
-    const share = Math.max(16, Math.floor(cachedSentences / voices.length));
-    this.byVoice = new Map(voices.map((v) => [v, new CachedTts(new PooledVoice(this, v), share)]));
+    const store = new Map<string, Promise<SynthesizedSpeech>>();
+    this.byVoice = new Map(
+      voices.map((v) => [v, new CachedTts(new PooledVoice(this, v), cachedSentences, store, `${v}\n`)]),
+    );
   }
 
   /**
