@@ -203,30 +203,19 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       lexiconWords: lexicon.size,
       fusion: fusion ? fusionPath : 'none (the likelihood ratio decides)',
     });
-    // A worker compiles contexts, a fixed pool of workers speaks every voice offered: what sessions ask of
-    // either is bounded here, at load.
-    const helpers = await Promise.allSettled([
-      ContextCompiler.start({
-        dirs: contextDirs(options),
-        cmuModelDir: acoustic.offThread?.modelDir ?? null,
-        slotLimits: options.slotLimits,
-      }),
-      TtsPool.load({ workers: options.ttsWorkers, voices: options.voices }),
-    ] as const);
-    const [compiler, tts] = helpers.map((r) => (r.status === 'fulfilled' ? r.value : null)) as [
-      ContextCompiler | null,
-      TtsPool | null,
-    ];
-    const helperFailed = helpers.find((r) => r.status === 'rejected');
-    if (!compiler || !tts) {
-      await Promise.allSettled([
-        compiler?.close(),
-        tts?.close(),
-        acoustic.release(),
-        vad.release(),
-        fusion?.release(),
-      ]);
-      throw (helperFailed as PromiseRejectedResult).reason;
+    // A worker compiles contexts (started by the first, the default context below), a fixed pool of workers
+    // speaks every voice offered: what sessions ask of either is bounded here, at load.
+    const compiler = new ContextCompiler({
+      dirs: contextDirs(options),
+      cmuModelDir: acoustic.offThread?.modelDir ?? null,
+      slotLimits: options.slotLimits,
+    });
+    let tts: TtsPool;
+    try {
+      tts = await TtsPool.load({ workers: options.ttsWorkers, voices: options.voices });
+    } catch (error) {
+      await Promise.allSettled([acoustic.release(), vad.release(), fusion?.release()]);
+      throw error;
     }
     const engine = new Engine(
       options,

@@ -17,8 +17,8 @@ const rooms = (session: number) => ({
 });
 
 let compiler: ContextCompiler;
-beforeAll(async () => {
-  compiler = await ContextCompiler.start({
+beforeAll(() => {
+  compiler = new ContextCompiler({
     dirs: [],
     cmuModelDir: defaultCmuModelDir,
     slotLimits: defaultSlotLimits,
@@ -76,4 +76,24 @@ describe('ContextCompiler', () => {
       detail: "slot override: 101 values for 'room', over the limit of 100",
     });
   });
+
+  it('starts its worker for the first compilation and stops it after the idle time, starting it again when asked', async () => {
+    const idling = new ContextCompiler(
+      { dirs: [], cmuModelDir: defaultCmuModelDir, slotLimits: defaultSlotLimits },
+      200,
+    );
+    try {
+      expect(idling.running).toBe(false);
+      await idling.compile({ name: 'smart_home', slots: null, mode: 'add' });
+      expect(idling.running).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(idling.running).toBe(false);
+      const again = await idling.compile({ name: 'smart_home', slots: rooms(9), mode: 'add' });
+      expect(again.graph.slotValues.get('room')?.size).toBeGreaterThan(100);
+    } finally {
+      await idling.close();
+    }
+    expect(idling.running).toBe(false);
+    await expect(idling.compile({ name: 'smart_home', slots: null, mode: 'add' })).rejects.toThrow(/closed/);
+  }, 60_000);
 });
