@@ -16,8 +16,14 @@ export interface RecognizeOptions {
   earlySilenceMs: number;
   /** The same for a complete command that could still go on ("turn on the lights" … "in the kitchen"). Default 320. */
   extendableSilenceMs: number;
-  /** Per-frame log-likelihood ratio (≤ 0) a complete command needs for an early endpoint. Default -0.6. */
+  /** The recognizer's confidence statistic (`ratio()`) a complete command needs for an early endpoint. Default -0.6. */
   earlyMinRatio: number;
+  /**
+   * The same for a complete command below `earlyMinRatio` (it will likely be answered "not understood"): ends
+   * the utterance after this much trailing silence rather than the segmenter's `endSilenceMs` (700), so that a
+   * doubtful answer is not also a slow one. Default 320, as for a command that could go on.
+   */
+  lowConfidenceSilenceMs: number;
   /** Feature chunks that may wait for the acoustic model before the session is failed. Default 64 (10 s). */
   maxQueuedChunks: number;
 }
@@ -27,6 +33,7 @@ export const defaultRecognizeOptions: RecognizeOptions = {
   earlySilenceMs: 96,
   extendableSilenceMs: 320,
   earlyMinRatio: -0.6,
+  lowConfidenceSilenceMs: 320,
   maxQueuedChunks: 64,
 };
 
@@ -48,12 +55,12 @@ export function recognize(
   /** Audio time up to which the decoder has seen features, ms. */
   let decodedMs = 0;
 
-  /** Whether the utterance can end now: a confident complete command, and enough silence after it. */
+  /** Whether the utterance can end now: a complete command, and enough silence after it for its kind. */
   const complete = (silenceMs: number): boolean => {
     const partial = recognizer.partial();
     const best = recognizer.finals()[0];
-    if (!partial || !best || best.score < partial.score - 1e-6 || recognizer.ratio(best) < o.earlyMinRatio)
-      return false;
+    if (!partial || !best || best.score < partial.score - 1e-6) return false;
+    if (recognizer.ratio(best) < o.earlyMinRatio) return silenceMs >= o.lowConfidenceSilenceMs;
     return silenceMs >= (best.extendable ? o.extendableSilenceMs : o.earlySilenceMs);
   };
 

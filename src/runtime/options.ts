@@ -84,7 +84,9 @@ export interface RuntimeOptions {
 export interface EndpointingOptions {
   voice?: Partial<Pick<VoiceOptions, 'onThreshold' | 'offThreshold' | 'minSpeechMs'>>;
   segment?: Partial<Pick<SegmentOptions, 'preRollMs' | 'endSilenceMs'>>;
-  recognize?: Partial<Pick<RecognizeOptions, 'earlySilenceMs' | 'extendableSilenceMs' | 'earlyMinRatio'>>;
+  recognize?: Partial<
+    Pick<RecognizeOptions, 'earlySilenceMs' | 'extendableSilenceMs' | 'earlyMinRatio' | 'lowConfidenceSilenceMs'>
+  >;
   understand?: Partial<Pick<UnderstandOptions, 'acceptThreshold' | 'candidates' | 'confidence'>>;
 }
 

@@ -1,0 +1,91 @@
+import { Subject, from, lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { GraphHypothesis, RecognitionResult, UtteranceRecognizer } from '../../src/asr/index.ts';
+import type { Frame } from '../../src/pipeline/frames.ts';
+import { recognize } from '../../src/pipeline/recognize.ts';
+
+/** A recognizer whose best path is always the complete command "stop", with the confidence statistic given. */
+function fixedRecognizer(ratio: number, extendable = false): UtteranceRecognizer {
+  const stop: GraphHypothesis = {
+    arcs: [0],
+    words: ['stop'],
+    wordFrames: [0],
+    score: -10,
+    intent: 'stop',
+    extendable,
+  };
+  const result: RecognitionResult = {
+    hypotheses: [stop],
+    partial: stop,
+    unconstrainedScore: -10,
+    frames: 0,
+    hidden: new Float32Array(0),
+    dim: 0,
+    logProbs: new Float32Array(0),
+    tokens: 0,
+    asrMs: 0,
+    asrMaxMs: 0,
+    decodeMs: 0,
+  };
+  return {
+    reset: () => {},
+    push: async () => {},
+    partial: () => stop,
+    finals: () => [stop],
+    ratio: () => ratio,
+    result: () => result,
+  };
+}
+
+/** One utterance: a chunk of speech, then chunks of growing trailing silence, 80 ms apart. */
+function utterance(silences: readonly number[]): Frame[] {
+  const chunk = (endMs: number, silenceMs: number): Frame => ({
+    kind: 'features',
+    utterance: 1,
+    feats: new Float32Array(0),
+    frames: 8,
+    side: new Float32Array(0),
+    endMs,
+    silenceMs,
+  });
+  return [
+    { kind: 'utteranceStart', utterance: 1, atMs: 0 },
+    chunk(500, 0),
+    ...silences.map((s) => chunk(500 + s, s)),
+    { kind: 'utteranceEnd', utterance: 1, reason: 'silence', speechEndMs: 500 } as Frame,
+  ];
+}
+
+/** How the stage ended an utterance whose trailing silence grew to `lastSilenceMs` in 80 ms steps. */
+async function reasonAfter(recognizer: UtteranceRecognizer, lastSilenceMs: number): Promise<string> {
+  const silences = Array.from({ length: lastSilenceMs / 80 }, (_, i) => 80 * (i + 1));
+  const out = await lastValueFrom(
+    from(utterance(silences)).pipe(
+      recognize(recognizer, new Subject<number>(), {
+        earlyMinRatio: 0,
+        earlySilenceMs: 96,
+        lowConfidenceSilenceMs: 320,
+      }),
+      toArray(),
+    ),
+  );
+  const recognized = out.find((f) => f.kind === 'recognized');
+  return recognized?.kind === 'recognized' ? recognized.reason : 'none';
+}
+
+describe('recognize: early endpoint', () => {
+  it('ends a confident complete command after earlySilenceMs', async () => {
+    expect(await reasonAfter(fixedRecognizer(1), 80)).toBe('silence');
+    expect(await reasonAfter(fixedRecognizer(1), 160)).toBe('endpoint');
+  });
+
+  it('ends a doubtful one (below earlyMinRatio) after lowConfidenceSilenceMs, before the segmenter', async () => {
+    expect(await reasonAfter(fixedRecognizer(-1), 240)).toBe('silence');
+    expect(await reasonAfter(fixedRecognizer(-1), 320)).toBe('endpoint');
+  });
+
+  it('waits extendableSilenceMs for a confident command that could go on', async () => {
+    expect(await reasonAfter(fixedRecognizer(1, true), 240)).toBe('silence');
+    expect(await reasonAfter(fixedRecognizer(1, true), 320)).toBe('endpoint');
+  });
+});
