@@ -8,7 +8,7 @@
  *   4. bad frames: a burst of 1-byte binary frames;
  *   5. paths: context names and slot values that once made errors show where the server keeps its files;
  *   6. tokens, endings, drain: a token with `exp` in milliseconds, a session ended by a TCP reset, and
- *      `/healthz` and upgrades while the server drains (SIGTERM) with the canary mid-utterance.
+ *      `/readyz` and upgrades while the server drains (SIGTERM) with the canary mid-utterance.
  *
  *   npx tsx scripts/abuse.ts [--voices 100] [--flood-sessions 80] [--idle-timeout-ms 3000] [--seed 1]
  *
@@ -20,7 +20,7 @@
  * it), plus the 300 ms intent budget. Idle connections closed with
  * `VX_IDLE_TIMEOUT` within the idle timeout plus 1.5 s (the session's limit timer checks every second at most); the bad-frame burst ended with a fatal `VX_BAD_AUDIO`
  * after at most 10 errors; no server path in any error text; the token refused; the reset counted as
- * `client_gone`; `/healthz` and upgrades 503 while draining; the utterance ledger balanced. JSON on stdout.
+ * `client_gone`; `/readyz` and upgrades 503 while draining (`/healthz`, liveness, still 200); the utterance ledger balanced. JSON on stdout.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -395,7 +395,7 @@ export async function runAbuse(options: Partial<AbuseOptions> = {}): Promise<Abu
       failures.push(`ledger: ${JSON.stringify(report.ledger)}`);
     log(JSON.stringify({ case: 'ledger', ...report.ledger }));
 
-    // Drain: a session mid-utterance holds the drain open; meanwhile /healthz and upgrades say 503.
+    // Drain: a session mid-utterance holds the drain open; meanwhile /readyz and upgrades say 503, /healthz 200.
     const last = await VoxClient.connect(url());
     await last.start({ audio: { encoding: 'pcm_s16le', sampleRate: 16000 }, reply: { enabled: true } });
     const speaking = streamAudio(last, clip, { realtime: true }).catch(() => {});
@@ -409,6 +409,10 @@ export async function runAbuse(options: Partial<AbuseOptions> = {}): Promise<Abu
     });
     server.proc.kill('SIGTERM');
     await sleep(200);
+    const ready = await fetch(`http://127.0.0.1:${server.port}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
     const health = await fetch(`http://127.0.0.1:${server.port}/healthz`).then(
       (r) => r.status,
       () => 0,
@@ -420,8 +424,9 @@ export async function runAbuse(options: Partial<AbuseOptions> = {}): Promise<Abu
       ws.on('error', () => resolve(0));
     });
     await speaking;
-    report.drain = { healthzStatus: health, upgradeStatus: upgrade };
-    if (health !== 503 || upgrade !== 503) failures.push(`drain: ${JSON.stringify(report.drain)}`);
+    report.drain = { readyzStatus: ready, healthzStatus: health, upgradeStatus: upgrade };
+    if (ready !== 503 || health !== 200 || upgrade !== 503)
+      failures.push(`drain: ${JSON.stringify(report.drain)}`);
     log(JSON.stringify({ case: 'drain', ...report.drain }));
     await last.close().catch(() => {});
   } catch (error) {

@@ -11,13 +11,14 @@ import { Admission } from './admission.ts';
 import { clientAddress, trustedProxySet } from './clientAddress.ts';
 import { type ServerOptions, resolveServerOptions } from './config.ts';
 import type { ContextWatch } from '../context/index.ts';
+import { Gauge } from '../metrics/index.ts';
 import { serveContextFolder } from './contextFolder.ts';
 import { servePage } from './page.ts';
 import { Session } from './session.ts';
 
 /**
- * The voxstream server: HTTP (`GET /metrics`, `GET /healthz`, `GET /voices`) and WebSocket voice sessions on one port
- * (HTTPS/WSS with a key and certificate). Create with {@link VoxServer.start}; {@link VoxServer.drain}
+ * The voxstream server: HTTP (`GET /metrics`, `GET /healthz`, `GET /readyz`, `GET /voices`) and WebSocket
+ * voice sessions on one port (HTTPS/WSS with a key and certificate). Create with {@link VoxServer.start}; {@link VoxServer.drain}
  * finishes the work under way and closes; `close()` closes at once. Both release everything.
  */
 export class VoxServer {
@@ -43,6 +44,20 @@ export class VoxServer {
   ) {
     this.admission = new Admission(options);
     this.trustedProxies = trustedProxySet(options.trustProxy);
+    // Beside voxstream_active_sessions, for an autoscaler's utilisation (sessions / capacity) and a dashboard.
+    const registry = engine.metrics.registry;
+    registry.add(
+      new Gauge(
+        'voxstream_max_sessions',
+        'Sessions this process takes (--max-sessions)',
+        () => options.maxSessions,
+      ),
+    );
+    registry.add(
+      new Gauge('voxstream_ready', '1 while GET /readyz says 200 (takes new sessions), else 0', () =>
+        this.readiness() === null ? 1 : 0,
+      ),
+    );
   }
 
   /**
@@ -132,13 +147,38 @@ export class VoxServer {
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ voices: this.engine.voices }));
     } else if (req.method === 'GET' && path === '/healthz') {
-      const ok = !this.draining && !this.closing;
-      res
-        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ ok, sessions: this.sessions.size }));
+      // Liveness: the process answers. A draining server is alive (restarting it would cut its sessions short).
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          ok: true,
+          draining: this.draining || this.closing !== null,
+          sessions: this.sessions.size,
+        }),
+      );
+    } else if (req.method === 'GET' && path === '/readyz') {
+      const reason = this.readiness();
+      res.writeHead(reason === null ? 200 : 503, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          ready: reason === null,
+          ...(reason === null ? {} : { reason }),
+          sessions: this.sessions.size,
+          maxSessions: this.options.maxSessions,
+        }),
+      );
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
+  }
+
+  /**
+   * Why the server takes no new session now (`GET /readyz` 503), or null when it does: `draining` from the
+   * drain's start (SIGTERM) on, `full` at `maxSessions`. The models are loaded before the port opens, so a
+   * server that answers has them.
+   */
+  readiness(): 'draining' | 'full' | null {
+    if (this.draining || this.closing) return 'draining';
+    if (this.admission.size >= this.options.maxSessions) return 'full';
+    return null;
   }
 
   /** Everything that can refuse a connection does so here, from the request alone, before any model work. */
@@ -198,7 +238,7 @@ export class VoxServer {
   }
 
   /**
-   * Graceful shutdown: stops accepting (new upgrades get 503; the port stays open, so that `/healthz` can say
+   * Graceful shutdown: stops accepting (new upgrades get 503; the port stays open, so that `/readyz` can say
    * 503 to a load balancer, until everything is closed), lets every session finish
    * the utterances it has under way and their replies, closing each with `VX_SHUTTING_DOWN` (1001) as it
    * does, then after `deadlineMs` closes the rest the same way (their open utterances end with that error)

@@ -237,10 +237,13 @@ describe('draining', () => {
     expect((await idle.closed).code).toBe(1001);
     expect(idle.messages.at(-1)).toMatchObject({ type: 'error', code: 'VX_SHUTTING_DOWN', fatal: true });
     expect(await connect(url)).toMatchObject({ status: 503 });
-    // The port stays open while draining, so that a load balancer sees /healthz say so.
+    // The port stays open while draining, so that a load balancer sees /readyz say so; it is still alive.
+    const ready = await fetch(`http://127.0.0.1:${server.port}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ ready: false, reason: 'draining' });
     const health = await fetch(`http://127.0.0.1:${server.port}/healthz`);
-    expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ ok: false });
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true, draining: true });
 
     // Under way: answered (reply included), then 1001.
     const { code } = await talking.closed;
