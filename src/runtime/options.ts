@@ -85,7 +85,10 @@ export interface EndpointingOptions {
   voice?: Partial<Pick<VoiceOptions, 'onThreshold' | 'offThreshold' | 'minSpeechMs'>>;
   segment?: Partial<Pick<SegmentOptions, 'preRollMs' | 'endSilenceMs'>>;
   recognize?: Partial<
-    Pick<RecognizeOptions, 'earlySilenceMs' | 'extendableSilenceMs' | 'earlyMinRatio' | 'lowConfidenceSilenceMs'>
+    Pick<
+      RecognizeOptions,
+      'earlySilenceMs' | 'extendableSilenceMs' | 'earlyMinRatio' | 'lowConfidenceSilenceMs'
+    >
   >;
   understand?: Partial<Pick<UnderstandOptions, 'acceptThreshold' | 'candidates' | 'confidence'>>;
 }
