@@ -4,7 +4,7 @@ import type { Device } from '../inference/providers.ts';
 import { VoxServer } from '../server/index.ts';
 import { readTokensFile } from '../server/access.ts';
 import type { ServerOptions } from '../server/config.ts';
-import { WyomingServer } from '../wyoming/index.ts';
+import { type WyomingOptions, WyomingServer } from '../wyoming/index.ts';
 import { acousticFlags, fusionFlag } from './args.ts';
 import { wyomingFlags, wyomingServeOptions } from './wyomingFlags.ts';
 
@@ -110,6 +110,28 @@ export async function serveOptions(
 }
 
 /**
+ * The WebSocket server, and the Wyoming endpoint when `wyomingOptions` is given, as `serve` starts them: the
+ * endpoint runs on the runtime the WebSocket server loaded (one set of models) and counts its connections in
+ * the same admission (one `maxSessions`, one per-address count for both transports). If the endpoint does not
+ * start, the server is closed and the error thrown.
+ */
+export async function startServers(
+  options: Partial<ServerOptions>,
+  wyomingOptions: Partial<WyomingOptions> | null,
+): Promise<{ server: VoxServer; wyoming: WyomingServer | null }> {
+  const server = await VoxServer.start(options);
+  if (!wyomingOptions) return { server, wyoming: null };
+  const { engine, admission, log } = server;
+  const wyoming = await WyomingServer.start(wyomingOptions, { engine, admission, log }).catch(
+    async (error: unknown) => {
+      await server.close();
+      throw error;
+    },
+  );
+  return { server, wyoming };
+}
+
+/**
  * `voxstream serve`: runs the server until SIGINT/SIGTERM, then drains: stops accepting, lets the utterances
  * under way finish within `--drain-ms` (default 10000), closes the rest with 1001 and exits 0. A second
  * signal closes at once.
@@ -124,16 +146,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     if (!Number.isInteger(drainMs) || drainMs < 0)
       throw new TypeError(`--drain-ms must be a whole number of ms, got ${values['drain-ms']}`);
     const options = await serveOptions(values);
-    const wyomingOptions = wyomingServeOptions(values, options.host);
-    server = await VoxServer.start(options);
-    // The Wyoming endpoint runs on the runtime the WebSocket server loaded: one set of models and limits.
-    if (wyomingOptions)
-      wyoming = await WyomingServer.start(wyomingOptions, { engine: server.engine, log: server.log }).catch(
-        async (error: unknown) => {
-          await server.close();
-          throw error;
-        },
-      );
+    ({ server, wyoming } = await startServers(options, wyomingServeOptions(values, options.host)));
   } catch (error) {
     process.stderr.write(`voxstream serve: ${(error as Error).message}\n`);
     return 1;

@@ -24,7 +24,11 @@ import { Session } from './session.ts';
 export class VoxServer {
   private readonly sessions = new Set<Session>();
   private readonly alive = new WeakMap<WebSocket, boolean>();
-  private readonly admission: Admission;
+  /**
+   * Open sessions, in all and by address, against `maxSessions` and `maxSessionsPerAddress`. Public so that
+   * the Wyoming endpoint on this server's runtime counts its connections here too: one limit for both transports.
+   */
+  readonly admission: Admission;
   private readonly emptied: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | null = null;
   private draining = false;

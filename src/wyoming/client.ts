@@ -40,10 +40,10 @@ export class WyomingClient {
     );
   }
 
-  /** Connects to `host:port`. */
-  static connect(port: number, host = '127.0.0.1'): Promise<WyomingClient> {
+  /** Connects to `host:port`, from `localAddress` when given (a test's second client address, e.g. 127.0.0.2). */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<WyomingClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host }, () => {
+      const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) }, () => {
         socket.off('error', reject);
         resolve(new WyomingClient(socket));
       });

@@ -2,7 +2,7 @@ import { type AddressInfo, type BlockList, type Server, type Socket, createServe
 import { basename, dirname, extname } from 'node:path';
 import { type ContextSpec, contextNamesIn, loadContext, shippedContextsDir } from '../context/index.ts';
 import type { Engine, LoadedContext, Logger } from '../runtime/index.ts';
-import { Admission, remoteAddress } from '../server/admission.ts';
+import { type Admission, remoteAddress } from '../server/admission.ts';
 import type { ServerOptions } from '../server/config.ts';
 import { encodeEvent } from './codec.ts';
 import { WyomingConnection } from './connection.ts';
@@ -22,19 +22,23 @@ const contextNamePattern = /^[\w-]+$/;
 export interface WyomingStartOptions {
   /** The runtime the WebSocket server loaded: the same models, batchers, contexts, voices and metrics. */
   readonly engine: Engine<ServerOptions>;
+  /**
+   * The session count of the WebSocket server on that runtime (`VoxServer.admission`): every Wyoming connection
+   * counts there as a session, so `maxSessions` and `maxSessionsPerAddress` bound both transports together.
+   */
+  readonly admission: Admission;
   readonly log: Logger;
 }
 
 /**
  * Home Assistant's Wyoming protocol over TCP, beside the WebSocket server in the same process and on the same
  * runtime: speech to text runs the same per-session stream graph over the same models and cross-session
- * batchers, within the same limits (session counts, idle and session time, the real-time audio allowance) and
- * into the same `/metrics`. Connections from addresses not allowed, or past the session limits, are closed at
+ * batchers, within the same limits (idle and session time, the real-time audio allowance) and into the same
+ * `/metrics`; its connections count against the WebSocket server's session limits (one count for both). Connections from addresses not allowed, or past the session limits, are closed at
  * once. Create with {@link WyomingServer.start}; `close()` ends every connection and stops advertising.
  */
 export class WyomingServer {
   private readonly connections = new Set<WyomingConnection>();
-  private readonly admission: Admission;
   private readonly allowed: BlockList | null;
   readonly metrics: WyomingMetrics;
   private graphs = 0;
@@ -44,11 +48,10 @@ export class WyomingServer {
   private constructor(
     readonly options: WyomingOptions,
     readonly engine: Engine<ServerOptions>,
+    private readonly admission: Admission,
     private readonly tcp: Server,
     readonly log: Logger,
   ) {
-    // The same limits as the WebSocket side, counted for this listener's connections.
-    this.admission = new Admission(engine.options);
     this.allowed = options.allowedAddresses === null ? null : allowList(options.allowedAddresses);
     this.metrics = WyomingMetrics.in(engine.metrics.registry, () => this.connections.size);
     this.services = this.makeServices();
@@ -58,7 +61,7 @@ export class WyomingServer {
   static async start(options: Partial<WyomingOptions>, start: WyomingStartOptions): Promise<WyomingServer> {
     const o = resolveWyomingOptions(options);
     const tcp = createServer({ noDelay: true });
-    const server = new WyomingServer(o, start.engine, tcp, start.log);
+    const server = new WyomingServer(o, start.engine, start.admission, tcp, start.log);
     tcp.on('connection', (socket) => server.onConnection(socket));
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject);

@@ -26,7 +26,7 @@ beforeAll(async () => {
   });
   wyoming = await WyomingServer.start(
     { port: 0, host: '127.0.0.1', zeroconf: false },
-    { engine: vox.engine, log: vox.log },
+    { engine: vox.engine, admission: vox.admission, log: vox.log },
   );
 }, 120_000);
 afterAll(async () => {

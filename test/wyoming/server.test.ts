@@ -20,7 +20,7 @@ beforeAll(async () => {
   });
   wyoming = await WyomingServer.start(
     { port: 0, host: '127.0.0.1', zeroconf: false, maxDataBytes: 65_536 },
-    { engine: vox.engine, log: vox.log },
+    { engine: vox.engine, admission: vox.admission, log: vox.log },
   );
 }, 120_000);
 
@@ -305,11 +305,11 @@ describe('access', () => {
   it('closes a connection from an address not allowed before reading anything, and serves allowed ones', async () => {
     const closed = await WyomingServer.start(
       { port: 0, host: '127.0.0.1', zeroconf: false, allowedAddresses: ['192.0.2.0/24'] },
-      { engine: vox.engine, log: vox.log },
+      { engine: vox.engine, admission: vox.admission, log: vox.log },
     );
     const open = await WyomingServer.start(
       { port: 0, host: '127.0.0.1', zeroconf: false, allowedAddresses: ['127.0.0.0/8', '::1'] },
-      { engine: vox.engine, log: vox.log },
+      { engine: vox.engine, admission: vox.admission, log: vox.log },
     );
     try {
       const refused = await WyomingClient.connect(closed.port);
