@@ -180,22 +180,22 @@ export class WyomingConnection {
   }
 
   private async synthesizer(voiceData: unknown): Promise<Synthesis> {
-    const { options, engine } = this.services;
-    let name = options.voices[0] as string;
+    const { options, engine, voices } = this.services;
+    let name = voices[0] as string;
     if (voiceData !== undefined && voiceData !== null) {
       const wanted =
         typeof voiceData === 'object' ? (voiceData as Record<string, unknown>)['name'] : undefined;
       if (wanted !== undefined && wanted !== null) {
-        if (typeof wanted !== 'string' || !options.voices.includes(wanted))
+        if (typeof wanted !== 'string' || !voices.includes(wanted))
           throw new WyomingError(
             'VX_WY_UNKNOWN_VOICE',
-            `voice ${String(wanted)} is not offered (${options.voices.join(', ')})`,
+            `voice ${String(wanted)} is not offered (${voices.join(', ')})`,
           );
         name = wanted;
       }
     }
     const voice = await engine.voice(name).catch((error: unknown) => {
-      // The runtime may offer fewer voices than --wyoming-voices names.
+      // Every voice offered is the runtime's (checked at start); this is a voice that failed since.
       throw new WyomingError(
         'VX_WY_UNKNOWN_VOICE',
         `voice ${name} is not available: ${(error as Error).message}`,

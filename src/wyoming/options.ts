@@ -20,8 +20,12 @@ export interface WyomingOptions extends EventLimits {
   zeroconf: boolean;
   /** The mDNS instance name. Default 'voxstream'. */
   zeroconfName: string;
-  /** espeak-ng voices `info` offers for text to speech; the first is used when none is named. Default en-us, en-gb, en-us+f3. */
-  voices: readonly string[];
+  /**
+   * The voices `info` offers for text to speech, the first used when none is named: null (the default) for every
+   * voice the runtime offers (`--voices`), in its order, so that `info` lists exactly what `synthesize` accepts;
+   * a list picks some of those (another is refused at start).
+   */
+  voices: readonly string[] | null;
   /** PCM samples per `audio-chunk` of synthesized speech. Default 1024 (as the reference TTS servers send). */
   samplesPerChunk: number;
 }
@@ -34,7 +38,7 @@ export const defaultWyomingOptions: WyomingOptions = {
   allowedAddresses: null,
   zeroconf: true,
   zeroconfName: 'voxstream',
-  voices: ['en-us', 'en-gb', 'en-us+f3'],
+  voices: null,
   samplesPerChunk: 1024,
 };
 
@@ -59,7 +63,10 @@ export function resolveWyomingOptions(options: Partial<WyomingOptions> = {}): Wy
   if (typeof o.zeroconf !== 'boolean') throw new TypeError('wyoming option zeroconf must be true or false');
   if (typeof o.zeroconfName !== 'string' || !/^[\w -]{1,63}$/.test(o.zeroconfName))
     throw new TypeError('wyoming option zeroconfName must be 1-63 letters, digits, spaces, _ or -');
-  if (!Array.isArray(o.voices) || o.voices.length === 0 || !o.voices.every((v) => voicePattern.test(v)))
+  if (
+    o.voices !== null &&
+    (!Array.isArray(o.voices) || o.voices.length === 0 || !o.voices.every((v) => voicePattern.test(v)))
+  )
     throw new TypeError(
       'wyoming option voices must be a non-empty list of espeak-ng voice names such as en-us',
     );

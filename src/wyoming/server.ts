@@ -47,6 +47,8 @@ export class WyomingServer {
 
   private constructor(
     readonly options: WyomingOptions,
+    /** The voices offered, the default first: the runtime's, or those of them `options.voices` picks. */
+    readonly voices: readonly string[],
     readonly engine: Engine<ServerOptions>,
     private readonly admission: Admission,
     private readonly tcp: Server,
@@ -60,8 +62,14 @@ export class WyomingServer {
   /** Listens; resolves once the port is open (and advertising has started, when on). */
   static async start(options: Partial<WyomingOptions>, start: WyomingStartOptions): Promise<WyomingServer> {
     const o = resolveWyomingOptions(options);
+    const offered = start.engine.voices;
+    for (const voice of o.voices ?? [])
+      if (!offered.includes(voice))
+        throw new TypeError(
+          `wyoming option voices: ${voice} is not a voice the runtime offers (${offered.join(', ')}; see --voices)`,
+        );
     const tcp = createServer({ noDelay: true });
-    const server = new WyomingServer(o, start.engine, start.admission, tcp, start.log);
+    const server = new WyomingServer(o, o.voices ?? offered, start.engine, start.admission, tcp, start.log);
     tcp.on('connection', (socket) => server.onConnection(socket));
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject);
@@ -71,7 +79,7 @@ export class WyomingServer {
       });
     });
     tcp.on('error', (error) => start.log.warn('wyoming listener error', { error: String(error) }));
-    start.log.info('wyoming listening', { host: o.host, port: server.port, voices: o.voices });
+    start.log.info('wyoming listening', { host: o.host, port: server.port, voices: server.voices });
     if (o.allowedAddresses === null)
       start.log.warn('wyoming has no authentication: anyone who can reach this port may use it', {
         port: server.port,
@@ -130,6 +138,7 @@ export class WyomingServer {
       engine: this.engine,
       options: this.options,
       metrics: this.metrics,
+      voices: this.voices,
       info: async () => {
         const contexts = (await this.specs()).map(({ name, spec }) => ({
           name,
@@ -137,7 +146,7 @@ export class WyomingServer {
         }));
         return wyomingInfo({
           contexts,
-          voices: this.options.voices,
+          voices: this.voices,
           acousticModel: this.engine.acoustic.name,
         });
       },

@@ -9,6 +9,8 @@ export interface WyomingServices {
   readonly engine: Engine<ServerOptions>;
   readonly options: WyomingOptions;
   readonly metrics: WyomingMetrics;
+  /** The voices offered, the default first: all of them are the runtime's. */
+  readonly voices: readonly string[];
   /** The `info` event's data. */
   info(): Promise<Record<string, unknown>>;
   /** The served contexts, the default first, with their Home Assistant mappings. */

@@ -87,7 +87,8 @@ describe('describe', () => {
     // The default context first; every served context is a model of both.
     expect(asr?.models.map((m) => m.name)[0]).toBe('smart_home');
     expect(intent?.models.map((m) => m.name)).toEqual(asr?.models.map((m) => m.name));
-    expect(tts?.voices.map((v) => v.name)).toEqual(['en-us', 'en-gb', 'en-us+f3']);
+    // Exactly the voices the runtime offers (--voices), in its order: what synthesize accepts.
+    expect(tts?.voices.map((v) => v.name)).toEqual(vox.engine.voices);
     expect(tts?.voices[0]).toMatchObject({ speakers: null, languages: ['en-US'] });
     expect(tts).toMatchObject({ supports_synthesize_streaming: true });
     c.send('ping', { text: 'hi' });
@@ -239,6 +240,37 @@ describe('text to speech', () => {
     c.send('synthesize', { text: 'Hello.', voice: { name: 'de-klingon' } });
     expect((await c.nextOf('error')).data).toMatchObject({ code: 'VX_WY_UNKNOWN_VOICE' });
     c.close();
+  });
+
+  it('speaks every voice info lists, by default all the runtime offers', async () => {
+    // The last of the runtime's defaults (en-us+m3) was missing from the fixed list this endpoint once had.
+    for (const name of vox.engine.voices) {
+      const c = await client();
+      c.send('synthesize', { text: 'Hello.', voice: { name } });
+      await c.nextOf('audio-stop', 30_000);
+      expect(c.events.filter((e) => e.type === 'error')).toEqual([]);
+      c.close();
+    }
+  }, 60_000);
+
+  it('offers the runtime voices --wyoming-voices picks, and will not start with one the runtime lacks', async () => {
+    const options = { port: 0, host: '127.0.0.1', zeroconf: false } as const;
+    const parts = { engine: vox.engine, admission: vox.admission, log: vox.log };
+    await expect(WyomingServer.start({ ...options, voices: ['en-gb', 'de'] }, parts)).rejects.toThrow(
+      /voices: de is not a voice the runtime offers/,
+    );
+    const picked = await WyomingServer.start({ ...options, voices: ['en-gb'] }, parts);
+    try {
+      const c = await WyomingClient.connect(picked.port);
+      c.send('describe');
+      const info = (await c.nextOf('info')).data as { tts: { voices: { name: string }[] }[] };
+      expect(info.tts[0]?.voices.map((v) => v.name)).toEqual(['en-gb']);
+      c.send('synthesize', { text: 'Hello.', voice: { name: 'en-us' } });
+      expect((await c.nextOf('error')).data).toMatchObject({ code: 'VX_WY_UNKNOWN_VOICE' });
+      c.close();
+    } finally {
+      await picked.close();
+    }
   });
 });
 
