@@ -38,6 +38,11 @@ export const sessionFlags = {
     description: 'send 20 ms Opus packets and ask for an Opus reply (default PCM s16le)',
   },
   json: { type: 'boolean', description: 'print one JSON object per line' },
+  'no-failover': {
+    type: 'boolean',
+    description:
+      'end on a go-away close (1001, 1006, 1012, 1013) instead of connecting again and sending the unanswered audio again',
+  },
   'save-reply': {
     type: 'string',
     valueName: 'out.wav',
@@ -100,7 +105,7 @@ export function parseOrExit<F extends Readonly<Record<string, FlagSpec>>>(
 /** What {@link runPrinted} needs besides the feed. */
 export interface PrintedSessionOptions {
   command: string;
-  flags: { url?: string; token?: string; json?: true; 'save-reply'?: string };
+  flags: { url?: string; token?: string; json?: true; 'save-reply'?: string; 'no-failover'?: true };
   start: StartMessage | Omit<StartMessage, 'type'>;
   io: CliIo;
   /** Sends the audio; may mark the speech end on the printer for latency lines. */
@@ -132,7 +137,11 @@ export async function runPrinted(options: PrintedSessionOptions): Promise<number
       },
       stopSignal: stop.signal,
       signal: hard.signal,
+      // A drained or restarted server (or one behind a load balancer that died) is not the end of the session.
+      failover: flags['no-failover'] === true ? null : {},
     });
+    const lost = outcome.failovers.flatMap((moved) => moved.lost);
+    if (lost.length > 0) fail(`${lost.length} utterance(s) lost in a failover, not sent again`);
     if (outcome.feedError !== null) fail(`audio input failed: ${outcome.feedError.message}`);
     if (outcome.timedOut) fail('no end from the server in time; closed the connection');
     const path = flags['save-reply'];
@@ -157,7 +166,7 @@ export async function runPrinted(options: PrintedSessionOptions): Promise<number
         (intentMs === null ? '' : `, intent +${Math.round(intentMs)} ms`) +
         (firstAudioMs === null ? '' : `, first audio +${Math.round(firstAudioMs)} ms after speech end sent`),
     );
-    return outcome.clean ? exitCodes.ok : exitCodes.failed;
+    return outcome.clean && lost.length === 0 ? exitCodes.ok : exitCodes.failed;
   } catch (error) {
     if (!(error instanceof ClientError)) throw error;
     fail(error.message);

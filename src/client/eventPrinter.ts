@@ -99,6 +99,15 @@ export class EventPrinter {
     if (this.options.json) {
       const { receivedAt, ...fields } = event;
       this.line(receivedAt, fields);
+    } else if (event.type === 'failover') {
+      const lost =
+        event.lost.length === 0 ? '' : `, lost utterance(s) ${event.lost.map((u) => `#${u}`).join(' ')}`;
+      this.human(
+        event.receivedAt,
+        event.connection === null
+          ? `failover gave up after close ${event.closeCode} (${event.attempts} attempts)${lost}`
+          : `failover after close ${event.closeCode}: connection ${event.connection} (session ${event.session}), sent ${event.resentMs} ms again${lost}`,
+      );
     } else {
       this.human(
         event.receivedAt,

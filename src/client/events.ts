@@ -31,8 +31,32 @@ export interface BadMessageEvent extends Received {
   readonly excerpt: string;
 }
 
-/** Everything {@link VoxClient.events} emits. */
-export type ClientEvent = ReceivedMessage | AudioEvent | BadMessageEvent;
+/**
+ * A {@link FailoverClient} moved to a new connection after a go-away close (or gave up): what it sent again and
+ * what it reports lost. Every utterance of the old connection that was not answered is in exactly one of the
+ * two: its audio is part of `resentMs`, or its number is in `lost`.
+ */
+export interface FailoverEvent extends Received {
+  readonly type: 'failover';
+  /** The close code that ended the old connection (1001, 1006, 1012, 1013). */
+  readonly closeCode: number;
+  readonly reason: string;
+  /** The new connection's index (1 for the first move), or null when the client gave up. */
+  readonly connection: number | null;
+  /** Connection attempts it took. */
+  readonly attempts: number;
+  /** Where the new connection's stream time 0 lies on the client's audio timeline, ms since its first chunk. */
+  readonly originMs: number;
+  /** Audio sent again on the new connection, ms. */
+  readonly resentMs: number;
+  /** Utterances of the old connection (the server's numbers) reported lost: not sent again. */
+  readonly lost: readonly number[];
+  /** The new connection's session id, or null when it gave up. */
+  readonly session: string | null;
+}
+
+/** Everything {@link VoxClient.events} emits (and a {@link FailoverClient}'s `failover` events). */
+export type ClientEvent = ReceivedMessage | AudioEvent | BadMessageEvent | FailoverEvent;
 
 /** Every `type` of {@link ServerMessage}; a text frame with another type becomes a {@link BadMessageEvent}. */
 export const serverMessageTypes: ReadonlySet<string> = new Set<ServerMessage['type']>([

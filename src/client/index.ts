@@ -5,6 +5,7 @@ export {
   type BadMessageEvent,
   type ClientEvent,
   type ErrorMessage,
+  type FailoverEvent,
   type ReadyMessage,
   type Received,
   type ReceivedMessage,
@@ -24,4 +25,11 @@ export {
 } from './audioSource.ts';
 export { ReplyAudio, ReplyRecorder, writeReplyWavs } from './replyAudio.ts';
 export { EventPrinter, type EventPrinterOptions, type ObservedLatency } from './eventPrinter.ts';
-export { runSession, type RunSessionOptions, type SessionOutcome } from './runSession.ts';
+export { runSession, type RunSessionOptions, type SessionAudio, type SessionOutcome } from './runSession.ts';
+export { FailoverClient, defaultFailoverOptions, type FailoverOptions } from './failoverClient.ts';
+export {
+  UnacknowledgedAudio,
+  defaultUnacknowledgedAudioOptions,
+  type Resend,
+  type UnacknowledgedAudioOptions,
+} from './unacknowledgedAudio.ts';
