@@ -226,14 +226,21 @@ export class HmmDecoder {
       const exit = g.nodeFinal[node];
       if (!exit) continue;
       // Scored as partial() scores paths (state scores, no exit transition), so that the early endpoint can
-      // tell when the best path of all is a complete one.
-      const score = this.score[3 * h + 2] as number;
+      // tell when the best path of all is a complete one. A word's last phone counts from its last state; the
+      // silence after the last word from any state, since the words are complete there (counting only its
+      // last state kept the best path "incomplete" while it sat in the silence's first states, and real
+      // commands waited for the segmenter's end instead of the early endpoint).
+      let k = 2;
+      if ((g.hmmArc[h] as number) < 0)
+        for (let j = 0; j < 2; j++)
+          if ((this.score[3 * h + j] as number) > (this.score[3 * h + k] as number)) k = j;
+      const score = this.score[3 * h + k] as number;
       if (score === NONE) continue;
       const known = byIntent.get(exit.intent);
       if (!known || score > known.score)
         byIntent.set(exit.intent, {
           score,
-          trace: this.trace[3 * h + 2] ?? null,
+          trace: this.trace[3 * h + k] ?? null,
           epsPath: exit.epsPath,
           extendable: g.nodeExtendable[node] === 1,
         });

@@ -119,6 +119,21 @@ describe('HmmDecoder over a triphone HMM graph', () => {
     expect(best?.extendable).toBe(false);
   });
 
+  it('counts a path in the first states of the silence after its last word as complete', () => {
+    const model = fakeInventory();
+    const hmm = compileHmmGraph(graph, lexicon, model);
+    const decoder = new HmmDecoder(hmm);
+    // Six frames a state; the audio stops six frames into the trailing silence, in its first state, where
+    // the path pays the silence penalty (-20) but no longer the -8 a frame of staying in the last phone.
+    const scores = speak(model, 'turn off the lights'.split(' '), 6);
+    const frames = scores.length / senoneCount - 12;
+    decoder.advance(denseSenoneFrames(scores.subarray(0, frames * senoneCount), frames, senoneCount));
+    const [best] = decoder.finals();
+    expect(best?.words.join(' ')).toBe('turn off the lights');
+    // The best path of all is that one, so the early endpoint can fire on it.
+    expect(best?.score).toBeCloseTo(decoder.partial()?.score ?? NaN, 9);
+  });
+
   it('decodes a one-phone word and takes an optional phrase when it was said', () => {
     const model = fakeInventory();
     const hmm = compileHmmGraph(graph, lexicon, model);
