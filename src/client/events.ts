@@ -40,6 +40,8 @@ export interface FailoverEvent extends Received {
   readonly type: 'failover';
   /** The close code that ended the old connection (1001, 1006, 1012, 1013). */
   readonly closeCode: number;
+  /** When the old connection closed (`performance.now()`, ms); `receivedAt` is when the move was done. */
+  readonly closedAt: number;
   readonly reason: string;
   /** The new connection's index (1 for the first move), or null when the client gave up. */
   readonly connection: number | null;

@@ -205,6 +205,7 @@ export class FailoverClient {
 
   private async onClose(info: CloseInfo, connection: number): Promise<void> {
     if (connection !== this.connection) return;
+    const closedAt = performance.now();
     const move =
       !this.userClosed &&
       this.startMessage !== null &&
@@ -242,6 +243,7 @@ export class FailoverClient {
       const event: FailoverEvent = {
         type: 'failover',
         closeCode: info.code,
+        closedAt,
         reason: info.reason,
         connection: this.connection,
         attempts: attempt,
@@ -264,6 +266,7 @@ export class FailoverClient {
     this.emit({
       type: 'failover',
       closeCode: info.code,
+      closedAt,
       reason: info.reason,
       connection: null,
       attempts: this.options.attempts,

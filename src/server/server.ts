@@ -281,7 +281,18 @@ export class VoxServer {
       this.http.closeAllConnections();
       await stopped;
       await this.engine.close();
-      this.log.info('closed', {});
+      // The process's utterance accounts, last: beside other processes' they show a cluster's ledger balance.
+      const m = this.engine.metrics;
+      this.log.info('closed', {
+        accepted: m.utterancesAccepted.get(),
+        ...Object.fromEntries(
+          (['completed', 'errored', 'cancelled', 'abandoned'] as const).map((o) => [
+            o,
+            m.utterances.get({ outcome: o }),
+          ]),
+        ),
+        violations: m.accountingViolations.get(),
+      });
     })();
     return this.closing;
   }
