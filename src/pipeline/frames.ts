@@ -13,6 +13,7 @@ export type Frame =
   | TickFrame
   | RecognizedFrame
   | ReplyFrame
+  | ReplyDoneFrame
   | ControlFrame
   | EventFrame
   | BinaryFrame;
@@ -94,6 +95,14 @@ export interface RecognizedFrame {
   /** Audio time the speech ended, ms. */
   readonly speechEndMs: number;
   readonly reason: 'silence' | 'endpoint' | 'maxLength' | 'stop';
+}
+
+/** An utterance's reply is finished (spoken, or nothing to speak): its stage timings are complete. */
+export interface ReplyDoneFrame {
+  readonly kind: 'replyDone';
+  readonly utterance: number;
+  /** Audio time the speech ended, ms. */
+  readonly speechEndMs: number;
 }
 
 /** Reply text to speak for an utterance. */

@@ -9,6 +9,7 @@ import { type FeatureStream, extractFeatures } from './extractFeatures.ts';
 import { frameWindows } from './frameWindows.ts';
 import type { BinaryFrame, EventFrame, Frame } from './frames.ts';
 import { type RecognizeOptions, recognize } from './recognize.ts';
+import { reportMetrics } from './reportMetrics.ts';
 import { resampleAudio } from './resampleAudio.ts';
 import { type SegmentOptions, segmentUtterances } from './segmentUtterances.ts';
 import { type SpeakOptions, type SpeechSynthesizer, speak } from './speak.ts';
@@ -26,6 +27,8 @@ export interface SessionGraphParts {
   readonly tts: SpeechSynthesizer;
   readonly clock: SessionClock;
   readonly speak: SpeakOptions;
+  /** Stage budgets in ms (`intent`, `firstAudio`, `asr`, `fusion`, `tts`): overruns are reported. */
+  readonly budgets: Readonly<Record<string, number>>;
   readonly voice?: Partial<VoiceOptions>;
   readonly segment?: Partial<SegmentOptions>;
   readonly recognize?: Partial<RecognizeOptions>;
@@ -40,7 +43,8 @@ export interface SessionGraphParts {
  *
  *   ingest → decodeAudio → resampleAudio(16 kHz) → frameWindows(32 ms) → detectVoice → segmentUtterances
  *     → extractFeatures(160 ms chunks) → recognize (streaming acoustic model + grammar decoding, early endpoint)
- *     → understand (intent, slots, confidence, reply text) → speak (TTS, encode, barge-in, metrics)
+ *     → understand (intent, slots, confidence, reply text) → speak (TTS, encode, barge-in)
+ *     → reportMetrics (stage timings against the budgets)
  *
  * Control (`flush` for cancel, `end` for stop) travels in-band; events made by any stage ride along to the
  * end in order. The result completes after `end` once the last reply is sent.
@@ -64,7 +68,8 @@ export function sessionGraph(
     extractFeatures(parts.features),
     recognize(parts.recognizer, endpoints, parts.recognize),
     understand(parts.context, parts.clock, parts.scorer, parts.understand),
-    speak(parts.tts, parts.clock, parts.speak, parts.onMetrics),
+    speak(parts.tts, parts.clock, parts.speak),
+    reportMetrics(parts.clock, parts.budgets, parts.onMetrics),
   );
   return frames.pipe(
     filter((f): f is EventFrame | BinaryFrame => f.kind === 'event' || f.kind === 'binary'),

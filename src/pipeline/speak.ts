@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { SessionClock } from '../metrics/index.ts';
-import type { AudioEncoding, UtteranceMetrics } from '../protocol/index.ts';
+import type { AudioEncoding } from '../protocol/index.ts';
 import { splitSentences } from '../tts/index.ts';
 import { ReplyEncoder } from './encodeReply.ts';
 import { type Frame, event } from './frames.ts';
@@ -20,13 +20,11 @@ export interface SpeakOptions {
   enabled: boolean;
   encoding: AudioEncoding;
   sampleRate: number;
-  /** Stage budgets in ms (`intent`, `firstAudio`, `asr`, `fusion`, `tts`): overruns are reported. */
-  budgets: Readonly<Record<string, number>>;
 }
 
 /**
  * Speaks each `reply` sentence by sentence as it is synthesized (`tts_start`, binary chunks, `tts_end`),
- * then sends the utterance's `metrics` (and a `budget_exceeded` per overrun). Barge-in: when a new utterance
+ * timing `firstAudio` and `tts` on the session clock, then passes a `replyDone` frame on. Barge-in: when a new utterance
  * starts (or the client cancels) while a reply is being made or is still playing at the client, the reply
  * stops and `tts_interrupted` is sent. The stage completes after the last reply is finished.
  */
@@ -34,7 +32,6 @@ export function speak(
   tts: SpeechSynthesizer,
   clock: SessionClock,
   options: SpeakOptions,
-  onMetrics: (metrics: UtteranceMetrics) => void = () => {},
 ): OperatorFunction<Frame, Frame> {
   return (source) =>
     new Observable<Frame>((subscriber) => {
@@ -56,36 +53,9 @@ export function speak(
         playingUntil = 0;
       };
 
-      const finishMetrics = (utterance: number, speechEndMs: number) => {
-        const stages = clock.take(utterance);
-        const exceeded = Object.entries(stages)
-          .filter(
-            ([stage, ms]) => options.budgets[stage] !== undefined && ms > (options.budgets[stage] as number),
-          )
-          .map(([stage]) => stage);
-        for (const stage of exceeded) {
-          const ms = stages[stage] as number;
-          subscriber.next(
-            event({
-              type: 'budget_exceeded',
-              utterance,
-              stage,
-              ms,
-              budgetMs: options.budgets[stage] as number,
-            }),
-          );
-        }
-        const metrics: UtteranceMetrics = {
-          utterance,
-          speechStartMs: 0,
-          speechEndMs: Math.round(speechEndMs),
-          stages,
-          budgets: options.budgets,
-          exceeded,
-        };
-        onMetrics(metrics);
-        subscriber.next(event({ type: 'metrics', ...metrics }));
-      };
+      // The utterance's stage timings are complete once its reply is: reportMetrics sends them on.
+      const finished = (utterance: number, speechEndMs: number) =>
+        subscriber.next({ kind: 'replyDone', utterance, speechEndMs });
 
       const say = async (utterance: number, text: string, speechEndWall: number, abort: AbortController) => {
         const encoder = new ReplyEncoder(options.encoding, options.sampleRate);
@@ -143,7 +113,7 @@ export function speak(
           }
           const speechEndMs = frame.speechEndMs;
           if (!options.enabled || frame.text === '') {
-            finishMetrics(frame.utterance, speechEndMs);
+            finished(frame.utterance, speechEndMs);
             return;
           }
           const abort = new AbortController();
@@ -152,7 +122,7 @@ export function speak(
             abort,
             done: say(frame.utterance, frame.text, frame.speechEndWall, abort).then(() => {
               if (active?.abort === abort) active = null;
-              if (!abort.signal.aborted) finishMetrics(frame.utterance, speechEndMs);
+              if (!abort.signal.aborted) finished(frame.utterance, speechEndMs);
               if (sourceDone && !active) subscriber.complete();
             }),
           };

@@ -38,7 +38,8 @@ export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphP
     scorer: engine.fusion,
     tts: setup.tts,
     clock: setup.clock,
-    speak: { ...setup.reply, budgets: { ...setup.budgets } },
+    speak: { ...setup.reply },
+    budgets: { ...setup.budgets },
     voice: { ...engine.options.endpointing.voice, ...(setup.offline ? { maxQueuedWindows: Infinity } : {}) },
     recognize: {
       ...engine.acoustic.recognize,

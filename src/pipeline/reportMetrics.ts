@@ -1,0 +1,48 @@
+import { type OperatorFunction, concatMap, of } from 'rxjs';
+import type { SessionClock } from '../metrics/index.ts';
+import type { UtteranceMetrics } from '../protocol/index.ts';
+import { type Frame, event } from './frames.ts';
+
+/**
+ * Ends each utterance's accounting when its reply is done (a `replyDone` frame): takes its stage timings from
+ * the session clock, sends a `budget_exceeded` event per stage over its budget and then the `metrics` event,
+ * and hands the metrics to `onMetrics` (the server's /metrics). Every other frame passes through.
+ *
+ * @param budgets stage budgets in ms (`intent`, `firstAudio`, `asr`, `fusion`, `tts`); stages without one are
+ *   reported but never exceeded
+ */
+export function reportMetrics(
+  clock: SessionClock,
+  budgets: Readonly<Record<string, number>>,
+  onMetrics: (metrics: UtteranceMetrics) => void = () => {},
+): OperatorFunction<Frame, Frame> {
+  return concatMap((frame) => {
+    if (frame.kind !== 'replyDone') return of(frame);
+    const { utterance } = frame;
+    const stages = clock.take(utterance);
+    const exceeded = Object.keys(stages).filter(
+      (stage) => budgets[stage] !== undefined && (stages[stage] as number) > (budgets[stage] as number),
+    );
+    const metrics: UtteranceMetrics = {
+      utterance,
+      speechStartMs: 0,
+      speechEndMs: Math.round(frame.speechEndMs),
+      stages,
+      budgets,
+      exceeded,
+    };
+    onMetrics(metrics);
+    return of(
+      ...exceeded.map((stage) =>
+        event({
+          type: 'budget_exceeded',
+          utterance,
+          stage,
+          ms: stages[stage] as number,
+          budgetMs: budgets[stage] as number,
+        }),
+      ),
+      event({ type: 'metrics', ...metrics }),
+    );
+  });
+}
