@@ -35,7 +35,7 @@ export function speak(
 ): OperatorFunction<Frame, Frame> {
   return (source) =>
     new Observable<Frame>((subscriber) => {
-      let active: { utterance: number; abort: AbortController; done: Promise<void> } | null = null;
+      let active: { utterance: number; abort: AbortController } | null = null;
       /** Wall time until which audio already sent is still playing at the client (if played on arrival). */
       let playingUntil = 0;
       let playingUtterance = 0;
@@ -117,16 +117,12 @@ export function speak(
             return;
           }
           const abort = new AbortController();
-          const job = {
-            utterance: frame.utterance,
-            abort,
-            done: say(frame.utterance, frame.text, frame.speechEndWall, abort).then(() => {
-              if (active?.abort === abort) active = null;
-              if (!abort.signal.aborted) finished(frame.utterance, speechEndMs);
-              if (sourceDone && !active) subscriber.complete();
-            }),
-          };
-          active = job;
+          active = { utterance: frame.utterance, abort };
+          void say(frame.utterance, frame.text, frame.speechEndWall, abort).then(() => {
+            if (active?.abort === abort) active = null;
+            if (!abort.signal.aborted) finished(frame.utterance, speechEndMs);
+            if (sourceDone && !active) subscriber.complete();
+          });
         },
         error: (e) => subscriber.error(e),
         complete() {
