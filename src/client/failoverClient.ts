@@ -290,6 +290,8 @@ export class FailoverClient {
   /** Sends the queue in order, no further ahead of real time than the server allows; one loop at a time. */
   private flush(): Promise<void> {
     this.flushing ??= (async () => {
+      // Not one step before `flushing` is assigned: a loop with nothing to send would clear it too early.
+      await null;
       const client = this.client;
       while (this.queue.length > 0 && client === this.client && client.isOpen) {
         const bytes = this.queue[0] as Uint8Array;
@@ -302,7 +304,10 @@ export class FailoverClient {
         await client.sendAudio(bytes).catch(() => undefined);
       }
       this.flushing = null;
-      if (this.stopRequested && client === this.client && this.queue.length === 0) client.stop();
+      // The session moved while this loop ran: the new connection's queue (the audio sent again) is not sent
+      // by this loop, and the caller may send nothing more to start another.
+      if (client !== this.client) return this.flush();
+      if (this.stopRequested && this.queue.length === 0) client.stop();
     })();
     return this.flushing;
   }

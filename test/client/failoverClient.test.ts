@@ -163,4 +163,43 @@ describe('FailoverClient', () => {
       await Promise.all([a.close(), b.close()]);
     }
   }, 90_000);
+
+  it('moves an idle session (nothing to send again) and goes on sending and stopping on the new one', async () => {
+    const options = {
+      ...syntheticSpeech,
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      replies: false,
+    } as const;
+    const a = await VoxServer.start(options);
+    const b = await VoxServer.start(options);
+    let backend = a.port;
+    const lb = await forwarder(() => backend);
+    const events: ClientEvent[] = [];
+    try {
+      const client = await FailoverClient.connect(`ws://127.0.0.1:${lb.port}/`, {}, { backoffMs: 50 });
+      client.events.subscribe((e) => events.push(e));
+      await client.start({ audio: { encoding: 'pcm_s16le', sampleRate: 16000 }, context: 'smart_home' });
+      backend = b.port;
+      await a.drain(1);
+      await waitFor(() => events.some((e) => e.type === 'failover'), 10_000);
+      expect(events.find((e) => e.type === 'failover')).toMatchObject({
+        resentMs: 0,
+        lost: [],
+        connection: 1,
+      });
+      await streamAudio(client, await chunksOf('turn on the lights in the kitchen'), {
+        realtime: false,
+        aheadMs: 2000,
+      });
+      client.stop();
+      expect((await client.closed).code).toBe(1000);
+      expect(events.filter((e) => e.type === 'intent')).toHaveLength(1);
+      expect(b.engine.metrics.utterances.get({ outcome: 'completed' })).toBe(1);
+    } finally {
+      await lb.close();
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
 });
