@@ -29,5 +29,7 @@ describe.skipIf(haproxy === null)('cluster behind HAProxy', () => {
     expect(kill.movedSessions).toBeGreaterThan(0);
     expect(kill.clients['answeredTwice']).toBe(0);
     expect(report['ok']).toBe(true);
-  }, 180_000);
+    // About 130 s on the 2-core machine when it is quiet; more when other work shares it (195 s at a load
+    // average of 8), hence the timeout above the 3 minutes it is meant to take.
+  }, 240_000);
 });
