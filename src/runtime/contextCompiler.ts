@@ -19,6 +19,11 @@ export interface CompileRequest {
   readonly name: string;
   readonly slots: Readonly<Record<string, readonly string[]>> | null;
   readonly mode: 'add' | 'replace';
+  /**
+   * Instead of the context `name`: a free loop over these words (src/asr/wordLoop.ts), its HMM graph
+   * compiled with {@link wordLoopHmmOptions}. Absent or null for a context.
+   */
+  readonly words?: readonly string[] | null;
 }
 
 /** What the worker compiled: the word graph, and the HMM graph without its `context` (null for CTC). */

@@ -7,6 +7,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Lexicon, compileHmmGraph } from '../asr/index.ts';
+import { wordLoopGraph, wordLoopHmmOptions } from '../asr/wordLoop.ts';
 import { loadAcousticTables } from '../asr/acousticTables.ts';
 import { compileContext, loadContext, withSlotValues } from '../context/index.ts';
 import type { CompileRequest, CompileWorkerData } from './contextCompiler.ts';
@@ -22,15 +23,21 @@ const [lexicon, tables] = await Promise.all([
 
 port.on('message', async (request: CompileRequest) => {
   try {
-    let spec = await loadContext(request.name, { dirs: data.dirs });
-    if (request.slots && Object.keys(request.slots).length > 0)
-      spec = withSlotValues(spec, request.slots, request.mode, data.slotLimits);
-    const graph = compileContext(spec);
+    const loop = request.words ?? null;
+    let graph;
+    if (loop !== null) graph = wordLoopGraph(loop);
+    else {
+      let spec = await loadContext(request.name, { dirs: data.dirs });
+      if (request.slots && Object.keys(request.slots).length > 0)
+        spec = withSlotValues(spec, request.slots, request.mode, data.slotLimits);
+      graph = compileContext(spec);
+    }
     if (lexicon === null || tables === null) {
       port.postMessage({ id: request.id, graph, hmm: null });
       return;
     }
-    const { context: _context, ...hmm } = compileHmmGraph(graph, lexicon, tables);
+    const options = loop !== null ? wordLoopHmmOptions : {};
+    const { context: _context, ...hmm } = compileHmmGraph(graph, lexicon, tables, options);
     const buffers = Object.values(hmm).flatMap((v) =>
       ArrayBuffer.isView(v) ? [v.buffer as ArrayBuffer] : [],
     );

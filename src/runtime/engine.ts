@@ -1,4 +1,5 @@
 import { Lexicon } from '../asr/index.ts';
+import { wordLoopIntent } from '../asr/wordLoop.ts';
 import {
   ContextError,
   type ContextGraph,
@@ -286,6 +287,42 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       });
     }
     return { name, graph, decoding, bytes: contextBytes(graph, hmm) };
+  }
+
+  /**
+   * A free word loop over `words` for dictation (src/asr/wordLoop.ts: any sequence of them, no language
+   * model), compiled in the compile worker as contexts are and cached with them under its vocabulary. Only
+   * the CMU model decodes one (its HMM graph links every word to every word with the right triphones).
+   * @throws TypeError (rejects) with another acoustic model or no words
+   */
+  wordLoop(words: readonly string[]): Promise<LoadedContext> {
+    if (this.acoustic.offThread === null)
+      return Promise.reject(
+        new TypeError(`a word loop needs the cmu acoustic model, not ${this.acoustic.name}`),
+      );
+    const vocabulary = [...new Set(words)].sort();
+    if (vocabulary.length === 0) return Promise.reject(new TypeError('a word loop needs at least one word'));
+    // A null name: no context's key (a context is named by a string), so reloadContext never drops it.
+    const key = JSON.stringify([null, vocabulary]);
+    let loaded = this.contexts.get(key);
+    if (!loaded) {
+      loaded = this.compileWordLoop(vocabulary);
+      this.contexts.set(key, loaded, false);
+    }
+    return loaded;
+  }
+
+  private async compileWordLoop(words: readonly string[]): Promise<LoadedContext> {
+    const name = wordLoopIntent;
+    const { graph, hmm } = await this.compiler.compile({ name, slots: null, mode: 'add', words });
+    const offThread = this.acoustic.offThread;
+    if (!hmm || !offThread) throw new TypeError('the compile worker made no HMM graph for the word loop');
+    return {
+      name,
+      graph,
+      decoding: offThread.adopt({ ...hmm, context: graph }),
+      bytes: contextBytes(graph, hmm),
+    };
   }
 
   /** Where bare context names resolve: the user's folder (`contextsDir`) first, then the shipped ones. */

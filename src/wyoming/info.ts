@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dictationDescription, dictationModel } from './dictation.ts';
 
 /** What `info` describes: the served contexts and the voices. */
 export interface InfoSources {
@@ -8,6 +9,8 @@ export interface InfoSources {
   readonly voices: readonly string[];
   /** The acoustic model every context decodes with (`cmu`, `ctc`). */
   readonly acousticModel: string;
+  /** The dictation model's vocabulary size, listed after the contexts; null when it is not offered. */
+  readonly dictationWords: number | null;
 }
 
 const version: string = (
@@ -29,9 +32,9 @@ export function voiceLanguage(voice: string): string {
 }
 
 /**
- * The `info` event's data: an asr program (one model per served context; streaming transcripts; our own voice
- * detection, so no external VAD), a tts program (one voice per espeak-ng voice; streaming synthesis), an intent
- * program (one model per served context), and the other lists empty. Every field the reference reader requires
+ * The `info` event's data: an asr program (one model per served context, then `dictation` where offered;
+ * streaming transcripts; our own voice detection, so no external VAD), a tts program (one voice per espeak-ng
+ * voice; streaming synthesis), an intent program (one model per served context), and the other lists empty. Every field the reference reader requires
  * is present; `satellite` is left out (an installed satellite would make Home Assistant load nothing else).
  */
 export function wyomingInfo(sources: InfoSources): Record<string, unknown> {
@@ -56,13 +59,18 @@ export function wyomingInfo(sources: InfoSources): Record<string, unknown> {
         ...program(
           `Grammar-constrained speech recognition (acoustic model ${sources.acousticModel}); a model is a context`,
         ),
-        models: sources.contexts.map((c) =>
-          model(
-            c.name,
-            `Commands of the ${c.name} context (${c.intents} intents); nothing outside it is transcribed`,
-            sources.acousticModel === 'cmu' ? cmu : ours,
+        models: [
+          ...sources.contexts.map((c) =>
+            model(
+              c.name,
+              `Commands of the ${c.name} context (${c.intents} intents); nothing outside it is transcribed`,
+              sources.acousticModel === 'cmu' ? cmu : ours,
+            ),
           ),
-        ),
+          ...(sources.dictationWords === null
+            ? []
+            : [model(dictationModel, dictationDescription(sources.dictationWords), cmu)]),
+        ],
         supports_transcript_streaming: true,
         requires_external_vad: false,
         prefers_auto_gain_enabled: false,

@@ -6,6 +6,7 @@ import { type Admission, remoteAddress } from '../server/admission.ts';
 import type { ServerOptions } from '../server/config.ts';
 import { encodeEvent } from './codec.ts';
 import { WyomingConnection } from './connection.ts';
+import { dictationModel, dictationVocabulary } from './dictation.ts';
 import type { WyomingServices } from './services.ts';
 import type { ConversationContext } from './conversation.ts';
 import { WyomingError } from './errors.ts';
@@ -140,14 +141,14 @@ export class WyomingServer {
       metrics: this.metrics,
       voices: this.voices,
       info: async () => {
-        const contexts = (await this.specs()).map(({ name, spec }) => ({
-          name,
-          intents: spec.intents.length,
-        }));
+        const specs = await this.specs();
+        const contexts = specs.map(({ name, spec }) => ({ name, intents: spec.intents.length }));
+        const dictation = this.offersDictation(specs.map((s) => s.name));
         return wyomingInfo({
           contexts,
           voices: this.voices,
           acousticModel: this.engine.acoustic.name,
+          dictationWords: dictation ? dictationVocabulary(specs.map((s) => s.spec)).length : null,
         });
       },
       conversationContexts: async () => {
@@ -214,10 +215,22 @@ export class WyomingServer {
 
   private async transcriptionContext(name: string | undefined): Promise<LoadedContext> {
     if (name === undefined || name === '') return this.engine.context(this.engine.options.defaultContext);
-    const served = (await this.servedContexts()).find((c) => c.name === name);
-    if (!served)
-      throw new WyomingError('VX_WY_UNKNOWN_MODEL', `model ${name} is not a context this server serves`);
-    return this.engine.context(served.key);
+    const contexts = await this.servedContexts();
+    const served = contexts.find((c) => c.name === name);
+    if (served) return this.engine.context(served.key);
+    if (name === dictationModel && this.offersDictation(contexts.map((c) => c.name))) {
+      const specs = await this.specs();
+      return this.engine.wordLoop(dictationVocabulary(specs.map((s) => s.spec)));
+    }
+    throw new WyomingError('VX_WY_UNKNOWN_MODEL', `model ${name} is not a context this server serves`);
+  }
+
+  /**
+   * Whether the `dictation` model is offered: with the CMU model (the one that decodes a word loop), unless a
+   * served context is itself named `dictation` (the context keeps its name).
+   */
+  private offersDictation(contextNames: readonly string[]): boolean {
+    return this.engine.acoustic.name === 'cmu' && !contextNames.includes(dictationModel);
   }
 
   /** Ends every connection with `VX_SHUTTING_DOWN`, stops advertising and closes the port. Idempotent. */

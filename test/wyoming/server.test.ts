@@ -86,7 +86,9 @@ describe('describe', () => {
     }
     // The default context first; every served context is a model of both.
     expect(asr?.models.map((m) => m.name)[0]).toBe('smart_home');
+    // The CTC encoder decodes no word loop: no dictation model is offered with it.
     expect(intent?.models.map((m) => m.name)).toEqual(asr?.models.map((m) => m.name));
+    expect(asr?.models.map((m) => m.name)).not.toContain('dictation');
     // Exactly the voices the runtime offers (--voices), in its order: what synthesize accepts.
     expect(tts?.voices.map((v) => v.name)).toEqual(vox.engine.voices);
     expect(tts?.voices[0]).toMatchObject({ speakers: null, languages: ['en-US'] });
