@@ -123,6 +123,7 @@ export async function inferCommand(
       device: { type: 'string' },
       fusion: { type: 'string' },
       'acoustic-model': { type: 'string' },
+      denoise: { type: 'string' },
       'acoustic-model-dir': { type: 'string' },
     },
   });
@@ -153,6 +154,7 @@ export async function inferCommand(
     ...(values.device ? { device: values.device as 'cpu' } : {}),
     ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
     ...acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion),
+    ...(values.denoise ? { denoise: values.denoise as 'rnnoise' | 'off' } : {}),
   });
   const log = createLogger('silent');
   let engine: Engine;

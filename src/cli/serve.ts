@@ -37,6 +37,7 @@ const flags = {
   'accept-threshold': { type: 'string' },
   fusion: { type: 'string' },
   'acoustic-model': { type: 'string' },
+  denoise: { type: 'string' },
   'acoustic-model-dir': { type: 'string' },
   quiet: { type: 'boolean' },
   ...wyomingFlags,
@@ -71,6 +72,7 @@ export async function serveOptions(
   if (values.contexts) o.contextsDir = resolve(values.contexts);
   if (values.fusion) o.fusionModelPath = fusionFlag(values.fusion);
   Object.assign(o, acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion));
+  if (values.denoise) o.denoise = values.denoise as ServerOptions['denoise'];
   if (values['inference-threads'])
     o.inferenceThreads = values['inference-threads'] as ServerOptions['inferenceThreads'];
   const numbers = {

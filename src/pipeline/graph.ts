@@ -4,6 +4,7 @@ import type { ContextGraph } from '../context/index.ts';
 import type { SessionClock } from '../metrics/index.ts';
 import type { AudioEncoding, UtteranceMetrics } from '../protocol/index.ts';
 import { decodeAudio } from './decodeAudio.ts';
+import { type Denoiser, denoiseAudio } from './denoiseAudio.ts';
 import { type VoiceOptions, type VoiceScorer, detectVoice } from './detectVoice.ts';
 import { type FeatureStream, extractFeatures } from './extractFeatures.ts';
 import { frameWindows } from './frameWindows.ts';
@@ -19,6 +20,8 @@ import { type CandidateScorer, type UnderstandOptions, understand } from './unde
 export interface SessionGraphParts {
   readonly audio: { readonly encoding: AudioEncoding; readonly sampleRate: number };
   readonly vad: VoiceScorer;
+  /** The session's noise suppressor, in front of the VAD and the acoustic model; absent: none. */
+  readonly denoiser?: Denoiser | null;
   /** The session's feature extractor: the acoustic model's own front end. */
   readonly features: FeatureStream;
   readonly recognizer: UtteranceRecognizer;
@@ -41,7 +44,8 @@ export interface SessionGraphParts {
 /**
  * One session's stream graph, from binary audio messages and control frames to what goes back on the socket:
  *
- *   ingest → decodeAudio → resampleAudio(16 kHz) → frameWindows(32 ms) → detectVoice → segmentUtterances
+ *   ingest → decodeAudio → resampleAudio(16 kHz) → denoiseAudio (RNNoise) → frameWindows(32 ms) → detectVoice
+ *     → segmentUtterances
  *     → extractFeatures(160 ms chunks) → recognize (streaming acoustic model + grammar decoding, early endpoint)
  *     → understand (intent, slots, confidence, reply text) → speak (TTS, encode, barge-in)
  *     → reportMetrics (stage timings against the budgets)
@@ -57,6 +61,7 @@ export function sessionGraph(
   const windows: Observable<Frame> = input.pipe(
     decodeAudio(parts.audio.encoding, parts.audio.sampleRate, parts.clock),
     resampleAudio(16000),
+    denoiseAudio(parts.denoiser ?? null),
     frameWindows(16000),
     detectVoice(parts.vad, parts.voice),
     tap((f) => {

@@ -6,3 +6,4 @@ export { defaultRecognizeOptions, type RecognizeOptions } from './recognize.ts';
 export { defaultUnderstandOptions, type CandidateScorer, type UnderstandOptions } from './understand.ts';
 export type { SpeakOptions, SpeechSynthesizer } from './speak.ts';
 export { chunkFrames, type FeatureStream } from './extractFeatures.ts';
+export type { Denoiser } from './denoiseAudio.ts';

@@ -1,4 +1,5 @@
 import { Lexicon } from '../asr/index.ts';
+import { RnnoiseDenoiser } from '../audio/rnnoise.ts';
 import { wordLoopIntent } from '../asr/wordLoop.ts';
 import {
   ContextError,
@@ -17,6 +18,7 @@ import { SileroVad, type SileroVadStream } from '../inference/sileroVad.ts';
 import { ServerMetrics } from '../metrics/index.ts';
 import {
   type CandidateScorer,
+  type Denoiser,
   type UnderstandOptions,
   type VoiceScorer,
   defaultUnderstandOptions,
@@ -108,6 +110,8 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     wrapRun: ModelRunWrapper,
     private readonly compiler: ContextCompiler,
     private readonly tts: TtsPool,
+    /** RNNoise, where `options.denoise` is 'rnnoise'. */
+    private readonly rnnoise: RnnoiseDenoiser | null,
   ) {
     this.contexts = new ContextCache(options.contextCacheBytes, (c) => c.bytes);
     this.vadBatcher = new Batcher(
@@ -212,7 +216,9 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       slotLimits: options.slotLimits,
     });
     let tts: TtsPool;
+    let rnnoise: RnnoiseDenoiser | null;
     try {
+      rnnoise = options.denoise === 'rnnoise' ? await RnnoiseDenoiser.load() : null;
       tts = await TtsPool.load({ workers: options.ttsWorkers, voices: options.voices });
     } catch (error) {
       await Promise.allSettled([acoustic.release(), vad.release(), fusion?.release()]);
@@ -230,6 +236,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       wrapRun,
       compiler,
       tts,
+      rnnoise,
     );
     log.info('intent decision', {
       acceptThreshold: engine.understandOptions.acceptThreshold ?? defaultUnderstandOptions.acceptThreshold,
@@ -381,6 +388,11 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
   }
 
   /** Voice activity detection as one session sees it: its own state, batched with every other session. */
+  /** A session's noise suppressor (16 kHz audio), or null where `options.denoise` is 'off'. */
+  denoiser(): Denoiser | null {
+    return this.rnnoise?.stream(16000) ?? null;
+  }
+
   voiceScorer(): VoiceScorer {
     const stream = this.vad.createStream();
     return {

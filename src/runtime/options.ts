@@ -58,6 +58,12 @@ export interface RuntimeOptions {
    * models/am-en-us is the model as CMU trained it.
    */
   acousticModelDir?: string;
+  /**
+   * Noise suppression in front of the VAD and the acoustic model: 'rnnoise' (xiph's RNNoise, src/audio/rnnoise.ts)
+   * or 'off'. Default 'rnnoise': the CMU model was trained on clean speech, and on real commands in real noise
+   * RNNoise took far more right than it lost on clean ones (models/am-en-us/README.md, "Noise").
+   */
+  denoise: 'rnnoise' | 'off';
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
   /**
@@ -103,6 +109,7 @@ export const defaultRuntimeOptions: RuntimeOptions = {
   maxBatch: 256,
   inferenceThreads: 'worker',
   acousticModel: 'cmu',
+  denoise: 'rnnoise',
   endpointing: {},
   voices: defaultTtsPoolOptions.voices,
   ttsWorkers: defaultTtsPoolOptions.workers,
@@ -152,6 +159,8 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
     throw new TypeError(
       `${label} acousticModel must be one of ${acousticModels.join(', ')}, got ${String(o.acousticModel)}`,
     );
+  if (o.denoise !== 'rnnoise' && o.denoise !== 'off')
+    throw new TypeError(`${label} denoise must be 'rnnoise' or 'off', got ${String(o.denoise)}`);
   checkEndpointing(o.endpointing, label);
   const dir = o.contextsDir;
   if (dir !== undefined && dir !== null && (typeof dir !== 'string' || dir.length === 0))

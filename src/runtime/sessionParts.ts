@@ -32,6 +32,7 @@ export function sessionParts(engine: Engine, setup: SessionSetup): SessionGraphP
   return {
     audio: setup.audio,
     vad: engine.voiceScorer(),
+    denoiser: engine.denoiser(),
     features: engine.acoustic.features(),
     recognizer: setup.context.decoding.recognizer(),
     context: setup.context.graph,
