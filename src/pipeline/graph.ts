@@ -44,7 +44,7 @@ export interface SessionGraphParts {
 /**
  * One session's stream graph, from binary audio messages and control frames to what goes back on the socket:
  *
- *   ingest → decodeAudio → resampleAudio(16 kHz) → denoiseAudio (RNNoise) → frameWindows(32 ms) → detectVoice
+ *   ingest → decodeAudio → resampleAudio(16 kHz) → denoiseAudio (RNNoise, if on) → frameWindows(32 ms) → detectVoice
  *     → segmentUtterances
  *     → extractFeatures(160 ms chunks) → recognize (streaming acoustic model + grammar decoding, early endpoint)
  *     → understand (intent, slots, confidence, reply text) → speak (TTS, encode, barge-in)

@@ -60,8 +60,10 @@ export interface RuntimeOptions {
   acousticModelDir?: string;
   /**
    * Noise suppression in front of the VAD and the acoustic model: 'rnnoise' (xiph's RNNoise, src/audio/rnnoise.ts)
-   * or 'off'. Default 'rnnoise': the CMU model was trained on clean speech, and on real commands in real noise
-   * RNNoise took far more right than it lost on clean ones (models/am-en-us/README.md, "Noise").
+   * or 'off'. Default 'off': in real noise RNNoise takes far more commands right (models/am-en-us/README.md,
+   * "Noise"), but it runs on the event loop at about 0.05 of a core per stream, and with it the server kept up
+   * with fewer than 25 real-time sessions on 2 cores (50 within budget without it). Turn it on for noisy rooms
+   * and few sessions, until it runs off the event loop.
    */
   denoise: 'rnnoise' | 'off';
   /** Paths of the models (defaults: the shipped ones in models/). */
@@ -109,7 +111,7 @@ export const defaultRuntimeOptions: RuntimeOptions = {
   maxBatch: 256,
   inferenceThreads: 'worker',
   acousticModel: 'cmu',
-  denoise: 'rnnoise',
+  denoise: 'off',
   endpointing: {},
   voices: defaultTtsPoolOptions.voices,
   ttsWorkers: defaultTtsPoolOptions.workers,
