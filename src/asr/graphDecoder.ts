@@ -39,8 +39,6 @@ export interface GraphHypothesis {
    * frames `[start, end)` and the path's score gained over them.
    */
   readonly speech?: SpeechSpan;
-  /** Where each word of the path lies, in order (decoders that model silence). */
-  readonly wordSpans?: readonly SpeechSpan[];
   /**
    * The per-frame likelihood ratio the recognizer measures confidence with, where it is not the default
    * (the path's score against the unconstrained reference, over all frames).

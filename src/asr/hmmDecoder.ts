@@ -1,5 +1,5 @@
 import { type WordTrace, traceChain, tracedPath } from './wordTrace.ts';
-import type { GraphHypothesis, SpeechSpan } from './graphDecoder.ts';
+import type { GraphHypothesis } from './graphDecoder.ts';
 import type { HmmGraph } from './hmmGraph.ts';
 import type { SenoneFrames } from './senoneFrames.ts';
 
@@ -286,27 +286,8 @@ export class HmmDecoder {
       words,
       wordFrames,
       score,
-      ...(speech ? { speech, wordSpans: wordSpans(chain, score, this.frameIndex) } : {}),
+      ...(speech ? { speech } : {}),
     };
     return intent === undefined ? h : { ...h, intent };
   }
-}
-
-/**
- * Each word of a path: its frames (from its entry to the next word's or pause's, or to now) and the score the
- * path gained over them.
- */
-function wordSpans(chain: readonly Trace[], score: number, now: number): SpeechSpan[] {
-  const spans: SpeechSpan[] = [];
-  for (let i = 0; i < chain.length; i++) {
-    const t = chain[i] as Trace;
-    if (t.arc < 0) continue;
-    const next = chain[i + 1];
-    spans.push(
-      next
-        ? { start: t.frame, end: next.frame, score: next.score - t.score }
-        : { start: t.frame, end: now, score: score - t.score },
-    );
-  }
-  return spans;
 }
