@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .lexicon import PHONES
 
 MEL_BINS = 80
-STACK = 4  # feature frames per encoder frame: 40 ms
+STACK = 4  # feature frames per encoder step: 40 ms
 
 
 class ConvModule(nn.Module):

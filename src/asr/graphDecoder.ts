@@ -26,7 +26,7 @@ export interface SpeechSpan {
 export interface GraphHypothesis {
   readonly arcs: readonly number[];
   readonly words: readonly string[];
-  /** Start frame of each word (encoder frames). */
+  /** Start of each word, in encoder steps. */
   readonly wordFrames: readonly number[];
   /** Sum of log-probabilities of the best CTC alignment of the path. */
   readonly score: number;
@@ -94,7 +94,7 @@ export class GraphDecoder {
     this.mark = new Int32Array(n);
   }
 
-  /** Encoder frames decoded since the last reset. */
+  /** Encoder steps decoded since the last reset. */
   get frames(): number {
     return this.frameIndex;
   }
@@ -120,7 +120,7 @@ export class GraphDecoder {
   }
 
   /**
-   * Consumes encoder frames.
+   * Consumes encoder steps.
    * @param logProbs row-major [frames, tokens] log-probabilities, token 0 the blank
    */
   advance(logProbs: Float32Array, frames: number, tokens: number): void {

@@ -18,7 +18,7 @@ export interface RecognitionResult {
   readonly partial: GraphHypothesis | null;
   /** CTC log-score of the best unconstrained path, the reference for confidence. */
   readonly unconstrainedScore: number;
-  /** Encoder frames (40 ms each). */
+  /** Encoder steps (40 ms each). */
   readonly frames: number;
   /** Encoder output, [frames, dim] row-major: what the fusion model attends to. */
   readonly hidden: Float32Array;

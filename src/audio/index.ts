@@ -1,3 +1,4 @@
+export { MODEL_CONTRACT, VAD_WINDOW_MS, modelSamplesToMs } from './modelContract.ts';
 export { AudioError, type AudioErrorCode } from './errors.ts';
 export { bytesToInt16, float32ToInt16, int16ToBytes, int16ToFloat32, toMono } from './pcm.ts';
 export { decodeWav, encodeWav, type DecodedWav } from './wav.ts';

@@ -1,11 +1,12 @@
 import { RealFft } from './fft.ts';
 import { melFilterbank, type MelFilter } from './melFilterbank.ts';
+import { MODEL_CONTRACT } from './modelContract.ts';
 
-const SAMPLE_RATE = 16000;
+const SAMPLE_RATE = MODEL_CONTRACT.sampleRate;
 const FRAME_SAMPLES = 400;
-const HOP_SAMPLES = 160;
+const HOP_SAMPLES = SAMPLE_RATE / MODEL_CONTRACT.frameRate;
 const FFT_SIZE = 512;
-const MEL_BINS = 80;
+const MEL_BINS = MODEL_CONTRACT.logMelBins;
 const LOG_FLOOR = 1e-10;
 
 // Built once per process: every extractor shares the read-only window and filterbank.

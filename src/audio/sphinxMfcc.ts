@@ -1,4 +1,5 @@
 import { RealFft } from './fft.ts';
+import { MODEL_CONTRACT } from './modelContract.ts';
 
 /**
  * The CMU Sphinx en-us acoustic model's front-end contract (its `feat.params` plus the defaults in force),
@@ -6,9 +7,9 @@ import { RealFft } from './fft.ts';
  */
 export const SPHINX_FRONT_END = {
   /** Input sample rate in Hz. */
-  sampleRate: 16000,
+  sampleRate: MODEL_CONTRACT.sampleRate,
   /** Frames per second (`-frate`). */
-  frameRate: 100,
+  frameRate: MODEL_CONTRACT.frameRate,
   /** Frame length in samples (`-wlen 0.025625` at 16 kHz). */
   frameSamples: 410,
   /** Frame step in samples (sampleRate / frameRate). */

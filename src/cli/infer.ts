@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { decodeAudioFile, float32ToInt16, int16ToBytes, resample } from '../audio/index.ts';
+import { MODEL_CONTRACT, decodeAudioFile, float32ToInt16, int16ToBytes, resample } from '../audio/index.ts';
 import { SessionClock } from '../metrics/index.ts';
-import { type Frame, sessionGraph } from '../pipeline/index.ts';
+import { type StreamItem, sessionGraph } from '../pipeline/index.ts';
 import { type ServerMessage, pcmInputRates } from '../protocol/index.ts';
 import {
   Engine,
@@ -44,8 +44,8 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
   const decoded = decodeAudioFile(new Uint8Array(await readFile(file)), file);
   let { pcm, sampleRate } = decoded;
   if (!(pcmInputRates as readonly number[]).includes(sampleRate)) {
-    pcm = resample(pcm, sampleRate, 16000);
-    sampleRate = 16000;
+    pcm = resample(pcm, sampleRate, MODEL_CONTRACT.sampleRate);
+    sampleRate = MODEL_CONTRACT.sampleRate;
   }
   // Files are often trimmed to the speech (FSDD clips start and end on it); a live stream never is. Pad them
   // with silence so that the VAD sees an onset and an end, as it would from a microphone.
@@ -53,10 +53,10 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
   padded.set(pcm, Math.round((sampleRate * leadMs) / 1000));
   const samples = float32ToInt16(padded);
   const chunk = sampleRate / 50; // 20 ms, as a device would send
-  const frames: Frame[] = [];
+  const items: StreamItem[] = [];
   for (let at = 0; at < samples.length; at += chunk)
-    frames.push({ kind: 'ingest', bytes: int16ToBytes(samples.slice(at, at + chunk)) });
-  frames.push({ kind: 'end' });
+    items.push({ kind: 'ingest', bytes: int16ToBytes(samples.slice(at, at + chunk)) });
+  items.push({ kind: 'end' });
   const clock = new SessionClock();
   let stages: Record<string, number> = {};
   const parts = sessionParts(engine, {
@@ -72,7 +72,7 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
       stages = { ...m.stages };
     },
   });
-  const out = await lastValueFrom(sessionGraph(from(frames), parts).pipe(toArray()));
+  const out = await lastValueFrom(sessionGraph(from(items), parts).pipe(toArray()));
   const messages = out.filter((f) => f.kind === 'event').map((f) => f.message);
   const intents = messages.filter(
     (m): m is Extract<ServerMessage, { type: 'intent' }> => m.type === 'intent',

@@ -14,7 +14,7 @@ export type ReadyMessage = Extract<ServerMessage, { type: 'ready' }> & Received;
 /** The server's `error` message. */
 export type ErrorMessage = Extract<ServerMessage, { type: 'error' }> & Received;
 
-/** One binary frame of reply audio, received between `tts_start` and `tts_end` of `utterance`. */
+/** One binary message of reply audio, received between `tts_start` and `tts_end` of `utterance`. */
 export interface AudioEvent extends Received {
   readonly type: 'audio';
   readonly utterance: number;

@@ -4,7 +4,7 @@ import type { AudioEncoding } from '../protocol/messages.ts';
 import type { ClientEvent } from './events.ts';
 
 /**
- * The spoken reply of one utterance, collected from its binary frames: PCM s16le chunks are concatenated
+ * The spoken reply of one utterance, collected from its binary messages: PCM s16le chunks are concatenated
  * (a sample split across two frames is rejoined), Opus packets are decoded one by one.
  */
 export class ReplyAudio {
@@ -49,7 +49,7 @@ export class ReplyAudio {
   }
 
   /**
-   * Adds one binary frame.
+   * Adds one binary message.
    * @param bytes - PCM s16le bytes, or one Opus packet
    * @param receivedAt - its receive time (`performance.now()`, ms), for {@link firstFrameAt}
    */

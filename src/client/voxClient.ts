@@ -39,7 +39,7 @@ function printable(url: URL): string {
  */
 export class VoxClient {
   /**
-   * Every message from the server as sent, stamped with `receivedAt` (`performance.now()`, ms); binary frames
+   * Every message from the server as sent, stamped with `receivedAt` (`performance.now()`, ms); binary messages
    * between `tts_start` and `tts_end`/`tts_interrupted` as `audio` events; unreadable text frames as
    * `bad_message`. Hot: subscribe before {@link start}. Events that arrive before the first subscription are
    * kept (up to `maxPendingEvents`) for it. Completes when the socket closes.
@@ -202,7 +202,7 @@ export class VoxClient {
   }
 
   /**
-   * Sends one binary frame: PCM s16le bytes, or exactly one Opus packet. Resolves at once unless more than
+   * Sends one binary message: PCM s16le bytes, or exactly one Opus packet. Resolves at once unless more than
    * `highWaterMarkBytes` are buffered in the socket; then it resolves once this frame has been flushed, so a
    * caller that awaits every call never queues more than about that much.
    * @throws ClientError `VX_NOT_OPEN` when the socket is not open; `VX_CLOSED` when it closes (or starts

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { type Device, ModelLoadError, openSession } from './providers.ts';
 import type { ModelSession } from './workerSession.ts';
+import { MODEL_CONTRACT } from '../audio/index.ts';
 
 /** The shipped streaming ASR model (see models/asr/README.md). */
 export const defaultAsrModelPath = fileURLToPath(new URL('../../models/asr/asr.onnx', import.meta.url));
@@ -11,7 +12,7 @@ export const defaultAsrModelPath = fileURLToPath(new URL('../../models/asr/asr.o
 export interface AsrModelInfo {
   /** Output tokens; index 0 is the CTC blank, the rest are phones. */
   readonly tokens: readonly string[];
-  /** Feature frames per encoder frame. */
+  /** Feature frames per encoder step. */
   readonly stack: number;
   /** Width of the hidden output (what the fusion model attends to). */
   readonly dim: number;
@@ -73,18 +74,18 @@ export class AsrModel {
 
   /**
    * Runs one chunk for each stream in one batch. Every chunk holds the same number of feature frames,
-   * a multiple of `info.stack`, as [frames, 80] row-major. States are updated in place.
+   * a multiple of `info.stack`, as [frames, logMelBins] row-major. States are updated in place.
    */
   async run(chunks: readonly Float32Array[], states: readonly AsrStreamState[]): Promise<AsrChunkResult[]> {
     const batch = chunks.length;
-    const featFrames = (chunks[0]?.length ?? 0) / 80;
+    const featFrames = (chunks[0]?.length ?? 0) / MODEL_CONTRACT.logMelBins;
     const stateSize = states[0]?.data.length ?? 0;
-    const feats = new Float32Array(batch * featFrames * 80);
+    const feats = new Float32Array(batch * featFrames * MODEL_CONTRACT.logMelBins);
     const state = new Float32Array(batch * stateSize);
-    chunks.forEach((c, i) => feats.set(c, i * featFrames * 80));
+    chunks.forEach((c, i) => feats.set(c, i * featFrames * MODEL_CONTRACT.logMelBins));
     states.forEach((s, i) => state.set(s.data, i * stateSize));
     const out = await this.session.run({
-      feats: new ort.Tensor('float32', feats, [batch, featFrames, 80]),
+      feats: new ort.Tensor('float32', feats, [batch, featFrames, MODEL_CONTRACT.logMelBins]),
       state: new ort.Tensor('float32', state, [batch, ...this.info.stateShape]),
     });
     const logProbs = out['logprobs']?.data as Float32Array;

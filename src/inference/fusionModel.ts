@@ -6,7 +6,7 @@ import type { ModelSession } from './workerSession.ts';
 
 export { defaultFusionModelPath };
 
-/** One candidate to score: the utterance's encoder frames and the candidate's tokens. */
+/** One candidate to score: the utterance's encoder steps and the candidate's tokens. */
 export interface FusionRequest {
   /** [frames, dim] encoder output. */
   readonly hidden: Float32Array;

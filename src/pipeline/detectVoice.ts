@@ -1,7 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
 import { VoxError } from '../protocol/index.ts';
 import { concatMapBounded } from './concatMapBounded.ts';
-import type { Frame } from './frames.ts';
+import type { StreamItem } from './items.ts';
+import { modelSamplesToMs } from '../audio/index.ts';
 
 /** Scores one 32 ms window of one stream: speech probability in [0, 1]. */
 export interface VoiceScorer {
@@ -30,27 +31,27 @@ export const defaultVoiceOptions: VoiceOptions = {
 
 /**
  * Runs voice activity detection on every window, in order, and marks it with the speech probability,
- * whether speech is on, and the trailing silence so far. Frames other than windows pass through in order.
+ * whether speech is on, and the trailing silence so far. Items other than windows pass through in order.
  */
 export function detectVoice(
   scorer: VoiceScorer,
   options: Partial<VoiceOptions> = {},
-): OperatorFunction<Frame, Frame> {
+): OperatorFunction<StreamItem, StreamItem> {
   const o = { ...defaultVoiceOptions, ...options };
   let speaking = false;
   let onRunMs = 0;
   let silenceMs = 0;
-  return concatMapBounded<Frame, Frame>(
-    async (frame) => {
-      if (frame.kind === 'flush') {
+  return concatMapBounded<StreamItem, StreamItem>(
+    async (item) => {
+      if (item.kind === 'flush') {
         scorer.reset();
         speaking = false;
         onRunMs = silenceMs = 0;
-        return [frame];
+        return [item];
       }
-      if (frame.kind !== 'window') return [frame];
-      const prob = await scorer.score(frame.pcm);
-      const windowMs = (frame.pcm.length / 16000) * 1000;
+      if (item.kind !== 'window') return [item];
+      const prob = await scorer.score(item.pcm);
+      const windowMs = modelSamplesToMs(item.pcm.length);
       if (!speaking) {
         onRunMs = prob >= o.onThreshold ? onRunMs + windowMs : 0;
         speaking = onRunMs >= o.minSpeechMs;
@@ -59,7 +60,7 @@ export function detectVoice(
         onRunMs = 0;
       }
       silenceMs = speaking ? 0 : silenceMs + windowMs;
-      return [{ ...frame, prob, speaking, silenceMs }];
+      return [{ ...item, prob, speaking, silenceMs }];
     },
     o.maxQueuedWindows,
     () =>

@@ -40,7 +40,7 @@ export class ReplyEncoder {
     return out;
   }
 
-  /** The last partial frame (Opus) or resampler tail. */
+  /** The last partial item (Opus) or resampler tail. */
   flush(): Uint8Array[] {
     const tail = this.resampler?.flush() ?? new Float32Array(0);
     if (this.opus) return [...this.opus.push(tail), ...this.opus.flush()];

@@ -1,5 +1,6 @@
 import { type OperatorFunction, mergeMap } from 'rxjs';
-import type { FeatureFrame, Frame } from './frames.ts';
+import type { FeatureItem, StreamItem } from './items.ts';
+import { modelSamplesToMs } from '../audio/index.ts';
 
 /** Feature frames (10 ms each) per recognition chunk: 16 × 10 ms = 160 ms. */
 export const chunkFrames = 16;
@@ -9,7 +10,7 @@ export const chunkFrames = 16;
  * 80 log-mel bins for the CTC encoder, Sphinx MFCC with live CMN and deltas for the CMU model).
  */
 export interface FeatureStream {
-  /** Values per frame. */
+  /** Values per item. */
   readonly dim: number;
   /**
    * The value a short last chunk is padded with to a whole chunk (a model that takes only whole chunks), or
@@ -22,7 +23,7 @@ export interface FeatureStream {
   push(pcm: Float32Array): Float32Array;
   /** The rows still held back (look-ahead) at the utterance's end. */
   end(): Float32Array;
-  /** Values per frame of side data that travels with the rows to the recognizer (0: none). */
+  /** Values per item of side data that travels with the rows to the recognizer (0: none). */
   readonly sideDim: number;
   /** Side data of the utterance's rows `from` … `from + count − 1` ([count, sideDim]). */
   side(from: number, count: number): Float32Array;
@@ -33,7 +34,7 @@ export interface FeatureStream {
  * Audio that does not complete a chunk yields a `tick` (audio time and trailing silence) so endpointing need
  * not wait for one.
  */
-export function extractFeatures(extractor: FeatureStream): OperatorFunction<Frame, Frame> {
+export function extractFeatures(extractor: FeatureStream): OperatorFunction<StreamItem, StreamItem> {
   const { dim, sideDim } = extractor;
   let pending = new Float32Array(0);
   let pendingSide = new Float32Array(0);
@@ -57,8 +58,8 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Fram
     rows += count;
   };
 
-  const chunks = (final: boolean): FeatureFrame[] => {
-    const out: FeatureFrame[] = [];
+  const chunks = (final: boolean): FeatureItem[] => {
+    const out: FeatureItem[] = [];
     const size = chunkFrames * dim;
     while (pending.length >= size || (final && pending.length > 0)) {
       const take = Math.min(size, pending.length);
@@ -83,29 +84,29 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Fram
     return out;
   };
 
-  return mergeMap((frame): Frame[] => {
-    switch (frame.kind) {
+  return mergeMap((item): StreamItem[] => {
+    switch (item.kind) {
       case 'utteranceStart':
         extractor.startUtterance();
         pending = new Float32Array(0);
         pendingSide = new Float32Array(0);
         rows = 0;
-        utterance = frame.utterance;
-        return [frame];
+        utterance = item.utterance;
+        return [item];
       case 'utteranceAudio': {
-        if (frame.utterance !== utterance) return [];
-        append(extractor.push(frame.pcm));
-        endMs = frame.atMs + (frame.pcm.length / 16000) * 1000;
-        silenceMs = frame.silenceMs;
+        if (item.utterance !== utterance) return [];
+        append(extractor.push(item.pcm));
+        endMs = item.atMs + modelSamplesToMs(item.pcm.length);
+        silenceMs = item.silenceMs;
         const ready = chunks(false);
         return ready.length > 0 ? ready : [{ kind: 'tick', utterance, endMs, silenceMs }];
       }
       case 'utteranceEnd':
-        if (frame.utterance !== utterance) return [frame];
+        if (item.utterance !== utterance) return [item];
         append(extractor.end());
-        return [...chunks(true), frame];
+        return [...chunks(true), item];
       default:
-        return [frame];
+        return [item];
     }
   });
 }

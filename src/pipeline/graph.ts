@@ -7,14 +7,15 @@ import { decodeAudio } from './decodeAudio.ts';
 import { type Denoiser, denoiseAudio } from './denoiseAudio.ts';
 import { type VoiceOptions, type VoiceScorer, detectVoice } from './detectVoice.ts';
 import { type FeatureStream, extractFeatures } from './extractFeatures.ts';
-import { frameWindows } from './frameWindows.ts';
-import type { BinaryFrame, EventFrame, Frame } from './frames.ts';
+import { windowAudio } from './windowAudio.ts';
+import type { BinaryItem, EventItem, StreamItem } from './items.ts';
 import { type RecognizeOptions, recognize } from './recognize.ts';
 import { reportMetrics } from './reportMetrics.ts';
 import { resampleAudio } from './resampleAudio.ts';
 import { type SegmentOptions, segmentUtterances } from './segmentUtterances.ts';
 import { type SpeakOptions, type SpeechSynthesizer, speak } from './speak.ts';
 import { type CandidateScorer, type UnderstandOptions, understand } from './understand.ts';
+import { MODEL_CONTRACT } from '../audio/index.ts';
 
 /** Everything one session's graph is made of: its own stream state and the shared models behind it. */
 export interface SessionGraphParts {
@@ -42,9 +43,9 @@ export interface SessionGraphParts {
 }
 
 /**
- * One session's stream graph, from binary audio messages and control frames to what goes back on the socket:
+ * One session's stream graph, from binary audio messages and control messages to what goes back on the socket:
  *
- *   ingest → decodeAudio → resampleAudio(16 kHz) → denoiseAudio (RNNoise, if on) → frameWindows(32 ms) → detectVoice
+ *   ingest → decodeAudio → resampleAudio(16 kHz) → denoiseAudio (RNNoise, if on) → windowAudio(32 ms) → detectVoice
  *     → segmentUtterances
  *     → extractFeatures(160 ms chunks) → recognize (streaming acoustic model + grammar decoding, early endpoint)
  *     → understand (intent, slots, confidence, reply text) → speak (TTS, encode, barge-in)
@@ -54,21 +55,21 @@ export interface SessionGraphParts {
  * end in order. The result completes after `end` once the last reply is sent.
  */
 export function sessionGraph(
-  input: Observable<Frame>,
+  input: Observable<StreamItem>,
   parts: SessionGraphParts,
-): Observable<EventFrame | BinaryFrame> {
+): Observable<EventItem | BinaryItem> {
   const endpoints = new Subject<number>();
-  const windows: Observable<Frame> = input.pipe(
+  const windows: Observable<StreamItem> = input.pipe(
     decodeAudio(parts.audio.encoding, parts.audio.sampleRate, parts.clock),
-    resampleAudio(16000),
+    resampleAudio(MODEL_CONTRACT.sampleRate),
     denoiseAudio(parts.denoiser ?? null),
-    frameWindows(16000),
+    windowAudio(),
     detectVoice(parts.vad, parts.voice),
     tap((f) => {
       if (f.kind === 'window') parts.onProgress?.(f.atMs + 32);
     }),
   );
-  const frames: Observable<Frame> = windows.pipe(
+  const items: Observable<StreamItem> = windows.pipe(
     segmentUtterances(endpoints, parts.segment),
     extractFeatures(parts.features),
     recognize(parts.recognizer, endpoints, parts.recognize),
@@ -76,8 +77,8 @@ export function sessionGraph(
     speak(parts.tts, parts.clock, parts.speak),
     reportMetrics(parts.clock, parts.budgets, parts.onMetrics),
   );
-  return frames.pipe(
-    filter((f): f is EventFrame | BinaryFrame => f.kind === 'event' || f.kind === 'binary'),
+  return items.pipe(
+    filter((f): f is EventItem | BinaryItem => f.kind === 'event' || f.kind === 'binary'),
     finalize(() => endpoints.complete()),
   );
 }

@@ -1,5 +1,5 @@
 export { sessionGraph, type SessionGraphParts } from './graph.ts';
-export type { BinaryFrame, EventFrame, Frame } from './frames.ts';
+export type { BinaryItem, EventItem, StreamItem } from './items.ts';
 export { defaultVoiceOptions, type VoiceOptions, type VoiceScorer } from './detectVoice.ts';
 export { defaultSegmentOptions, type SegmentOptions } from './segmentUtterances.ts';
 export { defaultRecognizeOptions, type RecognizeOptions } from './recognize.ts';

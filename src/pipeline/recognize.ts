@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction, type Subject } from 'rxjs';
 import type { UtteranceRecognizer } from '../asr/index.ts';
 import { VoxError } from '../protocol/index.ts';
 import { concatMapBounded } from './concatMapBounded.ts';
-import { type Frame, event } from './frames.ts';
+import { type StreamItem, event } from './items.ts';
 
 /** Streaming recognition and endpointing settings. */
 export interface RecognizeOptions {
@@ -39,7 +39,7 @@ export const defaultRecognizeOptions: RecognizeOptions = {
 
 /**
  * Runs the recognizer on each utterance's feature chunks, in order: `partial` events while speech goes on,
- * and one `recognized` frame (plus `speech_end` and `final` events) when the utterance ends — by the
+ * and one `recognized` item (plus `speech_end` and `final` events) when the utterance ends — by the
  * segmenter's silence rule, a stop, or this stage's early endpoint, which it reports on `endpoints` so the
  * segmenter stops feeding that utterance. A cancelled utterance ends with a `VX_CANCELLED` error.
  */
@@ -47,7 +47,7 @@ export function recognize(
   recognizer: UtteranceRecognizer,
   endpoints: Subject<number>,
   options: Partial<RecognizeOptions> = {},
-): OperatorFunction<Frame, Frame> {
+): OperatorFunction<StreamItem, StreamItem> {
   const o = { ...defaultRecognizeOptions, ...options };
   let current = 0;
   let done = true;
@@ -68,7 +68,7 @@ export function recognize(
     utterance: number,
     speechEndMs: number,
     reason: 'silence' | 'endpoint' | 'maxLength' | 'stop',
-  ): Promise<Frame[]> => {
+  ): Promise<StreamItem[]> => {
     done = true;
     try {
       await recognizer.finish?.();
@@ -84,22 +84,22 @@ export function recognize(
     ];
   };
 
-  return (source: Observable<Frame>) =>
+  return (source: Observable<StreamItem>) =>
     source.pipe(
-      concatMapBounded<Frame, Frame>(
-        async (frame) => {
-          switch (frame.kind) {
+      concatMapBounded<StreamItem, StreamItem>(
+        async (item) => {
+          switch (item.kind) {
             case 'utteranceStart':
               recognizer.reset();
               decodedMs = 0;
-              current = frame.utterance;
+              current = item.utterance;
               done = false;
               lastPartial = '';
-              return [frame];
+              return [item];
             case 'features': {
-              if (frame.utterance !== current || done) return [];
+              if (item.utterance !== current || done) return [];
               try {
-                await recognizer.push(frame.feats, frame.frames, frame.side);
+                await recognizer.push(item.feats, item.frames, item.side);
               } catch (error) {
                 // The utterance ends with this error (accounted for), the session keeps listening.
                 done = true;
@@ -114,30 +114,30 @@ export function recognize(
                   }),
                 ];
               }
-              const out: Frame[] = [];
+              const out: StreamItem[] = [];
               const partial = recognizer.partial();
               const text = (partial?.words ?? []).join(' ');
               // Every chunk while speech goes on (a steady 160 ms heartbeat of progress), and on any change.
-              if (o.partials && text && (text !== lastPartial || frame.silenceMs === 0)) {
-                out.push(event({ type: 'partial', utterance: current, text, atMs: Math.round(frame.endMs) }));
+              if (o.partials && text && (text !== lastPartial || item.silenceMs === 0)) {
+                out.push(event({ type: 'partial', utterance: current, text, atMs: Math.round(item.endMs) }));
                 lastPartial = text;
               }
-              decodedMs = frame.endMs;
-              if (complete(frame.silenceMs)) {
+              decodedMs = item.endMs;
+              if (complete(item.silenceMs)) {
                 endpoints.next(current);
-                out.push(...(await finish(current, frame.endMs - frame.silenceMs, 'endpoint')));
+                out.push(...(await finish(current, item.endMs - item.silenceMs, 'endpoint')));
               }
               return out;
             }
             case 'tick':
               // Between chunks: the decoder must already have seen where the speech ended.
-              if (frame.utterance !== current || done || decodedMs < frame.endMs - frame.silenceMs) return [];
-              if (!complete(frame.silenceMs)) return [];
+              if (item.utterance !== current || done || decodedMs < item.endMs - item.silenceMs) return [];
+              if (!complete(item.silenceMs)) return [];
               endpoints.next(current);
-              return finish(current, frame.endMs - frame.silenceMs, 'endpoint');
+              return finish(current, item.endMs - item.silenceMs, 'endpoint');
             case 'utteranceEnd':
-              if (frame.utterance !== current || done) return [];
-              if (frame.reason === 'cancel') {
+              if (item.utterance !== current || done) return [];
+              if (item.reason === 'cancel') {
                 // Ended, not answered: the error is the utterance's one ending, so the client can account for it.
                 done = true;
                 return [
@@ -150,13 +150,9 @@ export function recognize(
                   }),
                 ];
               }
-              return finish(
-                current,
-                frame.speechEndMs,
-                frame.reason === 'endpoint' ? 'endpoint' : frame.reason,
-              );
+              return finish(current, item.speechEndMs, item.reason === 'endpoint' ? 'endpoint' : item.reason);
             default:
-              return [frame];
+              return [item];
           }
         },
         o.maxQueuedChunks,

@@ -1,12 +1,12 @@
 import { type OperatorFunction, concatMap, of } from 'rxjs';
 import type { SessionClock } from '../metrics/index.ts';
 import type { UtteranceMetrics } from '../protocol/index.ts';
-import { type Frame, event } from './frames.ts';
+import { type StreamItem, event } from './items.ts';
 
 /**
- * Ends each utterance's accounting when its reply is done (a `replyDone` frame): takes its stage timings from
+ * Ends each utterance's accounting when its reply is done (a `replyDone` item): takes its stage timings from
  * the session clock, sends a `budget_exceeded` event per stage over its budget and then the `metrics` event,
- * and hands the metrics to `onMetrics` (the server's /metrics). Every other frame passes through.
+ * and hands the metrics to `onMetrics` (the server's /metrics). Every other item passes through.
  *
  * @param budgets stage budgets in ms (`intent`, `firstAudio`, `asr`, `fusion`, `tts`); stages without one are
  *   reported but never exceeded
@@ -15,10 +15,10 @@ export function reportMetrics(
   clock: SessionClock,
   budgets: Readonly<Record<string, number>>,
   onMetrics: (metrics: UtteranceMetrics) => void = () => {},
-): OperatorFunction<Frame, Frame> {
-  return concatMap((frame) => {
-    if (frame.kind !== 'replyDone') return of(frame);
-    const { utterance } = frame;
+): OperatorFunction<StreamItem, StreamItem> {
+  return concatMap((item) => {
+    if (item.kind !== 'replyDone') return of(item);
+    const { utterance } = item;
     const stages = clock.take(utterance);
     const exceeded = Object.keys(stages).filter(
       (stage) => budgets[stage] !== undefined && (stages[stage] as number) > (budgets[stage] as number),
@@ -26,7 +26,7 @@ export function reportMetrics(
     const metrics: UtteranceMetrics = {
       utterance,
       speechStartMs: 0,
-      speechEndMs: Math.round(frame.speechEndMs),
+      speechEndMs: Math.round(item.speechEndMs),
       stages,
       budgets,
       exceeded,

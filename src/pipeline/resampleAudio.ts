@@ -1,13 +1,13 @@
 import { type OperatorFunction, map } from 'rxjs';
 import { Resampler } from '../audio/index.ts';
-import type { Frame } from './frames.ts';
+import type { StreamItem } from './items.ts';
 
-/** Converts audio frames to `sampleRate` (Hz), streaming; audio time is kept from the input. */
-export function resampleAudio(sampleRate: number): OperatorFunction<Frame, Frame> {
+/** Converts audio items to `sampleRate` (Hz), streaming; audio time is kept from the input. */
+export function resampleAudio(sampleRate: number): OperatorFunction<StreamItem, StreamItem> {
   let resampler: Resampler | null = null;
-  return map((frame): Frame => {
-    if (frame.kind !== 'audio' || frame.sampleRate === sampleRate) return frame;
-    resampler ??= new Resampler(frame.sampleRate, sampleRate);
-    return { kind: 'audio', pcm: resampler.push(frame.pcm), sampleRate, atMs: frame.atMs };
+  return map((item): StreamItem => {
+    if (item.kind !== 'audio' || item.sampleRate === sampleRate) return item;
+    resampler ??= new Resampler(item.sampleRate, sampleRate);
+    return { kind: 'audio', pcm: resampler.push(item.pcm), sampleRate, atMs: item.atMs };
   });
 }

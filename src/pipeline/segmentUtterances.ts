@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { type Frame, type WindowFrame, event } from './frames.ts';
+import { type StreamItem, type WindowItem, event } from './items.ts';
+import { modelSamplesToMs } from '../audio/index.ts';
 
 /** Utterance segmentation settings, in milliseconds. */
 export interface SegmentOptions {
@@ -28,11 +29,11 @@ export const defaultSegmentOptions: SegmentOptions = {
 export function segmentUtterances(
   endpoints: Observable<number>,
   options: Partial<SegmentOptions> = {},
-): OperatorFunction<Frame, Frame> {
+): OperatorFunction<StreamItem, StreamItem> {
   const o = { ...defaultSegmentOptions, ...options };
   return (source) =>
-    new Observable<Frame>((subscriber) => {
-      const preRoll: WindowFrame[] = [];
+    new Observable<StreamItem>((subscriber) => {
+      const preRoll: WindowItem[] = [];
       let utterance = 0;
       let open = false;
       let startMs = 0;
@@ -53,46 +54,46 @@ export function segmentUtterances(
       });
 
       const sub = source.subscribe({
-        next(frame) {
-          if (frame.kind === 'flush' || frame.kind === 'end') {
-            close(frame.kind === 'flush' ? 'cancel' : 'stop');
+        next(item) {
+          if (item.kind === 'flush' || item.kind === 'end') {
+            close(item.kind === 'flush' ? 'cancel' : 'stop');
             preRoll.length = 0;
-            subscriber.next(frame);
+            subscriber.next(item);
             return;
           }
-          if (frame.kind !== 'window') {
-            subscriber.next(frame);
+          if (item.kind !== 'window') {
+            subscriber.next(item);
             return;
           }
-          const windowMs = (frame.pcm.length / 16000) * 1000;
+          const windowMs = modelSamplesToMs(item.pcm.length);
           if (!open) {
-            if (!frame.speaking) rearmed = true;
-            preRoll.push(frame);
+            if (!item.speaking) rearmed = true;
+            preRoll.push(item);
             while (preRoll.length * windowMs > o.preRollMs + windowMs) preRoll.shift();
-            if (!frame.speaking || !rearmed) return;
+            if (!item.speaking || !rearmed) return;
             open = true;
             utterance++;
-            startMs = (preRoll[0] as WindowFrame).atMs;
-            lastSpeechEndMs = frame.atMs + windowMs;
+            startMs = (preRoll[0] as WindowItem).atMs;
+            lastSpeechEndMs = item.atMs + windowMs;
             subscriber.next({ kind: 'utteranceStart', utterance, atMs: startMs });
-            subscriber.next(event({ type: 'speech_start', utterance, atMs: Math.round(frame.atMs) }));
+            subscriber.next(event({ type: 'speech_start', utterance, atMs: Math.round(item.atMs) }));
             for (const w of preRoll) {
               subscriber.next({ kind: 'utteranceAudio', utterance, pcm: w.pcm, atMs: w.atMs, silenceMs: 0 });
             }
             preRoll.length = 0;
             return;
           }
-          if (frame.speaking) lastSpeechEndMs = frame.atMs + windowMs;
+          if (item.speaking) lastSpeechEndMs = item.atMs + windowMs;
           subscriber.next({
             kind: 'utteranceAudio',
             utterance,
-            pcm: frame.pcm,
-            atMs: frame.atMs,
-            silenceMs: frame.silenceMs,
+            pcm: item.pcm,
+            atMs: item.atMs,
+            silenceMs: item.silenceMs,
           });
-          if (frame.silenceMs >= o.endSilenceMs) {
+          if (item.silenceMs >= o.endSilenceMs) {
             close('silence');
-          } else if (frame.atMs + windowMs - startMs >= o.maxUtteranceMs) {
+          } else if (item.atMs + windowMs - startMs >= o.maxUtteranceMs) {
             subscriber.next(
               event({
                 type: 'error',

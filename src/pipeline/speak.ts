@@ -3,7 +3,7 @@ import type { SessionClock } from '../metrics/index.ts';
 import type { AudioEncoding } from '../protocol/index.ts';
 import { splitSentences } from '../tts/index.ts';
 import { ReplyEncoder } from './encodeReply.ts';
-import { type Frame, event } from './frames.ts';
+import { type StreamItem, event } from './items.ts';
 
 /** Synthesizes text to 16-bit PCM, at `sampleRate` where it can (the encoder resamples what is not). */
 export interface SpeechSynthesizer {
@@ -24,7 +24,7 @@ export interface SpeakOptions {
 
 /**
  * Speaks each `reply` sentence by sentence as it is synthesized (`tts_start`, binary chunks, `tts_end`),
- * timing `firstAudio` and `tts` on the session clock, then passes a `replyDone` frame on. Barge-in: when a new utterance
+ * timing `firstAudio` and `tts` on the session clock, then passes a `replyDone` item on. Barge-in: when a new utterance
  * starts (or the client cancels) while a reply is being made or is still playing at the client, the reply
  * stops and `tts_interrupted` is sent. The stage completes after the last reply is finished.
  */
@@ -32,9 +32,9 @@ export function speak(
   tts: SpeechSynthesizer,
   clock: SessionClock,
   options: SpeakOptions,
-): OperatorFunction<Frame, Frame> {
+): OperatorFunction<StreamItem, StreamItem> {
   return (source) =>
-    new Observable<Frame>((subscriber) => {
+    new Observable<StreamItem>((subscriber) => {
       let active: { utterance: number; abort: AbortController } | null = null;
       /** Wall time until which audio already sent is still playing at the client (if played on arrival). */
       let playingUntil = 0;
@@ -101,26 +101,26 @@ export function speak(
       };
 
       const sub = source.subscribe({
-        next(frame) {
-          if (frame.kind === 'utteranceStart' || frame.kind === 'flush') {
+        next(item) {
+          if (item.kind === 'utteranceStart' || item.kind === 'flush') {
             interrupt();
-            subscriber.next(frame);
+            subscriber.next(item);
             return;
           }
-          if (frame.kind !== 'reply') {
-            subscriber.next(frame);
+          if (item.kind !== 'reply') {
+            subscriber.next(item);
             return;
           }
-          const speechEndMs = frame.speechEndMs;
-          if (!options.enabled || frame.text === '') {
-            finished(frame.utterance, speechEndMs);
+          const speechEndMs = item.speechEndMs;
+          if (!options.enabled || item.text === '') {
+            finished(item.utterance, speechEndMs);
             return;
           }
           const abort = new AbortController();
-          active = { utterance: frame.utterance, abort };
-          void say(frame.utterance, frame.text, frame.speechEndWall, abort).then(() => {
+          active = { utterance: item.utterance, abort };
+          void say(item.utterance, item.text, item.speechEndWall, abort).then(() => {
             if (active?.abort === abort) active = null;
-            if (!abort.signal.aborted) finished(frame.utterance, speechEndMs);
+            if (!abort.signal.aborted) finished(item.utterance, speechEndMs);
             if (sourceDone && !active) subscriber.complete();
           });
         },

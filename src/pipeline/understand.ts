@@ -10,12 +10,12 @@ import {
 import type { SessionClock } from '../metrics/index.ts';
 import { VoxError } from '../protocol/index.ts';
 import { concatMapBounded } from './concatMapBounded.ts';
-import { type Frame, event } from './frames.ts';
+import { type StreamItem, event } from './items.ts';
 
 /** A candidate's scores: the fusion model's logit (-Infinity if it did not weigh it) and its CTC ratio. */
 export interface CandidateScore {
   readonly logit: number;
-  /** Per-frame CTC Viterbi log-likelihood ratio against the unconstrained best path (≤ 0). */
+  /** Per-item CTC Viterbi log-likelihood ratio against the unconstrained best path (≤ 0). */
   readonly ratio: number;
 }
 
@@ -42,7 +42,7 @@ export interface UnderstandOptions {
    */
   confidence: 'fusion' | 'ratio';
   /**
-   * Per-frame likelihood ratio (the recognizer's: the CTC path against the unconstrained best path, or the CMU
+   * Per-item likelihood ratio (the recognizer's: the CTC path against the unconstrained best path, or the CMU
    * path's words against the phone loop) that maps to confidence 0.5. Default -0.45, the CTC encoder's; the
    * CMU backend sets its own (`cmuUnderstandDefaults`).
    */
@@ -70,23 +70,23 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
  * Decides each recognized utterance: the best complete parse, its confidence, and whether it is understood.
  * Without a scorer the first pass's best parse wins and its CTC likelihood ratio is the confidence; with one
  * (the fusion model) it is a second pass over the first pass's parses and the best one's slot variants.
- * Emits the `intent` event, then a `reply` frame (and `reply` event) for understood commands.
+ * Emits the `intent` event, then a `reply` item (and `reply` event) for understood commands.
  */
 export function understand(
   graph: ContextGraph,
   clock: SessionClock,
   scorer: CandidateScorer | null,
   options: Partial<UnderstandOptions> = {},
-): OperatorFunction<Frame, Frame> {
+): OperatorFunction<StreamItem, StreamItem> {
   const o = { ...defaultUnderstandOptions, ...options };
-  return concatMapBounded<Frame, Frame>(
-    (frame) => (frame.kind === 'recognized' ? decide(frame) : [frame]),
+  return concatMapBounded<StreamItem, StreamItem>(
+    (item) => (item.kind === 'recognized' ? decide(item) : [item]),
     256,
-    () => new VoxError('VX_BACKPRESSURE', 'more than 256 frames waiting for intent decisions'),
+    () => new VoxError('VX_BACKPRESSURE', 'more than 256 items waiting for intent decisions'),
   );
 
-  async function decide(frame: Extract<Frame, { kind: 'recognized' }>): Promise<Frame[]> {
-    const { result, utterance } = frame;
+  async function decide(item: Extract<StreamItem, { kind: 'recognized' }>): Promise<StreamItem[]> {
+    const { result, utterance } = item;
     const started = performance.now();
     const first: GraphHypothesis | undefined = result.hypotheses[0];
     let parsed: PathResult | null = first ? pathToResult(graph, first.arcs) : null;
@@ -118,14 +118,14 @@ export function understand(
     }
     const fusionMs = performance.now() - started;
     const understood = !!parsed?.intent && confidence >= o.acceptThreshold;
-    const speechEndWall = clock.wallAt(frame.speechEndMs);
+    const speechEndWall = clock.wallAt(item.speechEndMs);
     clock.mark(utterance, 'intent', performance.now() - speechEndWall);
     clock.mark(utterance, 'asr', result.asrMaxMs);
     clock.mark(utterance, 'asrTotal', result.asrMs);
     clock.mark(utterance, 'decode', result.decodeMs);
     // only a second pass has a fusion stage to report (the page and /metrics show what is there)
     if (scorer) clock.mark(utterance, 'fusion', fusionMs);
-    const out: Frame[] = [
+    const out: StreamItem[] = [
       event({
         type: 'intent',
         utterance,
@@ -143,10 +143,10 @@ export function understand(
         utterance,
         text,
         speechEndWall,
-        speechEndMs: frame.speechEndMs,
+        speechEndMs: item.speechEndMs,
       });
     } else {
-      out.push({ kind: 'reply', utterance, text: '', speechEndWall, speechEndMs: frame.speechEndMs });
+      out.push({ kind: 'reply', utterance, text: '', speechEndWall, speechEndMs: item.speechEndMs });
     }
     return out;
   }

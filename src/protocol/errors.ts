@@ -28,7 +28,7 @@ export const errorCodes = {
   VX_BAD_AUDIO: {
     close: null,
     meaning:
-      'a binary frame is not whole PCM samples; it was dropped. A flood of undecodable frames (over 50 at once, then 5 a second) ends the session with this code, fatal, close 1008',
+      'a binary message is not whole PCM samples; it was dropped. A flood of undecodable messages (over 50 at once, then 5 a second) ends the session with this code, fatal, close 1008',
   },
   VX_BAD_OPUS: { close: null, meaning: 'an Opus packet could not be decoded; it was dropped' },
   VX_FRAME_TOO_LARGE: { close: 1009, meaning: 'a WebSocket message exceeded the maximum frame size' },
@@ -97,7 +97,7 @@ export class VoxError extends Error {
 
   /**
    * @param options.close - the close code when this error ends a session although its code alone does not
-   *   (a flood of undecodable frames ends it with `VX_BAD_AUDIO`, 1008); default the code's own
+   *   (a flood of undecodable messages ends it with `VX_BAD_AUDIO`, 1008); default the code's own
    */
   constructor(
     readonly code: ErrorCode,

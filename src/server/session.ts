@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import { opusPacketSamples48k } from '../audio/index.ts';
 import { ContextError } from '../context/index.ts';
 import { SessionClock } from '../metrics/index.ts';
-import { type Frame, sessionGraph } from '../pipeline/index.ts';
+import { type StreamItem, sessionGraph } from '../pipeline/index.ts';
 import {
   type ServerMessage,
   type StartMessage,
@@ -16,7 +16,7 @@ import { type Engine, sessionParts } from '../runtime/index.ts';
 import type { ServerOptions } from './config.ts';
 import { type SessionEnd, endLabels, endedWith } from './sessionEnd.ts';
 import { TokenBucket } from './tokenBucket.ts';
-import { UndecodableFrames, undecodable } from './undecodableFrames.ts';
+import { UndecodableMessages, undecodable } from './undecodableMessages.ts';
 import { UtteranceLedger } from './utteranceLedger.ts';
 
 /** A context a client may name when paths are not allowed: what `loadContext` resolves as a bare name. */
@@ -49,12 +49,12 @@ export class Session {
   private state: State = 'awaiting_start';
   /** Set while the session ends itself (its last errors are going out): nothing else starts then. */
   private ending = false;
-  private input: Subject<Frame> | null = null;
+  private input: Subject<StreamItem> | null = null;
   private graph: Subscription | null = null;
   private audio: StartMessage['audio'] | null = null;
   private readonly clock = new SessionClock();
   private readonly repeated = new Map<string, number>();
-  private readonly undecodable = new UndecodableFrames();
+  private readonly undecodable = new UndecodableMessages();
   private readonly ledger: UtteranceLedger;
   private readonly audioAllowance: TokenBucket;
   private readonly controlAllowance: TokenBucket;
@@ -62,7 +62,7 @@ export class Session {
   private readonly openedAt = performance.now();
   /**
    * Last time the session did work for the client: `start` accepted, its audio processed, its stream graph
-   * answering. Control messages and undecodable frames do not count, so they cannot hold a session open.
+   * answering. Control messages and undecodable messages do not count, so they cannot hold a session open.
    */
   private lastActive = performance.now();
   private processedMs = 0;
@@ -188,8 +188,8 @@ export class Session {
   }
 
   /**
-   * A binary frame that is not audio: dropped and counted; the first few of each code are reported, and a
-   * flood of them ends the session (`VX_BAD_AUDIO`, close 1008) rather than costing an error per frame.
+   * A binary item that is not audio: dropped and counted; the first few of each code are reported, and a
+   * flood of them ends the session (`VX_BAD_AUDIO`, close 1008) rather than costing an error per item.
    */
   private onUndecodable(code: 'VX_BAD_AUDIO' | 'VX_BAD_OPUS', message: string): void {
     this.engine.metrics.dropped.inc({ kind: 'undecodable' });
@@ -200,14 +200,14 @@ export class Session {
       this.end(
         new VoxError(
           'VX_BAD_AUDIO',
-          `${this.undecodable.count} undecodable frames, more than ${burst} at once or ${perSec} a second`,
+          `${this.undecodable.count} undecodable messages, more than ${burst} at once or ${perSec} a second`,
           { close: 1008 },
         ),
       );
     }
   }
 
-  /** Audio time in one binary frame, ms (0 for an Opus packet too broken to say: the decoder reports it). */
+  /** Audio time in one binary item, ms (0 for an Opus packet too broken to say: the decoder reports it). */
   private durationMs(bytes: Uint8Array): number {
     const audio = this.audio as StartMessage['audio'];
     if (audio.encoding === 'pcm_s16le') return (bytes.byteLength / 2 / audio.sampleRate) * 1000;
@@ -257,7 +257,7 @@ export class Session {
         encoding: message.reply?.encoding ?? 'pcm_s16le',
         sampleRate: message.reply?.sampleRate ?? 16000,
       };
-      const input = new Subject<Frame>();
+      const input = new Subject<StreamItem>();
       this.input = input;
       this.audio = message.audio;
       const budgets = { ...o.budgets, ...message.budgets };
@@ -277,9 +277,9 @@ export class Session {
       this.graph = sessionGraph(input, parts)
         .pipe(finalize(() => this.hooks.graphReleased()))
         .subscribe({
-          next: (frame) => {
-            if (frame.kind === 'binary') return this.sendBinary(frame.bytes);
-            const m = frame.message;
+          next: (item) => {
+            if (item.kind === 'binary') return this.sendBinary(item.bytes);
+            const m = item.message;
             // The decoder's own refusals (an Opus packet that passed the checks at the edge) count as those do.
             if (
               m.type === 'error' &&

@@ -1,6 +1,6 @@
 import { Subject, type Subscription, finalize } from 'rxjs';
 import { SessionClock } from '../metrics/index.ts';
-import { type Frame, type SpeechSynthesizer, sessionGraph } from '../pipeline/index.ts';
+import { type StreamItem, type SpeechSynthesizer, sessionGraph } from '../pipeline/index.ts';
 import type { ServerMessage } from '../protocol/index.ts';
 import { type Engine, type LoadedContext, sessionParts } from '../runtime/index.ts';
 import type { ServerOptions } from '../server/config.ts';
@@ -44,7 +44,7 @@ const noReplies: SpeechSynthesizer = {
  * on a guess below the accept threshold.
  */
 export class Transcription {
-  private input: Subject<Frame> | null = new Subject<Frame>();
+  private input: Subject<StreamItem> | null = new Subject<StreamItem>();
   private graph: Subscription | null = null;
   private readonly clock = new SessionClock();
   private sentText = '';
@@ -71,11 +71,11 @@ export class Transcription {
       onProgress: (audioMs) => this.progress(audioMs),
     });
     hooks.graphOpened();
-    this.graph = sessionGraph(this.input as Subject<Frame>, parts)
+    this.graph = sessionGraph(this.input as Subject<StreamItem>, parts)
       .pipe(finalize(() => hooks.graphReleased()))
       .subscribe({
-        next: (frame) => {
-          if (frame.kind === 'event') this.onEvent(frame.message);
+        next: (item) => {
+          if (item.kind === 'event') this.onEvent(item.message);
         },
         error: (error: unknown) => this.fail('VX_INTERNAL', String((error as Error)?.message ?? error)),
         complete: () => this.finish(''),

@@ -62,7 +62,7 @@ function launch(wav: string): Promise<Browser> {
 // The page's globals, as the callbacks below see them inside the browser (tsconfig has no DOM lib).
 declare const document: { body: { dataset: Record<string, string | undefined> } };
 
-/** What the page received: the server's messages, and each binary frame as its size. */
+/** What the page received: the server's messages, and each binary message as its size. */
 type Received = ServerMessage | { type: 'audio'; bytes: number };
 
 const command = 'turn on the lights in the kitchen';

@@ -17,7 +17,7 @@ export type Message = {
 export interface Raw {
   readonly ws: WebSocket;
   readonly messages: Message[];
-  /** Bytes of binary frames received. */
+  /** Bytes of binary messages received. */
   readonly binaryBytes: () => number;
   readonly closed: Promise<{ code: number; reason: string }>;
   /** Resolves with the first message that matches (or rejects after `timeoutMs`). */

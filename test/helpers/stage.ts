@@ -1,16 +1,16 @@
 import { type OperatorFunction, from, lastValueFrom, toArray } from 'rxjs';
-import type { Frame } from '../../src/pipeline/frames.ts';
+import type { StreamItem } from '../../src/pipeline/items.ts';
 
 /** Runs one pipeline operator over scripted frames and collects everything it emits, in order. */
 export function runStage(
-  operator: OperatorFunction<Frame, Frame>,
-  items: readonly Frame[],
-): Promise<Frame[]> {
+  operator: OperatorFunction<StreamItem, StreamItem>,
+  items: readonly StreamItem[],
+): Promise<StreamItem[]> {
   return lastValueFrom(from(items).pipe(operator, toArray()));
 }
 
 /** The `type`s of the event frames among `frames`, in order (`binary` for audio). */
-export function kinds(frames: readonly Frame[]): string[] {
+export function kinds(frames: readonly StreamItem[]): string[] {
   return frames.flatMap((f) =>
     f.kind === 'event' ? [f.message.type] : f.kind === 'binary' ? ['binary'] : [],
   );

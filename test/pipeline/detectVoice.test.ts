@@ -2,7 +2,7 @@ import { Subject, from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { VoxError } from '../../src/protocol/errors.ts';
 import { detectVoice, type VoiceScorer } from '../../src/pipeline/detectVoice.ts';
-import { type Frame, type WindowFrame, event } from '../../src/pipeline/frames.ts';
+import { type StreamItem, type WindowItem, event } from '../../src/pipeline/items.ts';
 
 /** A VAD that answers each window with the next scripted probability; counts resets and what it saw. */
 class ScriptedScorer implements VoiceScorer {
@@ -20,7 +20,7 @@ class ScriptedScorer implements VoiceScorer {
 }
 
 /** A 32 ms window (not yet scored) whose samples hold `index`. */
-const win = (index: number): WindowFrame => ({
+const win = (index: number): WindowItem => ({
   kind: 'window',
   pcm: new Float32Array(512).fill(index),
   atMs: index * 32,
@@ -29,12 +29,12 @@ const win = (index: number): WindowFrame => ({
   silenceMs: 0,
 });
 
-const run = (scorer: VoiceScorer, frames: Frame[], options = {}) =>
-  lastValueFrom(from(frames).pipe(detectVoice(scorer, options), toArray()));
+const run = (scorer: VoiceScorer, items: StreamItem[], options = {}) =>
+  lastValueFrom(from(items).pipe(detectVoice(scorer, options), toArray()));
 
-/** Frame → [prob, speaking, silenceMs] for windows, kind otherwise. */
-const summary = (frames: Frame[]) =>
-  frames.map((f) => (f.kind === 'window' ? [f.prob, f.speaking, f.silenceMs] : f.kind));
+/** StreamItem → [prob, speaking, silenceMs] for windows, kind otherwise. */
+const summary = (items: StreamItem[]) =>
+  items.map((f) => (f.kind === 'window' ? [f.prob, f.speaking, f.silenceMs] : f.kind));
 
 /** Lets every pending promise callback run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -58,7 +58,7 @@ describe('detectVoice', () => {
       [0.2, false, 64],
       [0.6, false, 96],
     ]);
-    // Each window scored once, in order, and the frame otherwise unchanged.
+    // Each window scored once, in order, and the item otherwise unchanged.
     expect(scorer.seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     out.forEach((f, i) => expect(f).toMatchObject({ kind: 'window', atMs: i * 32, pcm: win(i).pcm }));
   });
@@ -92,13 +92,13 @@ describe('detectVoice', () => {
     expect(scorer.resets).toBe(1);
   });
 
-  it('keeps other frames behind the windows still being scored', async () => {
+  it('keeps other items behind the windows still being scored', async () => {
     const pending: ((p: number) => void)[] = [];
     const scorer: VoiceScorer = {
       score: () => new Promise<number>((resolve) => pending.push(resolve)),
       reset: () => {},
     };
-    const input = new Subject<Frame>();
+    const input = new Subject<StreamItem>();
     const seen: string[] = [];
     input.pipe(detectVoice(scorer)).subscribe((f) => seen.push(f.kind === 'window' ? `w${f.atMs}` : f.kind));
     input.next(win(0));
@@ -118,7 +118,7 @@ describe('detectVoice', () => {
 
   it('fails with VX_BACKPRESSURE when more than maxQueuedWindows windows wait for the model', async () => {
     const scorer: VoiceScorer = { score: () => new Promise<number>(() => {}), reset: () => {} };
-    const input = new Subject<Frame>();
+    const input = new Subject<StreamItem>();
     const errors: unknown[] = [];
     input.pipe(detectVoice(scorer, { maxQueuedWindows: 2 })).subscribe({ error: (e) => errors.push(e) });
     for (let i = 0; i < 3; i++) input.next(win(i)); // one scoring, two waiting

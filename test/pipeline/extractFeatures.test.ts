@@ -7,7 +7,7 @@ import {
   logMelSilence as silenceFeature,
   sphinxFeatures,
 } from '../../src/runtime/featureStreams.ts';
-import type { FeatureFrame, Frame } from '../../src/pipeline/frames.ts';
+import type { FeatureItem, StreamItem } from '../../src/pipeline/items.ts';
 
 const bins = 80;
 
@@ -21,12 +21,12 @@ function signal(offset: number, length: number): Float32Array {
   });
 }
 
-/** An utterance's frames: start, `windows` 512-sample audio frames (the last `quiet` of them with silence), end. */
-function utterance(id: number, windows: number, firstMs = 0): { frames: Frame[]; audio: Float32Array } {
+/** An utterance's frames: start, `windows` 512-sample audio items (the last `quiet` of them with silence), end. */
+function utterance(id: number, windows: number, firstMs = 0): { items: StreamItem[]; audio: Float32Array } {
   const audio = signal(0, windows * 512);
-  const frames: Frame[] = [{ kind: 'utteranceStart', utterance: id, atMs: firstMs }];
+  const items: StreamItem[] = [{ kind: 'utteranceStart', utterance: id, atMs: firstMs }];
   for (let w = 0; w < windows; w++) {
-    frames.push({
+    items.push({
       kind: 'utteranceAudio',
       utterance: id,
       pcm: audio.subarray(w * 512, (w + 1) * 512),
@@ -34,27 +34,27 @@ function utterance(id: number, windows: number, firstMs = 0): { frames: Frame[];
       silenceMs: w * 10,
     });
   }
-  frames.push({
+  items.push({
     kind: 'utteranceEnd',
     utterance: id,
     speechEndMs: firstMs + windows * 32,
     reason: 'silence',
   });
-  return { frames, audio };
+  return { items, audio };
 }
 
-const run = (frames: Frame[]) =>
-  lastValueFrom(from(frames).pipe(extractFeatures(logMelFeatures()), toArray()));
-const features = (frames: Frame[]) => frames.filter((f): f is FeatureFrame => f.kind === 'features');
+const run = (items: StreamItem[]) =>
+  lastValueFrom(from(items).pipe(extractFeatures(logMelFeatures()), toArray()));
+const features = (items: StreamItem[]) => items.filter((f): f is FeatureItem => f.kind === 'features');
 
 /** The log-mel frames of the whole audio at once, flattened. */
 const reference = (audio: Float32Array) => new LogMelExtractor().push(audio);
 
 describe('extractFeatures', () => {
-  it('emits 16-frame chunks of the utterance’s log-mel features, padding the last with silence', async () => {
+  it('emits 16-item chunks of the utterance’s log-mel features, padding the last with silence', async () => {
     // 10 windows = 5120 samples → 1 + (5120 - 400) / 160 = 30 frames: one full chunk, then 14 + 2 padding.
-    const { frames, audio } = utterance(3, 10, 1000);
-    const out = await run(frames);
+    const { items, audio } = utterance(3, 10, 1000);
+    const out = await run(items);
     expect(out.map((f) => f.kind)).toEqual([
       'utteranceStart',
       ...Array<string>(5).fill('tick'),
@@ -80,12 +80,12 @@ describe('extractFeatures', () => {
   });
 
   it('sends a chunk as soon as its 16 frames are in, and a tick for audio that completes none', async () => {
-    const { frames } = utterance(1, 10, 1000);
-    const out = await run(frames);
+    const { items } = utterance(1, 10, 1000);
+    const out = await run(items);
     // 16 frames need 400 + 15 × 160 = 2800 samples: complete during the sixth window (3072 samples).
     expect(out.findIndex((f) => f.kind === 'features')).toBe(1 + 5);
     expect(out.filter((f) => f.kind === 'utteranceAudio')).toEqual([]);
-    // Each carries the audio time reached and the trailing silence of the last audio frame.
+    // Each carries the audio time reached and the trailing silence of the last audio item.
     const times = out.flatMap((f) =>
       f.kind === 'tick' || f.kind === 'features' ? [[f.kind, f.endMs, f.silenceMs]] : [],
     );
@@ -127,20 +127,20 @@ describe('extractFeatures', () => {
     const first = utterance(1, 4);
     const second = utterance(2, 7);
     // Audio of utterance 1 arriving after 2 has started (say, late) is dropped; so is its end.
-    const stray: Frame[] = [
-      first.frames[1] as Frame,
+    const stray: StreamItem[] = [
+      first.items[1] as StreamItem,
       { kind: 'utteranceEnd', utterance: 1, speechEndMs: 0, reason: 'silence' },
     ];
-    const control: Frame = { kind: 'flush' };
-    const frames = [
-      ...first.frames.slice(0, -1), // no end: cut off (an early endpoint)
-      second.frames[0] as Frame,
+    const control: StreamItem = { kind: 'flush' };
+    const items = [
+      ...first.items.slice(0, -1), // no end: cut off (an early endpoint)
+      second.items[0] as StreamItem,
       ...stray,
-      ...second.frames.slice(1),
+      ...second.items.slice(1),
       control,
     ];
-    const out = await run(frames);
-    const named = (f: Frame) =>
+    const out = await run(items);
+    const named = (f: StreamItem) =>
       f.kind === 'features' || f.kind === 'tick' ? `${f.kind}${f.utterance}` : f.kind;
     expect(out.map(named)).toEqual([
       'utteranceStart', // 1: 4 windows make 12 frames, no chunk, and it is never ended
@@ -161,7 +161,7 @@ describe('extractFeatures', () => {
     expect(chunks[1]?.feats[4 * bins]).toBe(Math.fround(silenceFeature));
   });
 
-  it('ends an utterance too short for a single feature frame with no features', async () => {
+  it('ends an utterance too short for a single feature item with no features', async () => {
     const out = await run([
       { kind: 'utteranceStart', utterance: 5, atMs: 0 },
       { kind: 'utteranceAudio', utterance: 5, pcm: signal(0, 399), atMs: 0, silenceMs: 0 },
@@ -173,16 +173,14 @@ describe('extractFeatures', () => {
 
 describe('extractFeatures with the Sphinx front end', () => {
   it('sends the last chunk short and carries each row its cepstra, aligned, for the second pass', async () => {
-    const { frames, audio } = utterance(1, 20);
-    const out = features(
-      await lastValueFrom(from(frames).pipe(extractFeatures(sphinxFeatures()), toArray())),
-    );
+    const { items, audio } = utterance(1, 20);
+    const out = features(await lastValueFrom(from(items).pipe(extractFeatures(sphinxFeatures()), toArray())));
     const total = out.reduce((n, c) => n + c.frames, 0);
     expect(out.slice(0, -1).every((c) => c.frames === chunkFrames)).toBe(true);
     expect(out.at(-1)?.frames).toBeLessThan(chunkFrames);
     const cepstra = new SphinxMfcc();
     const whole = [...cepstra.push(audio), ...cepstra.flush()];
-    // One row per 160-sample frame, the zero-padded last partial frame included (as sphinx_fe).
+    // One row per 160-sample item, the zero-padded last partial item included (as sphinx_fe).
     expect(total).toBe(whole.length / 13);
     const side = out.flatMap((c) => [...c.side]);
     expect(side).toHaveLength(total * 13);

@@ -1,7 +1,7 @@
 import { Subject, from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { GraphHypothesis, RecognitionResult, UtteranceRecognizer } from '../../src/asr/index.ts';
-import type { Frame } from '../../src/pipeline/frames.ts';
+import type { StreamItem } from '../../src/pipeline/items.ts';
 import { recognize } from '../../src/pipeline/recognize.ts';
 
 /** A recognizer whose best path is always the complete command "stop", with the confidence statistic given. */
@@ -38,8 +38,8 @@ function fixedRecognizer(ratio: number, extendable = false): UtteranceRecognizer
 }
 
 /** One utterance: a chunk of speech, then chunks of growing trailing silence, 80 ms apart. */
-function utterance(silences: readonly number[]): Frame[] {
-  const chunk = (endMs: number, silenceMs: number): Frame => ({
+function utterance(silences: readonly number[]): StreamItem[] {
+  const chunk = (endMs: number, silenceMs: number): StreamItem => ({
     kind: 'features',
     utterance: 1,
     feats: new Float32Array(0),
@@ -52,7 +52,7 @@ function utterance(silences: readonly number[]): Frame[] {
     { kind: 'utteranceStart', utterance: 1, atMs: 0 },
     chunk(500, 0),
     ...silences.map((s) => chunk(500 + s, s)),
-    { kind: 'utteranceEnd', utterance: 1, reason: 'silence', speechEndMs: 500 } as Frame,
+    { kind: 'utteranceEnd', utterance: 1, reason: 'silence', speechEndMs: 500 } as StreamItem,
   ];
 }
 

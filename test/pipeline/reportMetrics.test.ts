@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SessionClock } from '../../src/metrics/index.ts';
-import type { Frame } from '../../src/pipeline/frames.ts';
+import type { StreamItem } from '../../src/pipeline/items.ts';
 import { reportMetrics } from '../../src/pipeline/reportMetrics.ts';
 import type { UtteranceMetrics } from '../../src/protocol/index.ts';
 import { kinds, runStage } from '../helpers/stage.ts';
@@ -12,7 +12,13 @@ describe('reportMetrics', () => {
     clock.mark(1, 'tts', 260);
     clock.mark(1, 'custom', 5);
     const seen: UtteranceMetrics[] = [];
-    const reply: Frame = { kind: 'reply', utterance: 1, text: 'ok', speechEndWall: 0, speechEndMs: 1234.4 };
+    const reply: StreamItem = {
+      kind: 'reply',
+      utterance: 1,
+      text: 'ok',
+      speechEndWall: 0,
+      speechEndMs: 1234.4,
+    };
     const out = await runStage(
       reportMetrics(clock, { intent: 300, tts: 200 }, (m) => seen.push(m)),
       [reply, { kind: 'replyDone', utterance: 1, speechEndMs: 1234.4 }],

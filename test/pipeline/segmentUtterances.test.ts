@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { type Frame, type WindowFrame, event } from '../../src/pipeline/frames.ts';
+import { type StreamItem, type WindowItem, event } from '../../src/pipeline/items.ts';
 import { segmentUtterances } from '../../src/pipeline/segmentUtterances.ts';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -9,10 +9,10 @@ const windowMs = 32;
 
 /**
  * Consecutive 32 ms windows keyed a, b, c…: `s` speaking, `.` not. Each window's samples hold its index, so
- * audio frames can be told apart; `silenceMs` counts as the VAD does (0 while speaking, +32 per quiet window).
+ * audio items can be told apart; `silenceMs` counts as the VAD does (0 while speaking, +32 per quiet window).
  */
-function windows(pattern: string): Record<string, Frame> {
-  const out: Record<string, WindowFrame> = {};
+function windows(pattern: string): Record<string, StreamItem> {
+  const out: Record<string, WindowItem> = {};
   let silenceMs = 0;
   [...pattern].forEach((c, i) => {
     const speaking = c === 's';
@@ -29,19 +29,19 @@ function windows(pattern: string): Record<string, Frame> {
   return out;
 }
 
-const start = (utterance: number, atMs: number): Frame => ({ kind: 'utteranceStart', utterance, atMs });
-const speechStart = (utterance: number, atMs: number): Frame =>
+const start = (utterance: number, atMs: number): StreamItem => ({ kind: 'utteranceStart', utterance, atMs });
+const speechStart = (utterance: number, atMs: number): StreamItem =>
   event({ type: 'speech_start', utterance, atMs });
 /** The window's audio in an utterance; pre-roll audio reports no silence (pass 0). */
-const audio = (utterance: number, w: Frame | undefined, silenceMs?: number): Frame => {
-  const { pcm, atMs, silenceMs: windowSilence } = w as WindowFrame;
+const audio = (utterance: number, w: StreamItem | undefined, silenceMs?: number): StreamItem => {
+  const { pcm, atMs, silenceMs: windowSilence } = w as WindowItem;
   return { kind: 'utteranceAudio', utterance, pcm, atMs, silenceMs: silenceMs ?? windowSilence };
 };
 const end = (
   utterance: number,
   speechEndMs: number,
   reason: 'silence' | 'maxLength' | 'stop' | 'cancel',
-): Frame => ({ kind: 'utteranceEnd', utterance, speechEndMs, reason });
+): StreamItem => ({ kind: 'utteranceEnd', utterance, speechEndMs, reason });
 
 describe('segmentUtterances', () => {
   it('opens with pre-roll and speech_start, and ends after endSilenceMs of silence', () => {
@@ -54,7 +54,7 @@ describe('segmentUtterances', () => {
         expected:  '------------------------(SEbcd)-e-------f-------g-------h-------i-------(jZ)----|',
         subs:      '^-------------------------------------------------------------------------------!',
       };
-      const source = cold<Frame>(m.source, w);
+      const source = cold<StreamItem>(m.source, w);
       const endpoints = hot<number>(m.endpoints);
       // Pre-roll of 64 ms: the two windows before speech (b, c), not a. Speech ends with g, the last speaking one.
       expectObservable(source.pipe(segmentUtterances(endpoints, { preRollMs: 64, endSilenceMs: 96 }))).toBe(
@@ -89,7 +89,7 @@ describe('segmentUtterances', () => {
         expected:  '--------(SEab)--c-------(dXZ)---------------------------(TFgh)--(Y|)',
         subs:      '^---------------------------------------------------------------!',
       };
-      const source = cold<Frame>(m.source, w);
+      const source = cold<StreamItem>(m.source, w);
       const endpoints = hot<number>(m.endpoints);
       const options = { preRollMs: 32, endSilenceMs: 1000, maxUtteranceMs: 128 };
       expectObservable(source.pipe(segmentUtterances(endpoints, options))).toBe(m.expected, {
@@ -119,11 +119,11 @@ describe('segmentUtterances', () => {
     });
   });
 
-  it('ends the utterance with cancel on flush and with stop on end, passing other frames through', () => {
+  it('ends the utterance with cancel on flush and with stop on end, passing other items through', () => {
     scheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       const w = windows('.ssss');
-      const flush: Frame = { kind: 'flush' };
-      const endFrame: Frame = { kind: 'end' };
+      const flush: StreamItem = { kind: 'flush' };
+      const endFrame: StreamItem = { kind: 'end' };
       const partial = event({ type: 'partial', utterance: 2, text: 'turn on', atMs: 96 });
       // prettier-ignore
       const m = {
@@ -132,7 +132,7 @@ describe('segmentUtterances', () => {
         expected:  '--------F-------(SEb)---c-------(ZF)----(TGd)---p-------e-------(YN)----|',
         subs:      '^-----------------------------------------------------------------------!',
       };
-      const source = cold<Frame>(m.source, { ...w, F: flush, N: endFrame, p: partial });
+      const source = cold<StreamItem>(m.source, { ...w, F: flush, N: endFrame, p: partial });
       const endpoints = hot<number>(m.endpoints);
       // The first flush empties the pre-roll, so a (before it) is not sent with the utterance.
       expectObservable(source.pipe(segmentUtterances(endpoints, { preRollMs: 32 }))).toBe(m.expected, {
@@ -166,7 +166,7 @@ describe('segmentUtterances', () => {
         expected:  '--------(SEab)--c-------------------------------(TFfg)--h-------(Y|)',
         subs:      '^---------------------------------------------------------------!',
       };
-      const source = cold<Frame>(m.source, w);
+      const source = cold<StreamItem>(m.source, w);
       const endpoints = hot<number>(m.endpoints, { x: 1 });
       expectObservable(source.pipe(segmentUtterances(endpoints, { preRollMs: 32 }))).toBe(m.expected, {
         S: start(1, 0),
@@ -197,7 +197,7 @@ describe('segmentUtterances', () => {
         expected:  '--------(SEab)--#',
         subs:      '^---------------!',
       };
-      const source = cold<Frame>(m.source, w, new Error('decode failed'));
+      const source = cold<StreamItem>(m.source, w, new Error('decode failed'));
       const endpoints = hot<number>(m.endpoints);
       expectObservable(source.pipe(segmentUtterances(endpoints, { preRollMs: 32 }))).toBe(
         m.expected,
@@ -219,7 +219,7 @@ describe('segmentUtterances', () => {
         unsub:     '^-------------------!',
         expected:  '--------(SEab)--c----',
       };
-      const source = cold<Frame>(m.source, w);
+      const source = cold<StreamItem>(m.source, w);
       const endpoints = hot<number>(m.endpoints);
       expectObservable(source.pipe(segmentUtterances(endpoints, { preRollMs: 32 })), m.unsub).toBe(
         m.expected,

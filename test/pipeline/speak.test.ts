@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SessionClock } from '../../src/metrics/index.ts';
-import type { Frame } from '../../src/pipeline/frames.ts';
+import type { StreamItem } from '../../src/pipeline/items.ts';
 import { type SpeechSynthesizer, speak } from '../../src/pipeline/speak.ts';
 import { kinds, runStage } from '../helpers/stage.ts';
 
@@ -17,7 +17,7 @@ function fakeTts(): SpeechSynthesizer & { said: string[] } {
   };
 }
 
-const reply = (utterance: number, text: string): Frame => ({
+const reply = (utterance: number, text: string): StreamItem => ({
   kind: 'reply',
   utterance,
   text,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GraphHypothesis, RecognitionResult } from '../../src/asr/index.ts';
 import { type ContextGraph, compileContext, parseContext } from '../../src/context/index.ts';
 import { SessionClock } from '../../src/metrics/index.ts';
-import type { Frame } from '../../src/pipeline/frames.ts';
+import type { StreamItem } from '../../src/pipeline/items.ts';
 import { understand } from '../../src/pipeline/understand.ts';
 import { kinds, runStage } from '../helpers/stage.ts';
 
@@ -40,7 +40,7 @@ function arcsOf(g: ContextGraph, words: readonly string[]): number[] {
 }
 
 /** A recognized utterance whose best parse says `text`, with the confidence statistic `ratio`. */
-function recognized(text: string, ratio: number): Frame {
+function recognized(text: string, ratio: number): StreamItem {
   const words = text.split(' ');
   const best: GraphHypothesis = {
     arcs: arcsOf(graph, words),
@@ -110,8 +110,8 @@ describe('understand', () => {
     expect(out.at(-1)).toMatchObject({ kind: 'reply', utterance: 1, text: '' });
   });
 
-  it('passes other frames through', async () => {
-    const start: Frame = { kind: 'utteranceStart', utterance: 3, atMs: 0 };
+  it('passes other items through', async () => {
+    const start: StreamItem = { kind: 'utteranceStart', utterance: 3, atMs: 0 };
     expect(await runStage(understand(spec, clock(), null, options), [start])).toEqual([start]);
   });
 });

@@ -130,7 +130,7 @@ describe('bad input gets an error code, and the session or server goes on', () =
     expect(await other.closed).toBe(1000);
   });
 
-  it('a flood of undecodable frames: a few errors, then the session ends with VX_BAD_AUDIO, 1008', async () => {
+  it('a flood of undecodable messages: a few errors, then the session ends with VX_BAD_AUDIO, 1008', async () => {
     const { ws, next, closed } = await raw();
     const errors: Record<string, unknown>[] = [];
     ws.on('message', (data, isBinary) => {

@@ -163,7 +163,7 @@ describe('time limits and the heartbeat', () => {
     expect((await raw.closed).code).toBe(1000);
   });
 
-  it('closes at the idle timeout a connection that sends only control messages or undecodable frames', async () => {
+  it('closes at the idle timeout a connection that sends only control messages or undecodable messages', async () => {
     const before = server.engine.metrics.sessions.get({ end: 'timeout', code: 'VX_IDLE_TIMEOUT' });
     // Never started: cancels and 2-byte frames (dropped with VX_NOT_STARTED) do not keep it open.
     const unstarted = await open(url());

@@ -2,42 +2,42 @@ import { opusPacketSamples48k } from '../audio/index.ts';
 import type { AudioEncoding } from '../protocol/index.ts';
 import { TokenBucket } from './tokenBucket.ts';
 
-/** What one session allows of binary frames that do not decode. */
-export interface UndecodableFrameLimits {
-  /** Errors sent per code (`VX_BAD_AUDIO`, `VX_BAD_OPUS`); later frames are only counted. */
+/** What one session allows of binary messages that do not decode. */
+export interface UndecodableMessageLimits {
+  /** Errors sent per code (`VX_BAD_AUDIO`, `VX_BAD_OPUS`); later messages are only counted. */
   readonly reportedPerCode: number;
-  /** Undecodable frames a session may send at once before the rate applies. */
+  /** Undecodable messages a session may send at once before the rate applies. */
   readonly burst: number;
-  /** Undecodable frames a second a session may send for as long as it likes (a flaky encoder). */
+  /** Undecodable messages a second a session may send for as long as it likes (a flaky encoder). */
   readonly perSec: number;
 }
 
-/** Defaults of {@link UndecodableFrameLimits}: 10 errors per code, 50 frames at once, 5 a second. */
-export const defaultUndecodableFrameLimits: UndecodableFrameLimits = {
+/** Defaults of {@link UndecodableMessageLimits}: 10 errors per code, 50 messages at once, 5 a second. */
+export const defaultUndecodableMessageLimits: UndecodableMessageLimits = {
   reportedPerCode: 10,
   burst: 50,
   perSec: 5,
 };
 
-/** What to do with one undecodable frame. */
+/** What to do with one undecodable message. */
 export type UndecodableVerdict = 'report' | 'count' | 'flood';
 
 /**
- * Counts one session's undecodable frames: the first few of each code are reported (`report`), the rest
+ * Counts one session's undecodable messages: the first few of each code are reported (`report`), the rest
  * only counted (`count`), and more than the burst allowance plus the rate is a flood (`flood`), which ends the
- * session. A frame that does not decode costs the server a counter, never a queued item or an error per frame.
+ * session. A message that does not decode costs the server a counter, never a queued item or an error per message.
  */
-export class UndecodableFrames {
+export class UndecodableMessages {
   private readonly reported = new Map<string, number>();
   private readonly allowance: TokenBucket;
-  /** Undecodable frames seen, in all. */
+  /** Undecodable messages seen, in all. */
   count = 0;
 
-  constructor(readonly limits: UndecodableFrameLimits = defaultUndecodableFrameLimits) {
+  constructor(readonly limits: UndecodableMessageLimits = defaultUndecodableMessageLimits) {
     this.allowance = new TokenBucket(limits.perSec / 1000, limits.burst);
   }
 
-  /** Notes one undecodable frame of `code` and says what to do with it. */
+  /** Notes one undecodable message of `code` and says what to do with it. */
   note(code: string, now: number = performance.now()): UndecodableVerdict {
     this.count++;
     if (!this.allowance.take(1, now)) return 'flood';
@@ -48,7 +48,7 @@ export class UndecodableFrames {
 }
 
 /**
- * Why a binary frame cannot be audio of `encoding`, checked before it is queued (from its length, or an Opus
+ * Why a binary message cannot be audio of `encoding`, checked before it is queued (from its length, or an Opus
  * packet's table of contents), or null when it may be. An Opus packet that passes can still fail to decode.
  */
 export function undecodable(
@@ -59,7 +59,7 @@ export function undecodable(
     if (bytes.byteLength % 2 === 0) return null;
     return {
       code: 'VX_BAD_AUDIO',
-      message: `PCM frame of ${bytes.byteLength} bytes is not whole 16-bit samples; it was dropped`,
+      message: `PCM message of ${bytes.byteLength} bytes is not whole 16-bit samples; it was dropped`,
     };
   }
   try {

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { UndecodableFrames, undecodable } from '../../src/server/undecodableFrames.ts';
+import { UndecodableMessages, undecodable } from '../../src/server/undecodableMessages.ts';
 
-describe('UndecodableFrames', () => {
+describe('UndecodableMessages', () => {
   it('reports the first few of each code, counts the rest, and calls more than the allowance a flood', () => {
-    const frames = new UndecodableFrames({ reportedPerCode: 2, burst: 5, perSec: 1 });
+    const messages = new UndecodableMessages({ reportedPerCode: 2, burst: 5, perSec: 1 });
     const t = 1000;
-    expect([0, 1, 2].map(() => frames.note('VX_BAD_AUDIO', t))).toEqual(['report', 'report', 'count']);
-    expect(frames.note('VX_BAD_OPUS', t)).toBe('report');
-    expect(frames.note('VX_BAD_OPUS', t)).toBe('report');
-    expect(frames.note('VX_BAD_OPUS', t)).toBe('flood');
+    expect([0, 1, 2].map(() => messages.note('VX_BAD_AUDIO', t))).toEqual(['report', 'report', 'count']);
+    expect(messages.note('VX_BAD_OPUS', t)).toBe('report');
+    expect(messages.note('VX_BAD_OPUS', t)).toBe('report');
+    expect(messages.note('VX_BAD_OPUS', t)).toBe('flood');
     // One a second is allowed for as long as the client likes.
-    expect(frames.note('VX_BAD_OPUS', t + 1000)).toBe('count');
-    expect(frames.count).toBe(7);
+    expect(messages.note('VX_BAD_OPUS', t + 1000)).toBe('count');
+    expect(messages.count).toBe(7);
   });
 
   it('tells audio that cannot decode from its length or an Opus packet from its table of contents', () => {

@@ -1,31 +1,33 @@
 import type { ServerMessage } from '../protocol/index.ts';
 
 /**
- * What flows through a session's graph. Audio and control travel in-band; every stage handles its own kinds
+ * What flows through a session's graph: one stream item. (In voxstream "frame" means one 10 ms row of
+ * acoustic features only; a WebSocket message is a "message", the CTC encoder's 40 ms output a "step".)
+ * Audio and control travel in-band; every stage handles its own kinds
  * and passes the rest on unchanged, so events made early (an `error`, `speech_start`) reach the socket in order.
  */
-export type Frame =
-  | IngestFrame
-  | AudioFrame
-  | WindowFrame
-  | UtteranceFrame
-  | FeatureFrame
-  | TickFrame
-  | RecognizedFrame
-  | ReplyFrame
-  | ReplyDoneFrame
-  | ControlFrame
-  | EventFrame
-  | BinaryFrame;
+export type StreamItem =
+  | IngestItem
+  | AudioItem
+  | WindowItem
+  | UtteranceItem
+  | FeatureItem
+  | TickItem
+  | RecognizedItem
+  | ReplyItem
+  | ReplyDoneItem
+  | ControlItem
+  | EventItem
+  | BinaryItem;
 
 /** Raw bytes of one binary WebSocket message (PCM samples or one Opus packet). */
-export interface IngestFrame {
+export interface IngestItem {
   readonly kind: 'ingest';
   readonly bytes: Uint8Array;
 }
 
 /** Mono PCM in [-1, 1]; `atMs` is the audio time of its first sample since the session's first sample. */
-export interface AudioFrame {
+export interface AudioItem {
   readonly kind: 'audio';
   readonly pcm: Float32Array;
   readonly sampleRate: number;
@@ -33,7 +35,7 @@ export interface AudioFrame {
 }
 
 /** One 32 ms window of 16 kHz audio with the VAD's view of it. */
-export interface WindowFrame {
+export interface WindowItem {
   readonly kind: 'window';
   readonly pcm: Float32Array;
   readonly atMs: number;
@@ -46,7 +48,7 @@ export interface WindowFrame {
 }
 
 /** Utterance boundaries, and audio that belongs to the utterance open. */
-export type UtteranceFrame =
+export type UtteranceItem =
   | { readonly kind: 'utteranceStart'; readonly utterance: number; readonly atMs: number }
   | {
       readonly kind: 'utteranceAudio';
@@ -64,7 +66,7 @@ export type UtteranceFrame =
     };
 
 /** A chunk of one utterance's features: `frames` rows of the acoustic model's feature size. */
-export interface FeatureFrame {
+export interface FeatureItem {
   readonly kind: 'features';
   readonly utterance: number;
   readonly feats: Float32Array;
@@ -78,7 +80,7 @@ export interface FeatureFrame {
 }
 
 /** Utterance audio that did not complete a feature chunk: lets the endpointer act between chunks. */
-export interface TickFrame {
+export interface TickItem {
   readonly kind: 'tick';
   readonly utterance: number;
   /** Audio time reached, ms. */
@@ -88,7 +90,7 @@ export interface TickFrame {
 }
 
 /** An utterance the recognizer has finished: what the intent stage decides on. */
-export interface RecognizedFrame {
+export interface RecognizedItem {
   readonly kind: 'recognized';
   readonly utterance: number;
   readonly result: import('../asr/index.ts').RecognitionResult;
@@ -98,7 +100,7 @@ export interface RecognizedFrame {
 }
 
 /** An utterance's reply is finished (spoken, or nothing to speak): its stage timings are complete. */
-export interface ReplyDoneFrame {
+export interface ReplyDoneItem {
   readonly kind: 'replyDone';
   readonly utterance: number;
   /** Audio time the speech ended, ms. */
@@ -106,7 +108,7 @@ export interface ReplyDoneFrame {
 }
 
 /** Reply text to speak for an utterance. */
-export interface ReplyFrame {
+export interface ReplyItem {
   readonly kind: 'reply';
   readonly utterance: number;
   readonly text: string;
@@ -117,23 +119,23 @@ export interface ReplyFrame {
 }
 
 /** Reply audio for the client: one binary WebSocket message (PCM chunk or one Opus packet). */
-export interface BinaryFrame {
+export interface BinaryItem {
   readonly kind: 'binary';
   readonly bytes: Uint8Array;
 }
 
 /** `flush`: drop the utterance in progress (client `cancel`); `end`: no more audio (client `stop`). */
-export interface ControlFrame {
+export interface ControlItem {
   readonly kind: 'flush' | 'end';
 }
 
 /** A message for the client, made by some stage, passed along to the socket. */
-export interface EventFrame {
+export interface EventItem {
   readonly kind: 'event';
   readonly message: ServerMessage;
 }
 
-/** Shorthand for an event frame. */
-export function event(message: ServerMessage): EventFrame {
+/** Shorthand for an event item. */
+export function event(message: ServerMessage): EventItem {
   return { kind: 'event', message };
 }
