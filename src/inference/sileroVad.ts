@@ -121,7 +121,7 @@ export class SileroVad {
     const rounds: number[][] = [];
     const seen = new Map<SileroVadStream, number>();
     streams.forEach((stream, i) => {
-      this.check(stream, windows[i]);
+      this.#check(stream, windows[i]);
       const round = seen.get(stream) ?? 0;
       seen.set(stream, round + 1);
       (rounds[round] ??= []).push(i);
@@ -154,24 +154,8 @@ export class SileroVad {
     await this.#session.release();
   }
 
-  /**
-   * @internal Runs one stream's window on its preallocated `input` and `state` tensors, writes the
-   * new state to `stateOut` and returns the speech probability.
-   */
-  async runSingle(feeds: Record<string, ort.Tensor>, stateOut: Float32Array): Promise<number> {
-    if (this.#released) throw new SileroVadError('VX_VAD_RELEASED', 'the VAD session was released');
-    const results = await this.#session.run({ ...feeds, sr: this.#sampleRate });
-    const probability = results['output']?.data[0];
-    const state = results['stateN']?.data;
-    if (typeof probability !== 'number' || !(state instanceof Float32Array)) {
-      throw new Error('Silero VAD returned no output/stateN');
-    }
-    stateOut.set(state);
-    return probability;
-  }
-
-  /** @internal Throws unless `window` can run on `stream` now. */
-  check(stream: SileroVadStream, window: Float32Array | undefined): void {
+  /** Throws unless `window` can run on `stream` now. */
+  #check(stream: SileroVadStream, window: Float32Array | undefined): void {
     if (this.#released) throw new SileroVadError('VX_VAD_RELEASED', 'the VAD session was released');
     if (stream.model !== this)
       throw new SileroVadError('VX_VAD_WINDOW', 'the stream belongs to another SileroVad');
@@ -236,8 +220,8 @@ export class SileroVad {
 }
 
 /**
- * One user's VAD state: the recurrent state and the last 64 samples of the previous window. Its
- * input and state tensors are allocated once. Run one window at a time (await each).
+ * One user's VAD state: the recurrent state and the last 64 samples of the previous window. Scored through
+ * {@link SileroVad.runBatch}, one window at a time (await each).
  */
 export class SileroVadStream {
   /** @internal */ readonly model: SileroVad;
@@ -245,39 +229,10 @@ export class SileroVadStream {
   /** @internal The last {@link SILERO_CONTEXT_SAMPLES} samples of the previous window. */
   readonly context = new Float32Array(SILERO_CONTEXT_SAMPLES);
   /** @internal Set while a run that includes this stream is in flight. */ busy = false;
-  readonly #input = new Float32Array(INPUT_SAMPLES);
-  readonly #stateOut = new Float32Array(STATE_SIZE);
-  readonly #feeds: Record<string, ort.Tensor>;
 
   /** @internal Use {@link SileroVad.createStream}. */
   constructor(model: SileroVad) {
     this.model = model;
-    this.#feeds = {
-      input: new ort.Tensor('float32', this.#input, [1, INPUT_SAMPLES]),
-      state: new ort.Tensor('float32', this.state, [2, 1, STATE_WIDTH]),
-    };
-  }
-
-  /**
-   * Scores one window.
-   *
-   * @param pcm16k Float32 PCM in [-1, 1] at 16 kHz, exactly 512 samples (32 ms).
-   * @returns the probability, in [0, 1], that the window holds speech.
-   */
-  async process(pcm16k: Float32Array): Promise<number> {
-    this.model.check(this, pcm16k);
-    this.#input.set(this.context, 0);
-    this.#input.set(pcm16k, SILERO_CONTEXT_SAMPLES);
-    this.busy = true;
-    try {
-      const probability = await this.model.runSingle(this.#feeds, this.#stateOut);
-      // Only commit the new state once the run succeeded.
-      this.state.set(this.#stateOut);
-      this.context.set(this.#input.subarray(INPUT_SAMPLES - SILERO_CONTEXT_SAMPLES));
-      return probability;
-    } finally {
-      this.busy = false;
-    }
   }
 
   /** Forgets the state and context, as at the start of a new audio stream. Not while a run is in flight. */

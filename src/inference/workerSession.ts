@@ -1,6 +1,5 @@
-import type { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
-import { startTypeScriptWorker } from '../threads/index.ts';
+import { WorkerRpc, WorkerRpcError } from '../threads/index.ts';
 
 /** A tensor as it crosses the thread boundary (typed arrays are copied by structured clone). */
 export interface WireTensor {
@@ -33,9 +32,16 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
-interface Pending {
-  resolve(outputs: Record<string, ort.Tensor>): void;
-  reject(error: unknown): void;
+/** One run asked of the model worker; it answers with the outputs, as wire tensors. */
+export interface RunRequest {
+  readonly feeds: Record<string, WireTensor>;
+}
+type RunResult = Record<string, WireTensor>;
+
+/** The model's input and output names, as the worker reports them once loaded. */
+export interface SessionReady {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
 }
 
 /**
@@ -44,78 +50,34 @@ interface Pending {
  * in a worker the runs of one model overlap with that work and with the other models' runs.
  */
 export class WorkerSession implements ModelSession {
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private failure: Error | null = null;
-
   private constructor(
-    private readonly worker: Worker,
+    private readonly rpc: WorkerRpc<RunRequest, RunResult, SessionReady>,
     readonly inputNames: readonly string[],
     readonly outputNames: readonly string[],
-  ) {
-    worker.on('message', (m: { id: number; outputs?: Record<string, WireTensor>; error?: string }) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (this.pending.size === 0) worker.unref();
-      if (m.error !== undefined || !m.outputs) {
-        p.reject(new Error(m.error ?? 'the model worker returned nothing'));
-        return;
-      }
-      p.resolve(fromWire(m.outputs));
-    });
-    worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', () => this.failAll(new Error('the model worker exited')));
-    worker.unref();
-  }
+  ) {}
 
   /** Starts a worker and opens `path` in it; rejects with onnxruntime's message if it cannot load. */
-  static open(path: string, options: ort.InferenceSession.SessionOptions): Promise<WorkerSession> {
-    const worker = startTypeScriptWorker(new URL('./sessionWorker.ts', import.meta.url), { path, options });
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: { ready?: boolean; inputNames?: string[]; outputNames?: string[] }) => {
-        if (!m.ready) return;
-        worker.off('error', onError);
-        worker.off('message', onMessage);
-        resolve(new WorkerSession(worker, m.inputNames ?? [], m.outputNames ?? []));
-      };
-      const onError = (error: Error) => {
-        void worker.terminate();
-        reject(error);
-      };
-      worker.on('message', onMessage);
-      worker.once('error', onError);
-    });
-  }
-
-  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    const wire = toWire(feeds);
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      // Keep the process alive while a run is in flight, not while the worker idles.
-      this.worker.ref();
-      this.worker.postMessage({ id, feeds: wire });
-    });
-  }
-
-  async release(): Promise<void> {
-    if (this.failure) {
-      await this.worker.terminate();
-      return;
+  static async open(path: string, options: ort.InferenceSession.SessionOptions): Promise<WorkerSession> {
+    const rpc = WorkerRpc.start<RunRequest, RunResult, SessionReady>(
+      new URL('./sessionWorker.ts', import.meta.url),
+      { path, options },
+      { name: 'the model worker' },
+    );
+    try {
+      const { inputNames, outputNames } = await rpc.ready;
+      return new WorkerSession(rpc, inputNames, outputNames);
+    } catch (error) {
+      await rpc.terminate();
+      throw error;
     }
-    this.failure = new Error('the model session was released');
-    const exited = new Promise((r) => this.worker.once('exit', r));
-    // Held until the worker has closed its session, or the process could end first, mid-release.
-    this.worker.ref();
-    this.worker.postMessage('close');
-    await exited;
   }
 
-  private failAll(error: unknown): void {
-    this.failure ??= error instanceof Error ? error : new Error(String(error));
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
+  async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+    return fromWire(await this.rpc.call({ feeds: toWire(feeds) }));
+  }
+
+  /** Closes the model in its worker and stops it; later runs reject with `VX_WORKER_CLOSED`. Idempotent. */
+  release(): Promise<void> {
+    return this.rpc.close(new WorkerRpcError('VX_WORKER_CLOSED', 'the model session was released'));
   }
 }

@@ -1,8 +1,7 @@
-import type { Worker } from 'node:worker_threads';
 import type { HmmGraph } from '../asr/index.ts';
 import { ContextError, type ContextErrorCode, type ContextGraph, type SlotLimits } from '../context/index.ts';
 import { VoxError } from '../protocol/index.ts';
-import { startTypeScriptWorker } from '../threads/index.ts';
+import { type RemoteError, WorkerRpc, WorkerRpcError, rebuildRemoteError } from '../threads/index.ts';
 
 /** What the compile worker is started with. */
 export interface CompileWorkerData {
@@ -15,7 +14,6 @@ export interface CompileWorkerData {
 
 /** One compilation asked of the worker. */
 export interface CompileRequest {
-  readonly id: number;
   readonly name: string;
   readonly slots: Readonly<Record<string, readonly string[]>> | null;
   readonly mode: 'add' | 'replace';
@@ -30,11 +28,6 @@ export interface CompileRequest {
 export interface Compiled {
   readonly graph: ContextGraph;
   readonly hmm: Omit<HmmGraph, 'context'> | null;
-}
-
-interface Pending {
-  resolve(compiled: Compiled): void;
-  reject(error: unknown): void;
 }
 
 /** Compilations allowed to wait for the worker; more are refused with `VX_OVERLOADED`. */
@@ -53,10 +46,8 @@ export const defaultCompilerIdleMs = 60_000;
  * compilation and stopped after `idleMs` without one; the next starts it again (a second or two).
  */
 export class ContextCompiler {
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
   private closed = false;
-  private worker: Promise<Worker> | null = null;
+  private rpc: WorkerRpc<CompileRequest, Compiled> | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -64,118 +55,70 @@ export class ContextCompiler {
     private readonly idleMs: number = defaultCompilerIdleMs,
   ) {}
 
-  /** Whether the worker is running now (started, and not stopped for idling). */
+  /** Whether the worker is running now (started, and not stopped for idling or dead). */
   get running(): boolean {
-    return this.worker !== null;
+    return this.rpc?.alive ?? false;
   }
 
   /**
    * Compiles context `name` with the slot values given, starting the worker if it is not running.
    * @throws ContextError as loading and {@link withSlotValues} throw it; VoxError `VX_OVERLOADED` when too many
-   *   compilations already wait; the worker's error when it cannot start
+   *   compilations already wait; WorkerRpcError when the worker cannot start or dies, or after {@link close}
    */
-  compile(request: Omit<CompileRequest, 'id'>): Promise<Compiled> {
-    if (this.closed) return Promise.reject(new Error('the context compiler is closed'));
-    if (this.pending.size >= maxPending)
+  compile(request: CompileRequest): Promise<Compiled> {
+    if (this.closed) return Promise.reject(closedError());
+    if (this.rpc && this.rpc.pending >= maxPending)
       return Promise.reject(
         new VoxError('VX_OVERLOADED', `${maxPending} contexts are already waiting to be compiled`),
       );
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    const id = this.nextId++;
-    return new Promise<Compiled>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.started().then(
-        (worker) => {
-          // Keep the process alive while a compilation is under way, not while the worker idles.
-          worker.ref();
-          worker.postMessage({ id, ...request } satisfies CompileRequest);
-        },
-        (error: unknown) => {
-          if (this.pending.delete(id)) reject(error);
-        },
+    if (!this.rpc?.alive)
+      this.rpc = WorkerRpc.start<CompileRequest, Compiled>(
+        new URL('./contextWorker.ts', import.meta.url),
+        this.data,
+        { name: 'the context compiler', rebuild },
       );
-    });
+    const rpc = this.rpc;
+    return rpc.call(request).finally(() => this.afterCall(rpc));
   }
 
-  /** The running worker, or a new one once it has loaded what it compiles with. */
-  private started(): Promise<Worker> {
-    if (this.worker) return this.worker;
-    const started = new Promise<Worker>((resolve, reject) => {
-      const worker = startTypeScriptWorker(new URL('./contextWorker.ts', import.meta.url), this.data);
-      worker.unref();
-      worker.on('message', (m: { ready?: boolean; id?: number }) => {
-        if (m.ready) resolve(worker);
-        else this.settle(worker, m as WorkerAnswer);
-      });
-      worker.on('error', (error) => {
-        reject(error);
-        if (this.worker === started) this.failAll(error);
-      });
-      worker.on('exit', () => {
-        reject(new Error('the context compiler exited'));
-        // A worker stopped for idling was let go already; one that died leaves its requests to fail.
-        if (this.worker !== started) return;
-        this.worker = null;
-        this.failAll(new Error('the context compiler exited'));
-      });
-    });
-    this.worker = started;
-    return started;
-  }
-
-  private settle(worker: Worker, m: WorkerAnswer): void {
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    this.pending.delete(m.id);
-    if (m.error) p.reject(rebuild(m.error));
-    else p.resolve({ graph: m.graph as ContextGraph, hmm: m.hmm ?? null });
-    if (this.pending.size > 0) return;
-    worker.unref();
+  /** Starts the idle timer once the running worker has nothing left to compile. */
+  private afterCall(rpc: WorkerRpc<CompileRequest, Compiled>): void {
+    if (rpc !== this.rpc || rpc.pending > 0 || this.closed) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.stopIdle(), this.idleMs);
     this.idleTimer.unref();
   }
 
   private stopIdle(): void {
     this.idleTimer = null;
-    if (this.pending.size > 0 || !this.worker) return;
-    const idle = this.worker;
-    this.worker = null;
-    void idle.then((w) => w.terminate()).catch(() => undefined);
+    const idle = this.rpc;
+    if (!idle || idle.pending > 0) return;
+    this.rpc = null;
+    void idle.terminate().catch(() => undefined);
   }
 
-  private failAll(error: unknown): void {
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-  }
-
+  /** Stops the worker; waiting and later compilations reject. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.failAll(new Error('the context compiler is closed'));
-    const running = this.worker;
-    this.worker = null;
-    await running?.then((w) => w.terminate()).catch(() => undefined);
+    const running = this.rpc;
+    this.rpc = null;
+    await running?.terminate(closedError()).catch(() => undefined);
   }
 }
 
-type WorkerAnswer = { id: number; error?: WorkerError } & Partial<Compiled>;
-
-interface WorkerError {
-  readonly name: string;
-  readonly message: string;
-  readonly code: string | null;
-  readonly detail: string | null;
-  readonly line: number | null;
-  readonly source: string | null;
+function closedError(): WorkerRpcError {
+  return new WorkerRpcError('VX_WORKER_CLOSED', 'the context compiler is closed');
 }
 
 /** The worker's error as the thread that asked sees it: a ContextError stays one (code, source, line). */
-function rebuild(e: WorkerError): Error {
-  if (e.name === 'ContextError' && e.detail !== null && e.source !== null)
-    return new ContextError(e.detail, e.source, e.line ?? undefined, {
+function rebuild(e: RemoteError): Error {
+  if (e.name === 'ContextError' && typeof e.detail === 'string' && typeof e.source === 'string')
+    return new ContextError(e.detail, e.source, typeof e.line === 'number' ? e.line : undefined, {
       code: (e.code ?? 'VX_BAD_CONTEXT') as ContextErrorCode,
     });
-  return Object.assign(new Error(e.message), { code: e.code ?? undefined });
+  return rebuildRemoteError(e);
 }

@@ -5,15 +5,14 @@
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { Lexicon, compileHmmGraph } from '../asr/index.ts';
 import { wordLoopGraph, wordLoopHmmOptions } from '../asr/wordLoop.ts';
 import { loadAcousticTables } from '../asr/acousticTables.ts';
 import { compileContext, loadContext, withSlotValues } from '../context/index.ts';
-import type { CompileRequest, CompileWorkerData } from './contextCompiler.ts';
+import { serveRpc } from '../threads/index.ts';
+import type { CompileRequest, CompileWorkerData, Compiled } from './contextCompiler.ts';
 
-const port = parentPort;
-if (!port) throw new Error('contextWorker.ts must run in a worker thread');
 const data = workerData as CompileWorkerData;
 lowerPriority();
 const [lexicon, tables] = await Promise.all([
@@ -21,8 +20,8 @@ const [lexicon, tables] = await Promise.all([
   data.cmuModelDir === null ? null : loadAcousticTables(data.cmuModelDir),
 ]);
 
-port.on('message', async (request: CompileRequest) => {
-  try {
+serveRpc<CompileRequest, Compiled>(undefined, {
+  async handle(request) {
     const loop = request.words ?? null;
     let graph;
     if (loop !== null) graph = wordLoopGraph(loop);
@@ -32,32 +31,14 @@ port.on('message', async (request: CompileRequest) => {
         spec = withSlotValues(spec, request.slots, request.mode, data.slotLimits);
       graph = compileContext(spec);
     }
-    if (lexicon === null || tables === null) {
-      port.postMessage({ id: request.id, graph, hmm: null });
-      return;
-    }
+    if (lexicon === null || tables === null) return { graph, hmm: null };
     const options = loop !== null ? wordLoopHmmOptions : {};
     const { context: _context, ...hmm } = compileHmmGraph(graph, lexicon, tables, options);
-    const buffers = Object.values(hmm).flatMap((v) =>
-      ArrayBuffer.isView(v) ? [v.buffer as ArrayBuffer] : [],
-    );
-    port.postMessage({ id: request.id, graph, hmm }, buffers);
-  } catch (error) {
-    const e = error as Error & { code?: string; detail?: string; line?: number };
-    port.postMessage({
-      id: request.id,
-      error: {
-        name: e.name,
-        message: e.message,
-        code: e.code ?? null,
-        detail: e.detail ?? null,
-        line: e.line ?? null,
-        source: (e as { source?: string }).source ?? null,
-      },
-    });
-  }
+    return { graph, hmm };
+  },
+  transfer: ({ hmm }) =>
+    Object.values(hmm ?? {}).flatMap((v) => (ArrayBuffer.isView(v) ? [v.buffer as ArrayBuffer] : [])),
 });
-port.postMessage({ ready: true });
 
 /**
  * Runs this thread at the lowest priority where the system allows it (Linux: /proc/thread-self names the

@@ -29,9 +29,14 @@ function windowsOf(audio: Float32Array): Float32Array[] {
   return windows;
 }
 
-async function runSequential(stream: SileroVadStream, windows: Float32Array[]): Promise<number[]> {
+/** Scores `windows` one after another on one stream, each in a batch of its own. */
+async function runSequential(
+  vad: SileroVad,
+  stream: SileroVadStream,
+  windows: Float32Array[],
+): Promise<number[]> {
   const probabilities: number[] = [];
-  for (const window of windows) probabilities.push(await stream.process(window));
+  for (const window of windows) probabilities.push(...(await vad.runBatch([stream], [window])));
   return probabilities;
 }
 
@@ -67,7 +72,7 @@ describe('SileroVad', () => {
   });
 
   it('scores speech high and the silence around it low', async () => {
-    const probabilities = await runSequential(vad.createStream(), windowsOf(audio));
+    const probabilities = await runSequential(vad, vad.createStream(), windowsOf(audio));
     const windowAt = (sample: number) => Math.floor(sample / SILERO_WINDOW_SAMPLES);
     const speechStart = windowAt(SILERO_SAMPLE_RATE);
     const speechEnd = windowAt(SILERO_SAMPLE_RATE + speechSamples);
@@ -90,7 +95,7 @@ describe('SileroVad', () => {
       windows.map((_, w) => (windows[(w + 7 * user) % windows.length] as Float32Array).map((x) => x * gain)),
     );
     const sequential = await Promise.all(
-      inputs.map((userWindows) => runSequential(vad.createStream(), userWindows)),
+      inputs.map((userWindows) => runSequential(vad, vad.createStream(), userWindows)),
     );
     const streams = inputs.map(() => vad.createStream());
     const batched: number[][] = inputs.map(() => []);
@@ -111,7 +116,7 @@ describe('SileroVad', () => {
 
   it('runs a stream listed twice in one batch in order', async () => {
     const windows = windowsOf(audio).slice(30, 34);
-    const expected = await runSequential(vad.createStream(), windows);
+    const expected = await runSequential(vad, vad.createStream(), windows);
     const stream = vad.createStream();
     const other = vad.createStream();
     const result = await vad.runBatch(
@@ -123,22 +128,35 @@ describe('SileroVad', () => {
     expect(Math.abs(result[1]! - expected[0]!)).toBeLessThan(1e-4);
   });
 
+  it('gives the same probabilities with its model in a worker thread, within 1e-4', async () => {
+    const windows = windowsOf(audio).slice(25, 40);
+    const expected = await runSequential(vad, vad.createStream(), windows);
+    const inWorker = await SileroVad.load({ worker: true });
+    try {
+      const got = await runSequential(inWorker, inWorker.createStream(), windows);
+      got.forEach((p, i) => expect(Math.abs(p - expected[i]!)).toBeLessThan(1e-4));
+    } finally {
+      await inWorker.release();
+    }
+  });
+
   it('starts over after reset', async () => {
     const windows = windowsOf(audio).slice(25, 40);
     const stream = vad.createStream();
-    const first = await runSequential(stream, windows);
+    const first = await runSequential(vad, stream, windows);
     stream.reset();
-    expect(await runSequential(stream, windows)).toEqual(first);
+    expect(await runSequential(vad, stream, windows)).toEqual(first);
   });
 
   it('rejects windows that are not 512 samples and a stream run twice at once', async () => {
     const stream = vad.createStream();
-    await expect(stream.process(new Float32Array(480))).rejects.toMatchObject({ code: 'VX_VAD_WINDOW' });
-    await expect(vad.runBatch([stream], [])).rejects.toMatchObject({ code: 'VX_VAD_WINDOW' });
-    const running = stream.process(new Float32Array(SILERO_WINDOW_SAMPLES));
-    await expect(stream.process(new Float32Array(SILERO_WINDOW_SAMPLES))).rejects.toMatchObject({
-      code: 'VX_VAD_BUSY',
+    const silence = new Float32Array(SILERO_WINDOW_SAMPLES);
+    await expect(vad.runBatch([stream], [new Float32Array(480)])).rejects.toMatchObject({
+      code: 'VX_VAD_WINDOW',
     });
+    await expect(vad.runBatch([stream], [])).rejects.toMatchObject({ code: 'VX_VAD_WINDOW' });
+    const running = vad.runBatch([stream], [silence]);
+    await expect(vad.runBatch([stream], [silence])).rejects.toMatchObject({ code: 'VX_VAD_BUSY' });
     await running;
   });
 });
@@ -147,14 +165,14 @@ describe('SileroVad.release', () => {
   it('is idempotent and makes later runs reject', async () => {
     const vad = await SileroVad.load();
     const stream = vad.createStream();
+    const silence = new Float32Array(SILERO_WINDOW_SAMPLES);
     try {
-      expect(await stream.process(new Float32Array(SILERO_WINDOW_SAMPLES))).toBeLessThan(0.2);
+      const [p] = await vad.runBatch([stream], [silence]);
+      expect(p).toBeLessThan(0.2);
     } finally {
       await vad.release();
       await vad.release();
     }
-    await expect(stream.process(new Float32Array(SILERO_WINDOW_SAMPLES))).rejects.toMatchObject({
-      code: 'VX_VAD_RELEASED',
-    });
+    await expect(vad.runBatch([stream], [silence])).rejects.toMatchObject({ code: 'VX_VAD_RELEASED' });
   });
 });
