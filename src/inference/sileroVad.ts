@@ -1,12 +1,13 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { MODEL_CONTRACT } from '../audio/index.ts';
 import { type ModelSession, WorkerSession } from './workerSession.ts';
 
 /** Sample rate the model runs at, Hz. */
-export const SILERO_SAMPLE_RATE = 16000;
+export const SILERO_SAMPLE_RATE = MODEL_CONTRACT.sampleRate;
 /** Samples in one window at 16 kHz (32 ms). */
-export const SILERO_WINDOW_SAMPLES = 512;
+export const SILERO_WINDOW_SAMPLES = MODEL_CONTRACT.vadWindowSamples;
 /**
  * Samples of the previous window prepended to each one, as the reference Python/Node wrappers do
  * for Silero VAD v5 (the model input is 64 + 512 samples).

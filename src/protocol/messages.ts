@@ -73,7 +73,7 @@ export interface UtteranceMetrics {
   readonly exceeded: readonly string[];
 }
 
-/** Messages the server sends as JSON text frames (reply audio goes as binary messages between tts_start/end). */
+/** Messages the server sends as JSON text messages (reply audio goes as binary messages between tts_start/end). */
 export type ServerMessage =
   | {
       readonly type: 'ready';

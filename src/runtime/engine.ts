@@ -1,5 +1,6 @@
 import { Lexicon } from '../asr/index.ts';
 import { RnnoiseDenoiser } from '../audio/rnnoise.ts';
+import { MODEL_CONTRACT } from '../audio/index.ts';
 import { wordLoopIntent } from '../asr/wordLoop.ts';
 import {
   ContextError,
@@ -390,7 +391,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
   /** Voice activity detection as one session sees it: its own state, batched with every other session. */
   /** A session's noise suppressor (16 kHz audio), or null where `options.denoise` is 'off'. */
   denoiser(): Denoiser | null {
-    return this.rnnoise?.stream(16000) ?? null;
+    return this.rnnoise?.stream(MODEL_CONTRACT.sampleRate) ?? null;
   }
 
   voiceScorer(): VoiceScorer {

@@ -10,8 +10,8 @@ export function runStage(
 }
 
 /** The `type`s of the event frames among `frames`, in order (`binary` for audio). */
-export function kinds(frames: readonly StreamItem[]): string[] {
-  return frames.flatMap((f) =>
+export function kinds(items: readonly StreamItem[]): string[] {
+  return items.flatMap((f) =>
     f.kind === 'event' ? [f.message.type] : f.kind === 'binary' ? ['binary'] : [],
   );
 }

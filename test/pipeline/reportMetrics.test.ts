@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SessionClock } from '../../src/metrics/index.ts';
-import type { StreamItem } from '../../src/pipeline/items.ts';
+import { type StreamItem, event } from '../../src/pipeline/items.ts';
 import { reportMetrics } from '../../src/pipeline/reportMetrics.ts';
 import type { UtteranceMetrics } from '../../src/protocol/index.ts';
 import { kinds, runStage } from '../helpers/stage.ts';
@@ -21,12 +21,16 @@ describe('reportMetrics', () => {
     };
     const out = await runStage(
       reportMetrics(clock, { intent: 300, tts: 200 }, (m) => seen.push(m)),
-      [reply, { kind: 'replyDone', utterance: 1, speechEndMs: 1234.4 }],
+      [
+        event({ type: 'speech_start', utterance: 1, atMs: 480 }),
+        reply,
+        { kind: 'replyDone', utterance: 1, speechEndMs: 1234.4 },
+      ],
     );
-    // Other frames pass through untouched, first.
-    expect(out[0]).toBe(reply);
-    expect(kinds(out)).toEqual(['budget_exceeded', 'metrics']);
-    const exceeded = out[1]?.kind === 'event' ? out[1].message : null;
+    // Other items pass through untouched, first.
+    expect(out[1]).toBe(reply);
+    expect(kinds(out)).toEqual(['speech_start', 'budget_exceeded', 'metrics']);
+    const exceeded = out[2]?.kind === 'event' ? out[2].message : null;
     expect(exceeded).toMatchObject({
       type: 'budget_exceeded',
       utterance: 1,
@@ -37,7 +41,7 @@ describe('reportMetrics', () => {
     expect(seen).toEqual([
       {
         utterance: 1,
-        speechStartMs: 0,
+        speechStartMs: 480,
         speechEndMs: 1234,
         stages: { intent: 120, tts: 260, custom: 5 },
         budgets: { intent: 300, tts: 200 },

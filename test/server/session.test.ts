@@ -59,7 +59,11 @@ describe('a voice session over a real socket', () => {
     const bytes = audio.reduce((n, a) => n + a.bytes.byteLength, 0);
     expect(bytes).toBeGreaterThan(16000); // at least half a second of 16 kHz PCM
     expect(ofType(events, 'tts_end')[0]?.bytes).toBe(bytes);
-    expect(ofType(events, 'metrics')[0]?.stages).toHaveProperty('intent');
+    const [metrics] = ofType(events, 'metrics');
+    expect(metrics?.stages).toHaveProperty('intent');
+    // Speech start and end as the session's speech_start and speech_end said, in audio time.
+    expect(metrics?.speechStartMs).toBe(ofType(events, 'speech_start')[0]?.atMs);
+    expect(metrics?.speechEndMs).toBeGreaterThan(metrics?.speechStartMs ?? Infinity);
     expect(ofType(events, 'end')[0]?.utterances).toBe(1);
   });
 
