@@ -31,7 +31,8 @@ export const defaultVoiceOptions: VoiceOptions = {
 
 /**
  * Runs voice activity detection on every window, in order, and marks it with the speech probability,
- * whether speech is on, and the trailing silence so far. Items other than windows pass through in order.
+ * whether speech is on, and the trailing silence so far. Items other than windows pass through in order,
+ * except `flush` (cancel), which overtakes the windows still waiting for the model and drops them.
  */
 export function detectVoice(
   scorer: VoiceScorer,
@@ -65,5 +66,8 @@ export function detectVoice(
     o.maxQueuedWindows,
     () =>
       new VoxError('VX_BACKPRESSURE', `more than ${o.maxQueuedWindows} audio windows waiting for the VAD`),
+    // A cancel does not wait behind seconds of queued audio: the windows it would discard anyway go at once.
+    // `end` (stop) waits its turn: the audio before it is the rest of the last utterance.
+    { overtakes: (item) => item.kind === 'flush', drops: (queued) => queued.kind === 'window' },
   );
 }

@@ -161,6 +161,14 @@ export function recognize(
             'VX_BACKPRESSURE',
             `more than ${o.maxQueuedChunks} audio chunks waiting for recognition`,
           ),
+        // A cancelled utterance's queued chunks are moot: its end overtakes them.
+        {
+          overtakes: (item) => item.kind === 'utteranceEnd' && item.reason === 'cancel',
+          drops: (queued, end) =>
+            (queued.kind === 'features' || queued.kind === 'tick') &&
+            end.kind === 'utteranceEnd' &&
+            queued.utterance === end.utterance,
+        },
       ),
     );
 }

@@ -220,4 +220,33 @@ describe('concatMapBounded with an asynchronous project (promises)', () => {
     expect(project.mock.calls.map(([x]) => x)).toEqual(['a', 'b']);
     expect(source.observed).toBe(false);
   });
+
+  it('lets control overtake the queue, dropping the queued values it makes moot and keeping the rest in order', async () => {
+    const runs = new Map<string, ReturnType<typeof deferred<string[]>>>();
+    const project = vi.fn((x: string) => {
+      const d = deferred<string[]>();
+      runs.set(x, d);
+      return d.promise;
+    });
+    const source = new Subject<string>();
+    const seen: string[] = [];
+    source
+      .pipe(
+        concatMapBounded(project, 4, () => new Full(), {
+          overtakes: (x) => x === 'CANCEL',
+          drops: (x) => x.startsWith('audio'),
+        }),
+      )
+      .subscribe((x) => seen.push(x));
+    for (const x of ['audio1', 'audio2', 'event', 'audio3', 'audio4']) source.next(x); // 1 running, 4 waiting
+    source.next('CANCEL'); // the queue was full: overtaking frees it, so no overflow
+    runs.get('audio1')?.resolve(['audio1']);
+    await settle();
+    runs.get('event')?.resolve(['event']);
+    await settle();
+    runs.get('CANCEL')?.resolve(['CANCEL']);
+    await settle();
+    expect(seen).toEqual(['audio1', 'event', 'CANCEL']);
+    expect(project.mock.calls.map(([x]) => x)).toEqual(['audio1', 'event', 'CANCEL']);
+  });
 });

@@ -80,7 +80,15 @@ describe('detectVoice', () => {
 
   it('resets the scorer and its own state on flush, passing the flush on in order', async () => {
     const scorer = new ScriptedScorer([0.9, 0.9, 0.9, 0.9]);
-    const out = await run(scorer, [win(0), win(1), { kind: 'flush' }, win(2), win(3)]);
+    const input = new Subject<StreamItem>();
+    const done = lastValueFrom(input.pipe(detectVoice(scorer), toArray()));
+    // One at a time, each scored before the next comes (a flush drops windows still waiting: next test).
+    for (const item of [win(0), win(1), { kind: 'flush' } as const, win(2), win(3)]) {
+      input.next(item);
+      await settle();
+    }
+    input.complete();
+    const out = await done;
     // Speech was on before the flush; after it, speech needs its 64 ms again and silence counts from zero.
     expect(summary(out)).toEqual([
       [0.9, false, 32],
@@ -114,6 +122,30 @@ describe('detectVoice', () => {
     pending[1]?.(0.1);
     await settle();
     expect(seen).toEqual(['w0', 'event', 'w32', 'end']);
+  });
+
+  it('lets a flush (cancel) overtake the windows waiting for the model, dropping them', async () => {
+    const pending: ((p: number) => void)[] = [];
+    const scorer: VoiceScorer = {
+      score: () => new Promise<number>((resolve) => pending.push(resolve)),
+      reset: () => {},
+    };
+    const input = new Subject<StreamItem>();
+    const seen: string[] = [];
+    input.pipe(detectVoice(scorer)).subscribe((f) => seen.push(f.kind === 'window' ? `w${f.atMs}` : f.kind));
+    for (let i = 0; i < 50; i++) input.next(win(i)); // 1.6 s of audio: one window scoring, 49 waiting
+    input.next(event({ type: 'partial', utterance: 1, text: 'x', atMs: 0 }));
+    input.next({ kind: 'flush' });
+    input.next(win(50));
+    await settle();
+    pending[0]?.(0.9);
+    await settle();
+    // The window in flight finishes; the event and the flush come next, not after 49 more model runs.
+    expect(seen).toEqual(['w0', 'event', 'flush']);
+    pending[1]?.(0.1);
+    await settle();
+    expect(seen).toEqual(['w0', 'event', 'flush', 'w1600']);
+    expect(pending).toHaveLength(2);
   });
 
   it('fails with VX_BACKPRESSURE when more than maxQueuedWindows windows wait for the model', async () => {
