@@ -15,6 +15,7 @@ import {
 import { type Engine, sessionParts } from '../runtime/index.ts';
 import type { ServerOptions } from './config.ts';
 import { type SessionEnd, endLabels, endedWith } from './sessionEnd.ts';
+import { SessionLifecycle } from './sessionPhase.ts';
 import { TokenBucket } from './tokenBucket.ts';
 import { UndecodableMessages, undecodable } from './undecodableMessages.ts';
 import { UtteranceLedger } from './utteranceLedger.ts';
@@ -24,8 +25,6 @@ const contextNamePattern = /^[\w-]{1,64}$/;
 
 /** Errors of one kind sent for dropped input before further ones are only counted. */
 const maxRepeatedErrors = 10;
-
-type State = 'awaiting_start' | 'starting' | 'running' | 'stopping' | 'closed';
 
 /** What the server tells a session about its connection and hears back from it. */
 export interface SessionHooks {
@@ -46,9 +45,7 @@ export interface SessionHooks {
  * tears everything down exactly once on close.
  */
 export class Session {
-  private state: State = 'awaiting_start';
-  /** Set while the session ends itself (its last errors are going out): nothing else starts then. */
-  private ending = false;
+  private readonly lifecycle = new SessionLifecycle();
   private input: Subject<StreamItem> | null = null;
   private graph: Subscription | null = null;
   private audio: StartMessage['audio'] | null = null;
@@ -66,11 +63,9 @@ export class Session {
    */
   private lastActive = performance.now();
   private processedMs = 0;
+  /** Whether the socket is paused because audio piled up in front of the models (backpressure, not phase). */
   private paused = false;
-  private stopAfterStart = false;
   private utterances = 0;
-  /** While draining: the last utterance that must still be finished; null when not draining. */
-  private drainUpTo: number | null = null;
 
   constructor(
     readonly id: string,
@@ -111,18 +106,16 @@ export class Session {
     });
   }
 
-  /** Whether `start` has been accepted and the session is listening. */
-  get running(): boolean {
-    return this.state === 'running';
-  }
-
   /**
    * Starts draining: the utterances open now are finished and answered (replies included), then the session
-   * closes with `VX_SHUTTING_DOWN` (1001); utterances opened meanwhile end with that error.
+   * closes with `VX_SHUTTING_DOWN` (1001); utterances opened meanwhile end with that error. A session that
+   * is not listening yet closes at once; one that is stopping finishes as it would have.
    */
   drain(): void {
-    if (this.state === 'closed' || this.drainUpTo !== null) return;
-    this.drainUpTo = this.ledger.lastAccepted;
+    const { lifecycle } = this;
+    if (lifecycle.over || lifecycle.is('draining', 'stopping')) return;
+    if (!lifecycle.is('running')) return this.shutdown();
+    lifecycle.moveTo({ name: 'draining', upTo: this.ledger.lastAccepted });
     this.checkDrained();
   }
 
@@ -132,7 +125,7 @@ export class Session {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.state === 'closed' || this.ending) return;
+    if (this.lifecycle.over) return;
     const o = this.engine.options;
     if (data.byteLength > o.maxFrameBytes) {
       this.end(
@@ -154,20 +147,20 @@ export class Session {
     }
     try {
       const message = decodeClientMessage(data.toString('utf8'));
-      if (message.type === 'start') void this.start(message);
-      else if (message.type === 'stop') this.stop();
-      else this.cancel();
+      if (message.type === 'start') void this.onStart(message);
+      else if (message.type === 'stop') this.onStop();
+      else this.onCancel();
     } catch (error) {
       this.fail(error);
     }
   }
 
   private onAudio(bytes: Uint8Array): void {
-    if (this.state !== 'running' || !this.input) {
+    if (!this.lifecycle.listening || !this.input) {
       this.engine.metrics.dropped.inc({ kind: 'audio_before_start' });
       this.errorOnce(
         'VX_NOT_STARTED',
-        this.state === 'stopping' ? 'audio after stop was dropped' : 'audio before start was dropped',
+        this.lifecycle.is('stopping') ? 'audio after stop was dropped' : 'audio before start was dropped',
       );
       return;
     }
@@ -218,8 +211,9 @@ export class Session {
     }
   }
 
-  private async start(message: StartMessage): Promise<void> {
-    if (this.state !== 'awaiting_start') {
+  private async onStart(message: StartMessage): Promise<void> {
+    const { lifecycle } = this;
+    if (!lifecycle.is('awaiting')) {
       this.send({
         type: 'error',
         code: 'VX_ALREADY_STARTED',
@@ -228,7 +222,7 @@ export class Session {
       });
       return;
     }
-    this.state = 'starting';
+    lifecycle.moveTo({ name: 'starting', stopRequested: false });
     const startingSince = performance.now();
     const { engine } = this;
     const o = engine.options;
@@ -251,7 +245,7 @@ export class Session {
         .catch((e: unknown) => {
           throw contextFailure(contextName, e, engine);
         });
-      if ((this.state as State) === 'closed') return;
+      if (lifecycle.over) return;
       const reply = {
         enabled: message.reply?.enabled ?? o.replies,
         encoding: message.reply?.encoding ?? 'pcm_s16le',
@@ -271,7 +265,8 @@ export class Session {
         clock: this.clock,
         onProgress: (audioMs) => this.progress(audioMs),
       });
-      this.state = 'running';
+      const stopRequested = lifecycle.phase.name === 'starting' && lifecycle.phase.stopRequested;
+      lifecycle.moveTo({ name: 'running' });
       this.lastActive = performance.now();
       this.hooks.graphOpened();
       this.graph = sessionGraph(input, parts)
@@ -307,15 +302,19 @@ export class Session {
         audioBurstMs: this.hooks.realtime ? o.audioBurstMs : null,
         voices: engine.voices,
       });
-      if (this.stopAfterStart) this.stop();
+      if (stopRequested) this.onStop();
     } catch (error) {
-      if ((this.state as State) === 'closed') return;
-      this.state = 'awaiting_start';
+      const phase = lifecycle.phase;
+      if (phase.name !== 'starting') {
+        if (!lifecycle.over) this.fail(error);
+        return;
+      }
+      lifecycle.moveTo({ name: 'awaiting' });
       // The time the server took to refuse it (a context queued for compiling) is not the client's idling.
       this.lastActive += performance.now() - startingSince;
       this.fail(error);
       // A `stop` that came while starting still ends the session, as it would have before `start`.
-      if (this.stopAfterStart) this.stop();
+      if (phase.stopRequested) this.onStop();
     }
   }
 
@@ -328,22 +327,21 @@ export class Session {
     }
   }
 
-  private stop(): void {
-    if (this.state === 'starting') {
-      this.stopAfterStart = true;
+  private onStop(): void {
+    const { lifecycle } = this;
+    if (lifecycle.is('starting')) {
+      lifecycle.moveTo({ name: 'starting', stopRequested: true });
       return;
     }
-    if (this.state !== 'running' || !this.input) {
-      if (this.state === 'awaiting_start') this.close(1000, 'stopped before start', { reason: 'normal' });
-      return;
-    }
-    this.state = 'stopping';
+    if (lifecycle.is('awaiting')) return this.close(1000, 'stopped before start', { reason: 'normal' });
+    if (!lifecycle.listening || !this.input) return;
+    lifecycle.moveTo({ name: 'stopping' });
     this.input.next({ kind: 'end' });
     this.input.complete();
   }
 
-  private cancel(): void {
-    if (this.state === 'running') this.input?.next({ kind: 'flush' });
+  private onCancel(): void {
+    if (this.lifecycle.listening) this.input?.next({ kind: 'flush' });
   }
 
   private send(message: ServerMessage): void {
@@ -391,8 +389,8 @@ export class Session {
    * utterance when none is open, then the close code of the error (1011 when it has none).
    */
   private end(vox: VoxError): void {
-    if (this.state === 'closed' || this.ending) return;
-    this.ending = true;
+    if (this.lifecycle.over) return;
+    this.lifecycle.moveTo({ name: 'ending' });
     const open = this.ledger.openUtterances;
     if (open.length === 0) this.send({ type: 'error', code: vox.code, message: vox.message, fatal: true });
     for (const utterance of open)
@@ -411,22 +409,21 @@ export class Session {
       this.end(
         new VoxError('VX_SESSION_TIME_LIMIT', `the session reached its limit of ${o.maxSessionMs} ms`),
       );
-    } else if (this.state !== 'starting' && now - this.lastActive >= o.idleTimeoutMs) {
+    } else if (!this.lifecycle.is('starting') && now - this.lastActive >= o.idleTimeoutMs) {
       // While `start` is being answered (a context compiling) the wait is the server's, not the client's.
-      const what = this.state === 'awaiting_start' ? 'no start' : 'no audio and nothing to answer';
+      const what = this.lifecycle.is('awaiting') ? 'no start' : 'no audio and nothing to answer';
       this.end(new VoxError('VX_IDLE_TIMEOUT', `${what} for ${o.idleTimeoutMs} ms`));
     }
   }
 
   private checkDrained(): void {
-    if (this.drainUpTo === null || this.ending || this.state === 'closed' || this.state === 'stopping')
-      return;
-    // Not started yet, or everything that was under way when the drain began is answered.
-    if (this.state !== 'running' || this.ledger.settledUpTo(this.drainUpTo)) this.shutdown();
+    const phase = this.lifecycle.phase;
+    // Everything that was under way when the drain began is answered.
+    if (phase.name === 'draining' && this.ledger.settledUpTo(phase.upTo)) this.shutdown();
   }
 
   /** Closes the socket (terminating it if the close handshake stalls); `end` is counted in the metrics. */
-  close(code: number, reason: string, end: SessionEnd): void {
+  private close(code: number, reason: string, end: SessionEnd): void {
     if (this.ws.readyState === this.ws.OPEN) {
       this.ws.close(code, reason.slice(0, 120));
       const timer = setTimeout(() => this.ws.terminate(), this.engine.options.closeTimeoutMs);
@@ -437,8 +434,8 @@ export class Session {
   }
 
   private teardown(end: SessionEnd): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
+    if (this.lifecycle.is('closed')) return;
+    this.lifecycle.moveTo({ name: 'closed' });
     clearInterval(this.limitTimer);
     this.graph?.unsubscribe();
     this.input?.complete();
