@@ -1,6 +1,6 @@
 /**
  * Wyoming dictation (`transcribe` with the model name `dictation`: a free word loop over the served contexts'
- * words, src/wyoming/dictation.ts) on real recordings, streamed as Home Assistant streams them: one connection
+ * words, src/server/wyoming/dictation.ts) on real recordings, streamed as Home Assistant streams them: one connection
  * per recording, 20 ms chunks of 16 kHz PCM in real time, silence until `transcript` (or `--max-silence` ms),
  * then `audio-stop`. Reports word error rate (substitutions, deletions, insertions against the reference
  * words) and speech end → `transcript` percentiles (speech end: when the client sent the last chunk above
@@ -24,8 +24,8 @@ import { decodeAudioFile } from '../src/audio/index.ts';
 import { summary } from '../src/bench/stats.ts';
 import { startServers } from '../src/cli/serve.ts';
 import { prepareAudio } from '../src/client/index.ts';
-import { WyomingClient } from '../src/wyoming/client.ts';
-import type { WyomingServer } from '../src/wyoming/index.ts';
+import { WyomingClient } from '../src/server/wyoming/client.ts';
+import type { WyomingServer } from '../src/server/wyoming/index.ts';
 
 const { values } = parseArgs({
   options: {

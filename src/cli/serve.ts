@@ -4,7 +4,7 @@ import type { Device } from '../inference/providers.ts';
 import { VoxServer } from '../server/index.ts';
 import { readTokensFile } from '../server/access.ts';
 import type { ServerOptions } from '../server/config.ts';
-import { type WyomingOptions, WyomingServer } from '../wyoming/index.ts';
+import { type WyomingOptions, WyomingServer } from '../server/wyoming/index.ts';
 import { acousticFlags, fusionFlag } from './args.ts';
 import { wyomingFlags, wyomingServeOptions } from './wyomingFlags.ts';
 

@@ -1,4 +1,4 @@
-import { type WyomingOptions, resolveWyomingOptions } from '../wyoming/index.ts';
+import { type WyomingOptions, resolveWyomingOptions } from '../server/wyoming/index.ts';
 
 /** `serve`'s flags of the Wyoming endpoint (parseArgs definitions). */
 export const wyomingFlags = {

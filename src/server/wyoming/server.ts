@@ -1,9 +1,9 @@
 import { type AddressInfo, type BlockList, type Server, type Socket, createServer, isIP } from 'node:net';
 import { basename, dirname, extname } from 'node:path';
-import { type ContextSpec, contextNamesIn, loadContext, shippedContextsDir } from '../context/index.ts';
-import type { Engine, LoadedContext, Logger } from '../runtime/index.ts';
-import { type Admission, remoteAddress } from '../server/admission.ts';
-import type { ServerOptions } from '../server/config.ts';
+import { type ContextSpec, contextNamesIn, loadContext, shippedContextsDir } from '../../context/index.ts';
+import type { Engine, LoadedContext, Logger } from '../../runtime/index.ts';
+import { type Admission, remoteAddress } from '../admission.ts';
+import type { ServerOptions } from '../config.ts';
 import { encodeEvent } from './codec.ts';
 import { WyomingConnection } from './connection.ts';
 import { dictationModel, dictationVocabulary } from './dictation.ts';

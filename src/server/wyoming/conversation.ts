@@ -1,4 +1,4 @@
-import { type ContextSpec, parseText, replyFor } from '../context/index.ts';
+import { type ContextSpec, parseText, replyFor } from '../../context/index.ts';
 import { type HomeAssistantMap, toHomeAssistant } from './intentMap.ts';
 
 /** A served context as the conversation agent uses it: its grammar and its mapping to Home Assistant. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { WyomingError, wyomingErrorCodes } from '../../src/wyoming/errors.ts';
+import { WyomingError, wyomingErrorCodes } from '../../../src/server/wyoming/errors.ts';
 
 describe('WyomingError', () => {
   it('carries its code, name, cause and whether it closes the connection', () => {
@@ -12,7 +12,7 @@ describe('WyomingError', () => {
   });
 
   it('agrees with the error table of docs/wyoming.md, code by code', () => {
-    const doc = readFileSync(new URL('../../docs/wyoming.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../../docs/wyoming.md', import.meta.url), 'utf8');
     const rows = [...doc.matchAll(/^\| `(VX_[A-Z_]+)` *\| (yes|no) *\| (.+?) *\|$/gm)];
     const documented = Object.fromEntries(rows.map((m) => [m[1], { close: m[2] === 'yes', meaning: m[3] }]));
     expect(documented).toEqual(wyomingErrorCodes);

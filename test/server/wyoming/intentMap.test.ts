@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ContextSpec, loadContext, parseContext, parseText } from '../../src/context/index.ts';
-import { type ConversationContext, converse } from '../../src/wyoming/conversation.ts';
+import { type ContextSpec, loadContext, parseContext, parseText } from '../../../src/context/index.ts';
+import { type ConversationContext, converse } from '../../../src/server/wyoming/conversation.ts';
 import {
   type HomeAssistantMap,
   loadHomeAssistantMap,
   parseHomeAssistantMap,
   toHomeAssistant,
-} from '../../src/wyoming/intentMap.ts';
-import { spokenDuration, spokenNumber } from '../../src/wyoming/spokenNumbers.ts';
+} from '../../../src/server/wyoming/intentMap.ts';
+import { spokenDuration, spokenNumber } from '../../../src/server/wyoming/spokenNumbers.ts';
 
 describe('spoken numbers', () => {
   it.each([

@@ -14,7 +14,7 @@ export interface InfoSources {
 }
 
 const version: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
 /** voxstream has no public home page to name; Wyoming requires the field, so it is empty. */

@@ -1,4 +1,4 @@
-import type { Logger } from '../runtime/index.ts';
+import type { Logger } from '../../runtime/index.ts';
 
 /** A running mDNS advertisement; `stop()` sends the goodbye packets and frees the sockets. Idempotent. */
 export interface Advertisement {

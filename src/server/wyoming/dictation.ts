@@ -1,4 +1,4 @@
-import { type ContextSpec, compileContext } from '../context/index.ts';
+import { type ContextSpec, compileContext } from '../../context/index.ts';
 
 /** The asr model name that asks for dictation (a `transcribe` with this name), as `info` lists it. */
 export const dictationModel = 'dictation';

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VoxServer } from '../../src/server/index.ts';
-import { WyomingClient } from '../../src/wyoming/client.ts';
-import { WyomingServer } from '../../src/wyoming/index.ts';
-import { syntheticSpeech } from '../helpers/models.ts';
+import { VoxServer } from '../../../src/server/index.ts';
+import { WyomingClient } from '../../../src/server/wyoming/client.ts';
+import { WyomingServer } from '../../../src/server/wyoming/index.ts';
+import { syntheticSpeech } from '../../helpers/models.ts';
 
 let vox: VoxServer;
 let wyoming: WyomingServer;

@@ -1,4 +1,4 @@
-import { TokenBucket } from '../server/tokenBucket.ts';
+import { TokenBucket } from '../tokenBucket.ts';
 import { type AudioFormat, audioFormat, monoPcm } from './audioFormat.ts';
 import type { WyomingEvent } from './codec.ts';
 import type { WyomingServices } from './services.ts';

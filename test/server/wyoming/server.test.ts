@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { float32ToInt16, resample } from '../../src/audio/index.ts';
-import { VoxServer } from '../../src/server/index.ts';
-import { WyomingClient } from '../../src/wyoming/client.ts';
-import { WyomingServer } from '../../src/wyoming/index.ts';
-import { syntheticSpeech } from '../helpers/models.ts';
-import { closeSpeech, speech } from '../helpers/speech.ts';
+import { float32ToInt16, resample } from '../../../src/audio/index.ts';
+import { VoxServer } from '../../../src/server/index.ts';
+import { WyomingClient } from '../../../src/server/wyoming/client.ts';
+import { WyomingServer } from '../../../src/server/wyoming/index.ts';
+import { syntheticSpeech } from '../../helpers/models.ts';
+import { closeSpeech, speech } from '../../helpers/speech.ts';
 
 let vox: VoxServer;
 let wyoming: WyomingServer;

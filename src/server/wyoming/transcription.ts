@@ -1,9 +1,9 @@
 import { Subject, type Subscription, finalize } from 'rxjs';
-import { SessionClock } from '../metrics/index.ts';
-import { type StreamItem, type SpeechSynthesizer, sessionGraph } from '../pipeline/index.ts';
-import type { ServerMessage } from '../protocol/index.ts';
-import { type Engine, type LoadedContext, sessionParts } from '../runtime/index.ts';
-import type { ServerOptions } from '../server/config.ts';
+import { SessionClock } from '../../metrics/index.ts';
+import { type StreamItem, type SpeechSynthesizer, sessionGraph } from '../../pipeline/index.ts';
+import type { ServerMessage } from '../../protocol/index.ts';
+import { type Engine, type LoadedContext, sessionParts } from '../../runtime/index.ts';
+import type { ServerOptions } from '../config.ts';
 
 /** What a transcription tells its connection. */
 export interface TranscriptionHooks {

@@ -1,4 +1,4 @@
-import { normalizeWords } from '../context/index.ts';
+import { normalizeWords } from '../../context/index.ts';
 
 const units: Readonly<Record<string, number>> = {
   zero: 0,

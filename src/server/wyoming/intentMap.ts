@@ -7,7 +7,7 @@ import {
   type IntentResult,
   normalizePhrase,
   shippedContextsDir,
-} from '../context/index.ts';
+} from '../../context/index.ts';
 import { spokenDuration, spokenNumber } from './spokenNumbers.ts';
 
 /** One rule of an intent's mapping: when its slot conditions hold, the intent goes out as `intent`. */

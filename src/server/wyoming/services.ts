@@ -1,5 +1,5 @@
-import type { Engine, LoadedContext } from '../runtime/index.ts';
-import type { ServerOptions } from '../server/config.ts';
+import type { Engine, LoadedContext } from '../../runtime/index.ts';
+import type { ServerOptions } from '../config.ts';
 import type { ConversationContext } from './conversation.ts';
 import type { WyomingMetrics } from './metrics.ts';
 import type { WyomingOptions } from './options.ts';

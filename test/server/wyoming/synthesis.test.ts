@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type SentenceVoice, Synthesis } from '../../src/wyoming/synthesis.ts';
+import { type SentenceVoice, Synthesis } from '../../../src/server/wyoming/synthesis.ts';
 
 /** A fake voice: each sentence becomes one sample per character, at 22,050 Hz; it can be told to fail. */
 function fakeVoice(fail?: string): SentenceVoice & { said: string[] } {

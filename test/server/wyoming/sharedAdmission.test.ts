@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServers } from '../../src/cli/serve.ts';
-import type { VoxServer } from '../../src/server/index.ts';
-import { WyomingClient } from '../../src/wyoming/client.ts';
-import type { WyomingServer } from '../../src/wyoming/index.ts';
-import { type Raw, connect, open, waitFor } from '../helpers/harness.ts';
-import { syntheticSpeech } from '../helpers/models.ts';
+import { startServers } from '../../../src/cli/serve.ts';
+import type { VoxServer } from '../../../src/server/index.ts';
+import { WyomingClient } from '../../../src/server/wyoming/client.ts';
+import type { WyomingServer } from '../../../src/server/wyoming/index.ts';
+import { type Raw, connect, open, waitFor } from '../../helpers/harness.ts';
+import { syntheticSpeech } from '../../helpers/models.ts';
 
 // Started as `voxstream serve --max-sessions 2 --max-sessions-per-address 1 --wyoming-port 0` starts them. Clients
 // come from different loopback addresses (Linux routes all of 127.0.0.0/8 to lo) so that the two limits can be

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VoxServer } from '../../src/server/index.ts';
-import { WyomingClient } from '../../src/wyoming/client.ts';
-import { WyomingServer } from '../../src/wyoming/index.ts';
+import { VoxServer } from '../../../src/server/index.ts';
+import { WyomingClient } from '../../../src/server/wyoming/client.ts';
+import { WyomingServer } from '../../../src/server/wyoming/index.ts';
 
 /**
  * The default acoustic model (CMU's en-us, trained on real speech) behind the Wyoming endpoint, on real
  * recordings of a speaker voxstream never heard (test/fixtures/real-speech/README.md), sent as Home Assistant
  * sends audio: 1024-sample chunks of the WAV's 16-bit PCM.
  */
-const fixtures = fileURLToPath(new URL('../fixtures/real-speech/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../../fixtures/real-speech/', import.meta.url));
 
 let vox: VoxServer;
 let wyoming: WyomingServer;

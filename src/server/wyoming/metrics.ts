@@ -1,4 +1,4 @@
-import { Counter, Gauge, type MetricsRegistry } from '../metrics/index.ts';
+import { Counter, Gauge, type MetricsRegistry } from '../../metrics/index.ts';
 
 /**
  * The Wyoming endpoint's metrics, in the server's one registry (`GET /metrics`) beside the WebSocket side's,

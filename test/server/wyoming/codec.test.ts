@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventReader, encodeEvent, wyomingVersion } from '../../src/wyoming/codec.ts';
-import { WyomingError } from '../../src/wyoming/errors.ts';
+import { EventReader, encodeEvent, wyomingVersion } from '../../../src/server/wyoming/codec.ts';
+import { WyomingError } from '../../../src/server/wyoming/errors.ts';
 
 const bytes = (...parts: (string | number[])[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));

@@ -1,4 +1,4 @@
-import { splitSentences } from '../tts/index.ts';
+import { splitSentences } from '../../tts/index.ts';
 import { WyomingError } from './errors.ts';
 
 /** A voice as synthesis uses it: one sentence to mono 16-bit PCM. */
