@@ -46,8 +46,18 @@ const { values } = parseArgs({
     limit: { type: 'string', default: '100' },
     'acoustic-model': { type: 'string' },
     out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    'usage: npx tsx scripts/bench-latency.ts [--url ws://host:port] [--utterances 24] [--context smart_home|PATH]\n' +
+      '    [--recordings DIR [--limit 100]] [--pause 1200] [--acoustic-model cmu|ctc] [--out result.json]\n' +
+      'One live session, real time: speech end -> intent and first reply audio, partial lag. Without --url it\n' +
+      'starts its own server. JSON on stdout (and --out), progress on stderr. More in the header of this file.\n',
+  );
+  process.exit(0);
+}
 const chunkMs = 20;
 /** How long after its last chunk was sent an item may still be answered, ms. */
 const answerTimeoutMs = 5000;
