@@ -4,7 +4,7 @@
  *
  *   npx tsx scripts/realspeech/evaluate.ts [--root work/real] [--sets sc_report,speechocean,fsdd]
  *       [--conditions clean,6,9,12,15,18,21,24] [--limit N] [--systems ours,pocketsphinx]
- *       [--concurrency 1] [--json-out FILE] [--details FILE]
+ *       [--concurrency 1] [--frame-downsample 1] [--json-out FILE] [--details FILE]
  *   npx tsx scripts/evaluate.ts --parts real [--limit N]     (the same, from the main evaluation)
  *
  * Per set×condition, over its first N files (the builder writes them in a seeded random order):
@@ -16,11 +16,14 @@
  * pocketsphinx = its own per-utterance decoding wall time over the same durations (model loading apart, in
  * `load_seconds`). Both share this machine's CPUs with whatever else runs.
  *
+ * `--frame-downsample N`: our CMU model scores 1 frame in N (RuntimeOptions.acousticFrameDownsample, default
+ * 1). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
+ *
  * stdout: a Markdown table, one row per set×condition. --json-out: the rows as JSON. --details: one JSON line
  * per file and system. Progress on stderr. Exit 0; 1 when the sets are missing; 2 on bad flags.
  */
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Engine } from '../../src/runtime/index.ts';
@@ -161,7 +164,9 @@ export async function realPart(
 
 const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
-  '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--json-out FILE] [--details FILE]';
+  '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
+  '       [--denoise off|rnnoise]\n' +
+  '       [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -176,6 +181,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         limit: { type: 'string' },
         systems: { type: 'string', default: 'ours,pocketsphinx' },
         concurrency: { type: 'string', default: '1' },
+        'frame-downsample': { type: 'string', default: '1' },
+        denoise: { type: 'string', default: 'off' },
         'json-out': { type: 'string' },
         details: { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -192,11 +199,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   const list = (text: string) => text.split(',').filter((s) => s !== '');
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
   const concurrency = Number(values.concurrency);
+  const frameDownsample = Number(values['frame-downsample']);
   const systems = list(values.systems);
   const conditions = list(values.conditions).map(conditionName);
   if (
     !(limit > 0) ||
     !(Number.isInteger(concurrency) && concurrency > 0) ||
+    !(Number.isInteger(frameDownsample) && frameDownsample > 0) ||
     systems.length === 0 ||
     !systems.every((s) => s === 'ours' || s === 'pocketsphinx') ||
     !conditions.every((c) => /^(clean|snr\d+)$/.test(c))
@@ -205,7 +214,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const details: string[] = [];
-  const engine = systems.includes('ours') ? await loadEngine() : undefined;
+  const engine = systems.includes('ours')
+    ? await loadEngine({
+        acousticFrameDownsample: frameDownsample,
+        denoise: values.denoise as 'off' | 'rnnoise',
+      })
+    : undefined;
   let rows;
   try {
     rows = await evaluateRealSets({
@@ -230,7 +244,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (values.details !== undefined) await writeFile(values.details, details.map((l) => `${l}\n`).join(''));
   if (values['json-out'] !== undefined) {
-    await writeFile(values['json-out'], `${JSON.stringify({ root: resolve(values.root), rows }, null, 2)}\n`);
+    await writeFile(
+      values['json-out'],
+      // Paths relative to where it ran, so the JSON names no machine's folders.
+      `${JSON.stringify(
+        {
+          root: relative('.', resolve(values.root)),
+          frameDownsample,
+          denoise: values.denoise,
+          rows: rows.map((r) => ({ ...r, context: relative('.', r.context) })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
   }
   process.stdout.write(markdownTable(rows));
   return 0;

@@ -3,11 +3,16 @@
  * `voxstream infer` and scripts/evaluate.ts run it.
  */
 import { type InferResult, inferFile } from '../../src/cli/infer.ts';
-import { Engine, createLogger, resolveRuntimeOptions } from '../../src/runtime/index.ts';
+import { Engine, type RuntimeOptions, createLogger, resolveRuntimeOptions } from '../../src/runtime/index.ts';
 
-/** Loads the default models as `voxstream infer` does (inference on the main thread). */
-export function loadEngine(): Promise<Engine> {
-  return Engine.load(resolveRuntimeOptions({ inferenceThreads: 'main' }), { log: createLogger('silent') });
+/**
+ * Loads the default models as `voxstream infer` does (inference on the main thread), with `options` over
+ * the defaults (e.g. `acousticFrameDownsample`).
+ */
+export function loadEngine(options: Partial<RuntimeOptions> = {}): Promise<Engine> {
+  return Engine.load(resolveRuntimeOptions({ inferenceThreads: 'main', ...options }), {
+    log: createLogger('silent'),
+  });
 }
 
 /** Options of {@link runOurs}. */
@@ -30,6 +35,11 @@ export interface OursRun {
   readonly processMs: number;
   /** Sum of the files' durations, ms (without the silence inferFile pads them with). */
   readonly audioMs: number;
+  /**
+   * CPU time of this process while the files ran, ms (user + system, every thread: onnxruntime's included):
+   * unlike `processMs`, it does not grow when other processes take the cores.
+   */
+  readonly cpuMs: number;
 }
 
 /** Runs `files` (paths) through our recognizer with the context `contextName` (a name or a path). */
@@ -59,12 +69,14 @@ export async function runOurs(
       options.onProgress?.(++done);
     }
   };
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const { user, system } = process.cpuUsage(cpu);
   let processMs = 0;
   let audioMs = 0;
   for (const r of results) {
     processMs += r?.processMs ?? 0;
     audioMs += r?.audioMs ?? 0;
   }
-  return { results, errors, processMs, audioMs };
+  return { results, errors, processMs, audioMs, cpuMs: (user + system) / 1000 };
 }

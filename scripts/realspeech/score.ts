@@ -36,6 +36,11 @@ export interface SystemScore {
   /** Processing seconds behind `rtf` (see the module note). */
   readonly seconds: number;
   readonly rtf: number | null;
+  /**
+   * ours only: the process's CPU seconds (every thread) over the audio seconds, which other load on the
+   * machine does not inflate as it does `rtf`.
+   */
+  readonly cpu_rtf?: number | null;
   /** pocketsphinx only: process time outside decoding (model and grammar loading), seconds. */
   readonly load_seconds?: number;
 }
@@ -113,6 +118,7 @@ export async function scoreOurs(set: RealSet, engine: Engine, options: ScoreOpti
     audio_seconds: round(run.audioMs / 1000, 2),
     seconds: round(run.processMs / 1000, 2),
     rtf: run.audioMs > 0 ? round(run.processMs / run.audioMs) : null,
+    cpu_rtf: run.audioMs > 0 ? round(run.cpuMs / run.audioMs) : null,
   };
 }
 

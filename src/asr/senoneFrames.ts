@@ -12,3 +12,15 @@ export interface SenoneFrames {
 export function denseSenoneFrames(scores: Float32Array, frames: number, senones: number): SenoneFrames {
   return { frames, score: (t, s) => scores[t * senones + s] as number };
 }
+
+/**
+ * Frame downsampling of the acoustic scores (pocketsphinx's `-ds`): `frames` frames of which only every
+ * `ratio`-th (0, ratio, 2·ratio, …) was scored, as the `ceil(frames / ratio)` frames of `kept`; each frame in
+ * between reads the scores of the last scored frame before it. The decoder still advances every frame.
+ */
+export function downsampledSenoneFrames(kept: SenoneFrames, ratio: number, frames: number): SenoneFrames {
+  if (!(Number.isInteger(ratio) && ratio >= 1) || kept.frames !== Math.ceil(frames / ratio))
+    throw new RangeError(`${kept.frames} scored frames do not make ${frames} frames at 1 in ${ratio}`);
+  if (ratio === 1) return kept;
+  return { frames, score: (t, s) => kept.score(Math.floor(t / ratio), s) };
+}

@@ -58,7 +58,10 @@ export class SenoneMixture {
     const perFrame = streams * codebooks * topGaussians;
     if (selection.top.length < selection.frames * perFrame)
       throw new RangeError(`selection: ${selection.top.length} values for ${selection.frames} frames`);
-    const cache = new Float64Array(selection.frames * senones).fill(NaN);
+    // 0 marks a score not yet computed: a fresh array is all zeros already. Filling it with NaN took ~5 of the
+    // ~18 µs a frame cost before any read, while a search reads 170–660 of the 5,126 senones a frame (real
+    // speech, 2026-11-30). A score that is exactly 0 is only computed again, alike.
+    const cache = new Float64Array(selection.frames * senones);
     // Per frame and stream: the best Gaussian, and every kept Gaussian's likelihood relative to it.
     const rel = new Float64Array(selection.frames * perFrame);
     for (let t = 0; t < selection.frames; t++) {
@@ -77,7 +80,7 @@ export class SenoneMixture {
       score(t: number, s: number): number {
         const at = t * senones + s;
         const known = cache[at] as number;
-        if (known === known) return known; // not NaN
+        if (known !== 0) return known;
         const c = senoneCodebook[s] as number;
         let product = 1;
         for (let st = 0; st < streams; st++) {

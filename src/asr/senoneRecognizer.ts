@@ -12,8 +12,11 @@ const chunkFrames = 16;
 export interface SenoneModel {
   /** Feature values per frame of input. */
   readonly dim: number;
-  /** [frames, dim] features in, the frames' senone scores out. */
-  run(feats: Float32Array, frames: number): Promise<SenoneFrames>;
+  /**
+   * [frames, dim] features in, the frames' senone scores out. `everyFrame`: score every frame even where the
+   * model downsamples frames (the second pass, whose result is final).
+   */
+  run(feats: Float32Array, frames: number, everyFrame?: boolean): Promise<SenoneFrames>;
 }
 
 /**
@@ -126,7 +129,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const chunks: Promise<SenoneFrames>[] = [];
     for (let at = 0; at < frames; at += chunkFrames) {
       const n = Math.min(chunkFrames, frames - at);
-      chunks.push(this.model.run(feats.subarray(at * dim, (at + n) * dim), n));
+      chunks.push(this.model.run(feats.subarray(at * dim, (at + n) * dim), n, true));
     }
     const scored = await Promise.all(chunks);
     const t1 = performance.now();

@@ -124,12 +124,13 @@ export async function inferCommand(
       fusion: { type: 'string' },
       'acoustic-model': { type: 'string' },
       denoise: { type: 'string' },
+      'frame-downsample': { type: 'string' },
       'acoustic-model-dir': { type: 'string' },
     },
   });
   if (!values.context || positionals.length === 0) {
     io.stderr.write(
-      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--acoustic-model cmu|ctc] [--fusion on|none|PATH] <file|dir|-...>\n',
+      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--acoustic-model cmu|ctc] [--frame-downsample N] [--fusion on|none|PATH] <file|dir|-...>\n',
     );
     return 2;
   }
@@ -155,6 +156,7 @@ export async function inferCommand(
     ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
     ...acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion),
     ...(values.denoise ? { denoise: values.denoise as 'rnnoise' | 'off' } : {}),
+    ...(values['frame-downsample'] ? { acousticFrameDownsample: Number(values['frame-downsample']) } : {}),
   });
   const log = createLogger('silent');
   let engine: Engine;

@@ -26,6 +26,8 @@ const flags = {
   'trust-proxy': { type: 'string' },
   'tls-key': { type: 'string' },
   'tls-cert': { type: 'string' },
+  'max-message-bytes': { type: 'string' },
+  // Its old name, from when "frame" also meant a WebSocket message; still accepted.
   'max-frame-bytes': { type: 'string' },
   'max-session-ms': { type: 'string' },
   'idle-timeout-ms': { type: 'string' },
@@ -38,6 +40,7 @@ const flags = {
   fusion: { type: 'string' },
   'acoustic-model': { type: 'string' },
   denoise: { type: 'string' },
+  'frame-downsample': { type: 'string' },
   'acoustic-model-dir': { type: 'string' },
   quiet: { type: 'boolean' },
   ...wyomingFlags,
@@ -78,13 +81,15 @@ export async function serveOptions(
   const numbers = {
     'max-sessions': 'maxSessions',
     'max-sessions-per-address': 'maxSessionsPerAddress',
-    'max-frame-bytes': 'maxFrameBytes',
+    'max-frame-bytes': 'maxMessageBytes',
+    'max-message-bytes': 'maxMessageBytes',
     'max-session-ms': 'maxSessionMs',
     'idle-timeout-ms': 'idleTimeoutMs',
     'audio-burst-ms': 'audioBurstMs',
     'max-batch': 'maxBatch',
     'token-max-ttl': 'tokenMaxTtlSec',
     'tts-workers': 'ttsWorkers',
+    'frame-downsample': 'acousticFrameDownsample',
   } as const;
   for (const [flag, option] of Object.entries(numbers)) {
     const v = values[flag as keyof typeof numbers];

@@ -178,7 +178,12 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       options.acousticModel === 'ctc'
         ? named(asrPath, () => loadCtcBackend({ ...common, path: asrPath, onBatch: onBatch('asr') }))
         : named(options.acousticModelDir ?? defaultCmuModelDir, () =>
-            loadCmuBackend({ ...common, dir: options.acousticModelDir, onBatch: onBatch('asr') }),
+            loadCmuBackend({
+              ...common,
+              dir: options.acousticModelDir,
+              onBatch: onBatch('asr'),
+              frameDownsample: options.acousticFrameDownsample,
+            }),
           ),
       SileroVad.load({ worker }),
       fusionPath !== null
@@ -388,11 +393,12 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     return Promise.reject(new VoxError('VX_BAD_VOICE', `voice ${shown} is not offered (voices: ${offered})`));
   }
 
-  /** Voice activity detection as one session sees it: its own state, batched with every other session. */
   /** A session's noise suppressor (16 kHz audio), or null where `options.denoise` is 'off'. */
   denoiser(): Denoiser | null {
     return this.rnnoise?.stream(MODEL_CONTRACT.sampleRate) ?? null;
   }
+
+  /** Voice activity detection as one session sees it: its own state, batched with every other session. */
 
   voiceScorer(): VoiceScorer {
     const stream = this.vad.createStream();

@@ -1,5 +1,6 @@
 import { type Device, devices } from '../inference/providers.ts';
 import { type AcousticModelName, acousticModels } from './acoustic.ts';
+import { checkFrameDownsample, defaultFrameDownsample } from './cmuBackend.ts';
 import type { VoiceOptions } from '../pipeline/detectVoice.ts';
 import type { RecognizeOptions } from '../pipeline/recognize.ts';
 import type { SegmentOptions } from '../pipeline/segmentUtterances.ts';
@@ -59,6 +60,14 @@ export interface RuntimeOptions {
    */
   acousticModelDir?: string;
   /**
+   * Frame downsampling of the CMU model's scores (pocketsphinx's `-ds`): Gaussian selection and mixture on 1
+   * frame in N, the frames in between reusing the scores of the frame before; the search still runs every
+   * frame. It applies to the streaming pass (partials, the early endpoint); the second pass at the utterance's
+   * end, whose result is final, scores every frame. An integer from 1 to 4; default 1 (every frame scored).
+   * Ignored by the 'ctc' model.
+   */
+  acousticFrameDownsample: number;
+  /**
    * Noise suppression in front of the VAD and the acoustic model: 'rnnoise' (xiph's RNNoise, src/audio/rnnoise.ts)
    * or 'off'. Default 'off': in real noise RNNoise takes far more commands right (models/am-en-us/README.md,
    * "Noise"), but it runs on the event loop at about 0.05 of a core per stream, and with it the server kept up
@@ -111,6 +120,7 @@ export const defaultRuntimeOptions: RuntimeOptions = {
   maxBatch: 256,
   inferenceThreads: 'worker',
   acousticModel: 'cmu',
+  acousticFrameDownsample: defaultFrameDownsample,
   denoise: 'off',
   endpointing: {},
   voices: defaultTtsPoolOptions.voices,
@@ -161,6 +171,7 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
     throw new TypeError(
       `${label} acousticModel must be one of ${acousticModels.join(', ')}, got ${String(o.acousticModel)}`,
     );
+  checkFrameDownsample(o.acousticFrameDownsample, `${label} acousticFrameDownsample`);
   if (o.denoise !== 'rnnoise' && o.denoise !== 'off')
     throw new TypeError(`${label} denoise must be 'rnnoise' or 'off', got ${String(o.denoise)}`);
   checkEndpointing(o.endpointing, label);

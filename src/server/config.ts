@@ -50,7 +50,7 @@ export interface ServerOptions extends RuntimeOptions {
   tlsKeyPath: string | null;
   tlsCertPath: string | null;
   /** Largest WebSocket message accepted, bytes; larger ones end the session (1009). Default 65536 (2 s of 16 kHz PCM). */
-  maxFrameBytes: number;
+  maxMessageBytes: number;
   /** Longest session, ms; then it ends with `VX_SESSION_TIME_LIMIT`. Default 3600000 (1 h). */
   maxSessionMs: number;
   /** A session with no message either way for this long ends with `VX_IDLE_TIMEOUT`, ms. Default 30000. */
@@ -92,7 +92,7 @@ export const defaultServerOptions: ServerOptions = {
   trustProxy: [],
   tlsKeyPath: null,
   tlsCertPath: null,
-  maxFrameBytes: 65536,
+  maxMessageBytes: 65536,
   maxSessionMs: 3_600_000,
   idleTimeoutMs: 30_000,
   audioBurstMs: 5000,
@@ -123,7 +123,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   int('port', 0, 65535);
   int('maxSessions', 1, 100_000);
   int('maxSessionsPerAddress', 1, 100_000);
-  int('maxFrameBytes', 1024, 16 * 1024 * 1024);
+  int('maxMessageBytes', 1024, 16 * 1024 * 1024);
   int('maxSessionMs', 100, 7 * 24 * 3_600_000);
   int('idleTimeoutMs', 100, 24 * 3_600_000);
   int('audioBurstMs', 100, 3_600_000);

@@ -85,7 +85,7 @@ export class VoxServer {
     // ws refuses messages over twice the limit as they arrive (1009); the session refuses the rest with a message.
     const wss = new WebSocketServer({
       noServer: true,
-      maxPayload: 2 * o.maxFrameBytes,
+      maxPayload: 2 * o.maxMessageBytes,
       perMessageDeflate: false,
     });
     server = new VoxServer(o, engine, http, wss, access, log);

@@ -127,11 +127,11 @@ export class Session {
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.lifecycle.over) return;
     const o = this.engine.options;
-    if (data.byteLength > o.maxFrameBytes) {
+    if (data.byteLength > o.maxMessageBytes) {
       this.end(
         new VoxError(
           'VX_FRAME_TOO_LARGE',
-          `a message of ${data.byteLength} bytes is over the limit of ${o.maxFrameBytes}`,
+          `a message of ${data.byteLength} bytes is over the limit of ${o.maxMessageBytes}`,
         ),
       );
       return;

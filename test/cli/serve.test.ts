@@ -26,6 +26,8 @@ describe('voxstream serve options', () => {
           'token-max-ttl': '3600',
           voices: 'en-gb, en-us+f3',
           'tts-workers': '2',
+          'max-message-bytes': '8192',
+          'frame-downsample': '2',
         },
         { PORT: '1', VOXSTREAM_TOKENS: 'ignored', VOXSTREAM_TOKEN_SECRET: 'from-the-environment-0123' },
       );
@@ -44,7 +46,11 @@ describe('voxstream serve options', () => {
         tokenMaxTtlSec: 3600,
         voices: ['en-gb', 'en-us+f3'],
         ttsWorkers: 2,
+        maxMessageBytes: 8192,
+        acousticFrameDownsample: 2,
       });
+      // The old name of --max-message-bytes still works.
+      expect((await serveOptions({ 'max-frame-bytes': '4096' }, {})).maxMessageBytes).toBe(4096);
       expect((await serveOptions({}, { VOXSTREAM_TOKENS: 'x,y', PORT: '7000' })).tokens).toEqual(['x', 'y']);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -123,7 +123,7 @@ describe('bad input gets an error code, and the session or server goes on', () =
     const big = await raw();
     big.ws.send(start());
     await big.next('ready');
-    big.ws.send(new Uint8Array(server.options.maxFrameBytes + 2));
+    big.ws.send(new Uint8Array(server.options.maxMessageBytes + 2));
     expect(await big.closed).toBe(1009);
     other.ws.send(JSON.stringify({ type: 'stop' }));
     expect(await other.next('end')).toMatchObject({ utterances: 0 });

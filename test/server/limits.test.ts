@@ -30,7 +30,7 @@ describe('per-session limits', () => {
       host: '127.0.0.1',
       logLevel: 'silent',
       tokens: ['rt-token', 'fast-token:unlimited'],
-      maxFrameBytes: 4096,
+      maxMessageBytes: 4096,
       audioBurstMs: 1000,
       controlRatePerSec: 5,
       controlBurst: 5,
