@@ -68,6 +68,7 @@ class Device {
   private readonly sentAt: number[] = [];
   lost = 0;
   unheard = 0;
+  missed = 0;
   errors = 0;
 
   constructor(
@@ -135,9 +136,12 @@ class Device {
       if (said.intentAt !== undefined) this.finish(said, null);
       else {
         this.open.splice(this.open.indexOf(said), 1);
-        // Out-of-context audio the server heard no speech in (a silence clip) was rightly left unanswered.
-        if (!said.heard && said.utterance.intent === null) this.unheard++;
-        else this.lost++;
+        // Out-of-context audio the server heard no speech in (a silence clip) was rightly left unanswered; a
+        // command it heard no speech in (a quiet recording) was missed by the VAD, an accuracy matter; only
+        // one it heard and never answered is lost.
+        if (said.heard) this.lost++;
+        else if (said.utterance.intent === null) this.unheard++;
+        else this.missed++;
       }
       break;
     }
@@ -164,10 +168,12 @@ export interface LevelResult {
   readonly connected: number;
   readonly records: UtteranceRecord[];
   readonly partialLags: number[];
-  /** Utterances with no answer within the timeout. */
+  /** Utterances the server heard (a `speech_start` within them) and did not answer within the timeout. */
   readonly lost: number;
   /** Out-of-context recordings the server heard no speech in (silence clips): right, and no latency. */
   readonly unheard: number;
+  /** Commands the server heard no speech in (the VAD missed a quiet recording): wrong, and no latency. */
+  readonly missed: number;
   readonly errors: number;
   /** Largest lateness of the generator's 20 ms clock, ms: a check that the generator kept up. */
   readonly generatorMaxLagMs: number;
@@ -232,6 +238,7 @@ export async function runLevel(
     partialLags: devices.flatMap((d) => d.partialLags),
     lost: devices.reduce((n, d) => n + d.lost, 0),
     unheard: devices.reduce((n, d) => n + d.unheard, 0),
+    missed: devices.reduce((n, d) => n + d.missed, 0),
     errors: devices.reduce((n, d) => n + d.errors, 0),
     generatorMaxLagMs: Math.round(maxLag),
     generatorCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t0),

@@ -196,6 +196,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         notUnderstood: r.records.filter((x) => x.verdict === 'notUnderstood').length,
         lost: r.lost,
         unheard: r.unheard,
+        missed: r.missed,
         errors: r.errors,
         speechEndToIntentMs: summary(intent),
         speechEndToFirstAudioMs: summary(r.records.map((x) => x.firstAudioMs ?? NaN)),

@@ -21,7 +21,7 @@ describe('voxstream bench', () => {
       expect(code).toBe(0);
       const report = JSON.parse(readFileSync(join(dir, 'run-1.json'), 'utf8'));
       const [level] = report.levels;
-      expect(level).toMatchObject({ sessions: 2, connected: 2, errors: 0 });
+      expect(level).toMatchObject({ sessions: 2, connected: 2, errors: 0, lost: 0, missed: 0 });
       expect(level.utterances).toBeGreaterThan(0);
       expect(level.speechEndToIntentMs.p50).toBeGreaterThan(0);
       expect(report.memory).toMatchObject({ idle: { sessions: 2 } });
