@@ -36,6 +36,22 @@ const run = (scorer: VoiceScorer, items: StreamItem[], options = {}) =>
 const summary = (items: StreamItem[]) =>
   items.map((f) => (f.kind === 'window' ? [f.prob, f.speaking, f.silenceMs] : f.kind));
 
+/**
+ * detectVoice over a VAD whose answers the test gives by hand (`pending[i](prob)` answers the i-th window
+ * scored), and what comes out: windows as `w<atMs>`, other items by kind.
+ */
+function heldScorer() {
+  const pending: ((p: number) => void)[] = [];
+  const scorer: VoiceScorer = {
+    score: () => new Promise<number>((resolve) => pending.push(resolve)),
+    reset: () => {},
+  };
+  const input = new Subject<StreamItem>();
+  const seen: string[] = [];
+  input.pipe(detectVoice(scorer)).subscribe((f) => seen.push(f.kind === 'window' ? `w${f.atMs}` : f.kind));
+  return { pending, input, seen };
+}
+
 /** Lets every pending promise callback run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -101,14 +117,7 @@ describe('detectVoice', () => {
   });
 
   it('keeps other items behind the windows still being scored', async () => {
-    const pending: ((p: number) => void)[] = [];
-    const scorer: VoiceScorer = {
-      score: () => new Promise<number>((resolve) => pending.push(resolve)),
-      reset: () => {},
-    };
-    const input = new Subject<StreamItem>();
-    const seen: string[] = [];
-    input.pipe(detectVoice(scorer)).subscribe((f) => seen.push(f.kind === 'window' ? `w${f.atMs}` : f.kind));
+    const { pending, input, seen } = heldScorer();
     input.next(win(0));
     input.next(event({ type: 'partial', utterance: 1, text: 'x', atMs: 0 }));
     input.next(win(1));
@@ -125,14 +134,7 @@ describe('detectVoice', () => {
   });
 
   it('lets a flush (cancel) overtake the windows waiting for the model, dropping them', async () => {
-    const pending: ((p: number) => void)[] = [];
-    const scorer: VoiceScorer = {
-      score: () => new Promise<number>((resolve) => pending.push(resolve)),
-      reset: () => {},
-    };
-    const input = new Subject<StreamItem>();
-    const seen: string[] = [];
-    input.pipe(detectVoice(scorer)).subscribe((f) => seen.push(f.kind === 'window' ? `w${f.atMs}` : f.kind));
+    const { pending, input, seen } = heldScorer();
     for (let i = 0; i < 50; i++) input.next(win(i)); // 1.6 s of audio: one window scoring, 49 waiting
     input.next(event({ type: 'partial', utterance: 1, text: 'x', atMs: 0 }));
     input.next({ kind: 'flush' });
