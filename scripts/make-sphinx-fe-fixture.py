@@ -8,7 +8,9 @@ Outputs (deterministic, about 20 KB):
     test/fixtures/sphinx-fe/cepstra.mfc   what `sphinx_fe` wrote for it (Sphinx format: an int32 count of floats,
                                           then float32 cepstra, 13 per frame, in the writer's byte order: readers
                                           pick the order in which count * 4 + 4 is the file size)
-The options are the CMU en-us model's front end (its feat.params) with noise and silence removal and dither off.
+    test/fixtures/sphinx-fe/cepstra-remove-noise.mfc   the same with `-remove_noise yes` (src/audio/sphinxNoise.ts)
+The options are the CMU en-us model's front end (its feat.params) with noise and silence removal and dither off
+(noise removal on for the second file).
 """
 
 import os
@@ -54,6 +56,12 @@ def main() -> None:
         w.writeframes(pcm16.tobytes())
     mfc_path = os.path.join(OUT_DIR, "cepstra.mfc")
     subprocess.run(["sphinx_fe", "-i", wav_path, "-o", mfc_path, *SPHINX_FE_ARGS], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The same with noise removal on.
+    with_noise_removal = [a if a != "no" or SPHINX_FE_ARGS[i - 1] != "-remove_noise" else "yes"
+                          for i, a in enumerate(SPHINX_FE_ARGS)]
+    subprocess.run(["sphinx_fe", "-i", wav_path, "-o", os.path.join(OUT_DIR, "cepstra-remove-noise.mfc"),
+                    *with_noise_removal], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     raw = open(mfc_path, "rb").read()
     count = int.from_bytes(raw[:4], "little")

@@ -17,7 +17,8 @@
  * `load_seconds`). Both share this machine's CPUs with whatever else runs.
  *
  * `--frame-downsample N`: our CMU model scores 1 frame in N (RuntimeOptions.acousticFrameDownsample, default
- * 1). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
+ * 1). `--remove-noise on|off`: Sphinx's noise removal in our front end (RuntimeOptions.removeNoise; default:
+ * the runtime's). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
  *
  * stdout: a Markdown table, one row per set×condition. --json-out: the rows as JSON. --details: one JSON line
  * per file and system. Progress on stderr. Exit 0; 1 when the sets are missing; 2 on bad flags.
@@ -165,7 +166,7 @@ export async function realPart(
 const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
-  '       [--denoise off|rnnoise]\n' +
+  '       [--denoise off|rnnoise] [--remove-noise on|off]\n' +
   '       [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
@@ -183,6 +184,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         concurrency: { type: 'string', default: '1' },
         'frame-downsample': { type: 'string', default: '1' },
         denoise: { type: 'string', default: 'off' },
+        'remove-noise': { type: 'string' },
         'json-out': { type: 'string' },
         details: { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -206,6 +208,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     !(limit > 0) ||
     !(Number.isInteger(concurrency) && concurrency > 0) ||
     !(Number.isInteger(frameDownsample) && frameDownsample > 0) ||
+    !(values['remove-noise'] === undefined || ['on', 'off'].includes(values['remove-noise'])) ||
     systems.length === 0 ||
     !systems.every((s) => s === 'ours' || s === 'pocketsphinx') ||
     !conditions.every((c) => /^(clean|snr\d+)$/.test(c))
@@ -218,6 +221,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     ? await loadEngine({
         acousticFrameDownsample: frameDownsample,
         denoise: values.denoise as 'off' | 'rnnoise',
+        ...(values['remove-noise'] === undefined ? {} : { removeNoise: values['remove-noise'] === 'on' }),
       })
     : undefined;
   let rows;
@@ -252,6 +256,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           root: relative('.', resolve(values.root)),
           frameDownsample,
           denoise: values.denoise,
+          removeNoise: engine?.options.removeNoise ?? null,
           rows: rows.map((r) => ({ ...r, context: relative('.', r.context) })),
         },
         null,

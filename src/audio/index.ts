@@ -17,7 +17,8 @@ export {
 export { readOggOpus, writeOggOpus, type OggOpus, type WriteOggOpusOptions } from './ogg.ts';
 export { decodeAudioFile, type DecodedAudio } from './decodeFile.ts';
 export { opusPacketSamples48k } from './opusPacket.ts';
-export { SphinxMfcc, SPHINX_FRONT_END } from './sphinxMfcc.ts';
+export { SphinxMfcc, type SphinxMfccOptions, SPHINX_FRONT_END } from './sphinxMfcc.ts';
+export { SphinxNoiseRemoval } from './sphinxNoise.ts';
 export {
   SphinxFeatures,
   defaultSphinxFeaturesOptions,

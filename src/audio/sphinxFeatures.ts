@@ -25,6 +25,11 @@ export interface SphinxFeaturesOptions {
    * Default true.
    */
   keepCmnAcrossUtterances: boolean;
+  /**
+   * Sphinx's noise removal in the MFCC (`-remove_noise yes`, src/audio/sphinxNoise.ts); its statistics carry
+   * over between utterances like the live mean. Default false.
+   */
+  removeNoise: boolean;
 }
 
 /** The CMU en-us model's values (`feat.params`) and sphinxbase's live-CMN constants. */
@@ -36,6 +41,7 @@ export const defaultSphinxFeaturesOptions: Readonly<SphinxFeaturesOptions> = Obj
   cmnWindowFrames: 500,
   cmnShiftFrames: 800,
   keepCmnAcrossUtterances: true,
+  removeNoise: false,
 });
 
 function validate(options: SphinxFeaturesOptions): SphinxFeaturesOptions {
@@ -55,6 +61,7 @@ function validate(options: SphinxFeaturesOptions): SphinxFeaturesOptions {
   if (typeof keepCmnAcrossUtterances !== 'boolean') {
     throw new TypeError('keepCmnAcrossUtterances must be a boolean');
   }
+  if (typeof options.removeNoise !== 'boolean') throw new TypeError('removeNoise must be a boolean');
   return { ...options, cmnInit: [...cmnInit] };
 }
 
@@ -75,7 +82,7 @@ function validate(options: SphinxFeaturesOptions): SphinxFeaturesOptions {
  */
 export class SphinxFeatures {
   private readonly options: SphinxFeaturesOptions;
-  private readonly mfcc = new SphinxMfcc();
+  private readonly mfcc: SphinxMfcc;
   private readonly mean = new Float64Array(NCEP);
   private readonly sum = new Float64Array(NCEP);
   private count = 0;
@@ -91,6 +98,7 @@ export class SphinxFeatures {
   /** @param options - overrides of {@link defaultSphinxFeaturesOptions}; throws TypeError naming a bad field */
   constructor(options: Partial<SphinxFeaturesOptions> = {}) {
     this.options = validate({ ...defaultSphinxFeaturesOptions, ...options });
+    this.mfcc = new SphinxMfcc({ removeNoise: this.options.removeNoise });
     this.resetCmn();
   }
 
@@ -169,9 +177,9 @@ export class SphinxFeatures {
     if (!this.options.keepCmnAcrossUtterances) this.resetCmn();
   }
 
-  /** Forgets everything, the live mean included, ready for a new session. */
+  /** Forgets everything, the live mean and the noise statistics included, ready for a new session. */
   reset(): void {
-    this.mfcc.reset();
+    this.mfcc.resetStream();
     this.written = -1;
     this.rawFrames = 0;
     this.resetCmn();

@@ -1,5 +1,6 @@
 import { RealFft } from './fft.ts';
 import { MODEL_CONTRACT } from './modelContract.ts';
+import { SphinxNoiseRemoval } from './sphinxNoise.ts';
 
 /**
  * The CMU Sphinx en-us acoustic model's front-end contract (its `feat.params` plus the defaults in force),
@@ -119,9 +120,20 @@ const LIFTER = Float64Array.from({ length: NCEP }, (_, i) =>
   f32(1 + (SPHINX_FRONT_END.lifter / 2) * Math.sin((i * Math.PI) / SPHINX_FRONT_END.lifter)),
 );
 
+/** Options of {@link SphinxMfcc}. */
+export interface SphinxMfccOptions {
+  /**
+   * Sphinx's noise removal on the filter energies before the log (`-remove_noise yes`, pocketsphinx's
+   * default; {@link SphinxNoiseRemoval}). Its statistics carry over from one utterance to the next and start
+   * again only at {@link SphinxMfcc.resetStream}. Default false.
+   */
+  removeNoise: boolean;
+}
+
 /**
  * Streaming MFCC identical to Debian's `sphinx_fe` (sphinxbase 5prealpha) with the CMU en-us model's
- * options and noise removal, silence removal and dither off: 410-sample frames every 160 samples;
+ * options, silence removal and dither off, and noise removal as asked ({@link SphinxMfccOptions}; off, as
+ * `-remove_noise no`, by default): 410-sample frames every 160 samples;
  * pre-emphasis 0.97 using the sample before the frame (0 at the start); symmetric Hamming window; 512-point
  * power spectrum; 25 unit-area triangular mel filters from 130 to 6800 Hz rounded to FFT bins;
  * ln(E + 1e-4); orthonormal DCT-II to 13 cepstra; lifter 1 + 11·sin(πi/22). Input floats are scaled by
@@ -135,6 +147,8 @@ export class SphinxMfcc {
   private readonly frame = new Float64Array(FFT_SIZE);
   private readonly power = new Float64Array(FFT_SIZE / 2 + 1);
   private readonly logEnergy = new Float64Array(NFILT);
+  private readonly energy = new Float64Array(NFILT);
+  private readonly noise: SphinxNoiseRemoval | null;
   /** Samples (int16 scale) from the next frame's start on: always fewer than a frame. */
   private readonly pending = new Float64Array(FRAME);
   private pendingLength = 0;
@@ -143,6 +157,10 @@ export class SphinxMfcc {
   /** The sample just before `pending[0]`, for pre-emphasis (0 at the start of an utterance). */
   private prior = 0;
   private emitted = 0;
+
+  constructor(options: Partial<SphinxMfccOptions> = {}) {
+    this.noise = options.removeNoise ? new SphinxNoiseRemoval(NFILT) : null;
+  }
 
   /** Frames emitted since construction or the last {@link reset}. */
   get frameCount(): number {
@@ -197,11 +215,20 @@ export class SphinxMfcc {
     return out;
   }
 
-  /** Forgets buffered samples, the pre-emphasis history and the frame count, ready for a new stream. */
+  /**
+   * Forgets buffered samples, the pre-emphasis history and the frame count, ready for a new utterance; the
+   * noise statistics stay (see {@link resetStream}).
+   */
   reset(): void {
     this.pendingLength = 0;
     this.prior = 0;
     this.emitted = 0;
+  }
+
+  /** {@link reset}, and the noise statistics too: ready for a new stream. */
+  resetStream(): void {
+    this.reset();
+    this.noise?.reset();
   }
 
   /**
@@ -218,15 +245,16 @@ export class SphinxMfcc {
   }
 
   private computeFrame(out: Float32Array, offset: number): void {
-    const { power, logEnergy } = this;
+    const { power, logEnergy, energy } = this;
     this.fft.power(this.frame, power);
     for (let m = 0; m < NFILT; m++) {
       const { start, weights } = FILTERS[m] as SparseFilter;
-      let energy = 0;
-      for (let k = 0; k < weights.length; k++)
-        energy += (power[start + k] as number) * (weights[k] as number);
-      logEnergy[m] = Math.log(energy + LOG_FLOOR);
+      let e = 0;
+      for (let k = 0; k < weights.length; k++) e += (power[start + k] as number) * (weights[k] as number);
+      energy[m] = e;
     }
+    this.noise?.apply(energy);
+    for (let m = 0; m < NFILT; m++) logEnergy[m] = Math.log((energy[m] as number) + LOG_FLOOR);
     // sphinxbase accumulates the DCT in float32 (mfcc_t); rounding each step keeps us bit-close.
     let c0 = 0;
     for (let j = 0; j < NFILT; j++) c0 = f32(c0 + (logEnergy[j] as number));

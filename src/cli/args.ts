@@ -150,3 +150,10 @@ export function acousticFlags(
     ...(dir !== undefined ? { acousticModelDir: dir } : {}),
   };
 }
+
+/** `on` → true, `off` → false; anything else is a TypeError naming the flag. */
+export function onOff(value: string, flag: string): boolean {
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new TypeError(`${flag} must be on or off, got ${value}`);
+}

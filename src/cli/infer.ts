@@ -13,7 +13,7 @@ import {
   resolveRuntimeOptions,
   sessionParts,
 } from '../runtime/index.ts';
-import { acousticFlags, fusionFlag } from './args.ts';
+import { acousticFlags, fusionFlag, onOff } from './args.ts';
 import { audioExtensions, inferInputs } from './inferInputs.ts';
 
 /** What `infer` says about one file. */
@@ -124,6 +124,7 @@ export async function inferCommand(
       fusion: { type: 'string' },
       'acoustic-model': { type: 'string' },
       denoise: { type: 'string' },
+      'remove-noise': { type: 'string' },
       'frame-downsample': { type: 'string' },
       'acoustic-model-dir': { type: 'string' },
     },
@@ -156,6 +157,9 @@ export async function inferCommand(
     ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
     ...acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion),
     ...(values.denoise ? { denoise: values.denoise as 'rnnoise' | 'off' } : {}),
+    ...(values['remove-noise'] !== undefined
+      ? { removeNoise: onOff(values['remove-noise'], '--remove-noise') }
+      : {}),
     ...(values['frame-downsample'] ? { acousticFrameDownsample: Number(values['frame-downsample']) } : {}),
   });
   const log = createLogger('silent');

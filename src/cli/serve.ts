@@ -5,7 +5,7 @@ import { VoxServer } from '../server/index.ts';
 import { readTokensFile } from '../server/access.ts';
 import type { ServerOptions } from '../server/config.ts';
 import { type WyomingOptions, WyomingServer } from '../server/wyoming/index.ts';
-import { acousticFlags, fusionFlag } from './args.ts';
+import { acousticFlags, fusionFlag, onOff } from './args.ts';
 import { wyomingFlags, wyomingServeOptions } from './wyomingFlags.ts';
 
 const flags = {
@@ -40,6 +40,7 @@ const flags = {
   fusion: { type: 'string' },
   'acoustic-model': { type: 'string' },
   denoise: { type: 'string' },
+  'remove-noise': { type: 'string' },
   'frame-downsample': { type: 'string' },
   'acoustic-model-dir': { type: 'string' },
   quiet: { type: 'boolean' },
@@ -76,6 +77,7 @@ export async function serveOptions(
   if (values.fusion) o.fusionModelPath = fusionFlag(values.fusion);
   Object.assign(o, acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion));
   if (values.denoise) o.denoise = values.denoise as ServerOptions['denoise'];
+  if (values['remove-noise'] !== undefined) o.removeNoise = onOff(values['remove-noise'], '--remove-noise');
   if (values['inference-threads'])
     o.inferenceThreads = values['inference-threads'] as ServerOptions['inferenceThreads'];
   const numbers = {

@@ -52,6 +52,8 @@ export interface CmuBackendOptions {
    * {@link maxFrameDownsample}; default {@link defaultFrameDownsample} (1: every frame scored).
    */
   readonly frameDownsample?: number | undefined;
+  /** Sphinx's noise removal in each session's front end (SphinxFeaturesOptions.removeNoise). Default false. */
+  readonly removeNoise?: boolean | undefined;
 }
 
 /** Default {@link CmuBackendOptions.frameDownsample}: 1, every frame scored. */
@@ -150,7 +152,7 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
     compile: (graph) => adopt(compileHmmGraph(graph, options.lexicon, tables)),
     // The context compiler's worker loads the same tables from this folder.
     offThread: { modelDir: dir, adopt },
-    features: () => sphinxFeatures(),
+    features: () => sphinxFeatures({ removeNoise: options.removeNoise ?? false }),
     understand: cmuUnderstandDefaults,
     recognize: cmuRecognizeDefaults,
     queued: () => batcher.queued,

@@ -183,6 +183,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
               dir: options.acousticModelDir,
               onBatch: onBatch('asr'),
               frameDownsample: options.acousticFrameDownsample,
+              removeNoise: options.removeNoise,
             }),
           ),
       SileroVad.load({ worker }),

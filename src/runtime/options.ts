@@ -75,6 +75,12 @@ export interface RuntimeOptions {
    * and few sessions, until it runs off the event loop.
    */
   denoise: 'rnnoise' | 'off';
+  /**
+   * Sphinx's noise removal in the CMU model's front end (pocketsphinx's `-remove_noise`, its default;
+   * src/audio/sphinxNoise.ts): a gain per mel filter from a running noise estimate, a few operations per
+   * filter and frame. Ignored by the 'ctc' model. Default false.
+   */
+  removeNoise: boolean;
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
   /**
@@ -122,6 +128,7 @@ export const defaultRuntimeOptions: RuntimeOptions = {
   acousticModel: 'cmu',
   acousticFrameDownsample: defaultFrameDownsample,
   denoise: 'off',
+  removeNoise: false,
   endpointing: {},
   voices: defaultTtsPoolOptions.voices,
   ttsWorkers: defaultTtsPoolOptions.workers,
@@ -174,6 +181,8 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
   checkFrameDownsample(o.acousticFrameDownsample, `${label} acousticFrameDownsample`);
   if (o.denoise !== 'rnnoise' && o.denoise !== 'off')
     throw new TypeError(`${label} denoise must be 'rnnoise' or 'off', got ${String(o.denoise)}`);
+  if (typeof o.removeNoise !== 'boolean')
+    throw new TypeError(`${label} removeNoise must be true or false, got ${String(o.removeNoise)}`);
   checkEndpointing(o.endpointing, label);
   const dir = o.contextsDir;
   if (dir !== undefined && dir !== null && (typeof dir !== 'string' || dir.length === 0))

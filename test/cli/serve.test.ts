@@ -28,6 +28,7 @@ describe('voxstream serve options', () => {
           'tts-workers': '2',
           'max-message-bytes': '8192',
           'frame-downsample': '2',
+          'remove-noise': 'on',
         },
         { PORT: '1', VOXSTREAM_TOKENS: 'ignored', VOXSTREAM_TOKEN_SECRET: 'from-the-environment-0123' },
       );
@@ -48,7 +49,12 @@ describe('voxstream serve options', () => {
         ttsWorkers: 2,
         maxMessageBytes: 8192,
         acousticFrameDownsample: 2,
+        removeNoise: true,
       });
+      expect((await serveOptions({ 'remove-noise': 'off' }, {})).removeNoise).toBe(false);
+      await expect(serveOptions({ 'remove-noise': 'yes' }, {})).rejects.toThrow(
+        /--remove-noise must be on or off, got yes/,
+      );
       // The old name of --max-message-bytes still works.
       expect((await serveOptions({ 'max-frame-bytes': '4096' }, {})).maxMessageBytes).toBe(4096);
       expect((await serveOptions({}, { VOXSTREAM_TOKENS: 'x,y', PORT: '7000' })).tokens).toEqual(['x', 'y']);
@@ -71,6 +77,9 @@ describe('voxstream serve options', () => {
     );
     expect(() => resolveServerOptions({ contextCacheBytes: 10 })).toThrow(/contextCacheBytes/);
     expect(() => resolveServerOptions({ inferenceThreads: 'gpu' as never })).toThrow(/inferenceThreads/);
+    expect(() => resolveServerOptions({ removeNoise: 'on' as never })).toThrow(
+      /removeNoise must be true or false/,
+    );
     expect(() => resolveServerOptions({ endpointing: { segment: { endSilenceMs: Number('x') } } })).toThrow(
       /endpointing\.segment\.endSilenceMs/,
     );
