@@ -18,7 +18,8 @@
  *
  * `--frame-downsample N`: our CMU model scores 1 frame in N (RuntimeOptions.acousticFrameDownsample, default
  * 1). `--remove-noise on|off`: Sphinx's noise removal in our front end (RuntimeOptions.removeNoise; default:
- * the runtime's). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
+ * the runtime's). `--beams BEAM,EXIT`: the grammar search's beams (RuntimeOptions.searchBeams; default the
+ * decoder's, 150,120). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
  *
  * stdout: a Markdown table, one row per set×condition. --json-out: the rows as JSON. --details: one JSON line
  * per file and system. Progress on stderr. Exit 0; 1 when the sets are missing; 2 on bad flags.
@@ -166,7 +167,7 @@ export async function realPart(
 const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
-  '       [--denoise off|rnnoise] [--remove-noise on|off]\n' +
+  '       [--denoise off|rnnoise] [--remove-noise on|off] [--beams BEAM,EXIT]\n' +
   '       [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
@@ -185,6 +186,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'frame-downsample': { type: 'string', default: '1' },
         denoise: { type: 'string', default: 'off' },
         'remove-noise': { type: 'string' },
+        beams: { type: 'string' },
         'json-out': { type: 'string' },
         details: { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -217,11 +219,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const details: string[] = [];
+  let beams: [number, number] | undefined;
+  if (values.beams !== undefined) {
+    const parts = values.beams.split(',').map(Number);
+    if (parts.length !== 2 || !parts.every((b) => b > 0)) {
+      process.stderr.write(`${USAGE}\n(--beams: two positive numbers, e.g. 150,120)\n`);
+      return 2;
+    }
+    beams = [parts[0] as number, parts[1] as number];
+  }
   const engine = systems.includes('ours')
     ? await loadEngine({
         acousticFrameDownsample: frameDownsample,
         denoise: values.denoise as 'off' | 'rnnoise',
         ...(values['remove-noise'] === undefined ? {} : { removeNoise: values['remove-noise'] === 'on' }),
+        ...(beams === undefined ? {} : { searchBeams: beams }),
       })
     : undefined;
   let rows;
@@ -257,6 +269,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           frameDownsample,
           denoise: values.denoise,
           removeNoise: engine?.options.removeNoise ?? null,
+          searchBeams: engine?.options.searchBeams ?? 'default',
           rows: rows.map((r) => ({ ...r, context: relative('.', r.context) })),
         },
         null,

@@ -151,6 +151,14 @@ export function acousticFlags(
   };
 }
 
+/** `--beams B,E` as RuntimeOptions.searchBeams; anything but two numbers is a TypeError naming the flag. */
+export function beamsFlag(value: string): [number, number] {
+  const parts = value.split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 2 || !parts.every(Number.isFinite))
+    throw new TypeError(`--beams must be two numbers, BEAM,EXIT (e.g. 150,120), got ${value}`);
+  return [parts[0] as number, parts[1] as number];
+}
+
 /** `on` → true, `off` → false; anything else is a TypeError naming the flag. */
 export function onOff(value: string, flag: string): boolean {
   if (value === 'on') return true;

@@ -13,7 +13,7 @@ import {
   resolveRuntimeOptions,
   sessionParts,
 } from '../runtime/index.ts';
-import { acousticFlags, fusionFlag, onOff } from './args.ts';
+import { acousticFlags, beamsFlag, fusionFlag, onOff } from './args.ts';
 import { audioExtensions, inferInputs } from './inferInputs.ts';
 
 /** What `infer` says about one file. */
@@ -125,6 +125,7 @@ export async function inferCommand(
       'acoustic-model': { type: 'string' },
       denoise: { type: 'string' },
       'remove-noise': { type: 'string' },
+      beams: { type: 'string' },
       'frame-downsample': { type: 'string' },
       'acoustic-model-dir': { type: 'string' },
     },
@@ -160,6 +161,7 @@ export async function inferCommand(
     ...(values['remove-noise'] !== undefined
       ? { removeNoise: onOff(values['remove-noise'], '--remove-noise') }
       : {}),
+    ...(values.beams !== undefined ? { searchBeams: beamsFlag(values.beams) } : {}),
     ...(values['frame-downsample'] ? { acousticFrameDownsample: Number(values['frame-downsample']) } : {}),
   });
   const log = createLogger('silent');

@@ -5,7 +5,7 @@ import { VoxServer } from '../server/index.ts';
 import { readTokensFile } from '../server/access.ts';
 import type { ServerOptions } from '../server/config.ts';
 import { type WyomingOptions, WyomingServer } from '../server/wyoming/index.ts';
-import { acousticFlags, fusionFlag, onOff } from './args.ts';
+import { acousticFlags, beamsFlag, fusionFlag, onOff } from './args.ts';
 import { wyomingFlags, wyomingServeOptions } from './wyomingFlags.ts';
 
 const flags = {
@@ -41,6 +41,7 @@ const flags = {
   'acoustic-model': { type: 'string' },
   denoise: { type: 'string' },
   'remove-noise': { type: 'string' },
+  beams: { type: 'string' },
   'frame-downsample': { type: 'string' },
   'acoustic-model-dir': { type: 'string' },
   quiet: { type: 'boolean' },
@@ -78,6 +79,7 @@ export async function serveOptions(
   Object.assign(o, acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion));
   if (values.denoise) o.denoise = values.denoise as ServerOptions['denoise'];
   if (values['remove-noise'] !== undefined) o.removeNoise = onOff(values['remove-noise'], '--remove-noise');
+  if (values.beams !== undefined) o.searchBeams = beamsFlag(values.beams);
   if (values['inference-threads'])
     o.inferenceThreads = values['inference-threads'] as ServerOptions['inferenceThreads'];
   const numbers = {

@@ -54,6 +54,8 @@ export interface CmuBackendOptions {
   readonly frameDownsample?: number | undefined;
   /** Sphinx's noise removal in each session's front end (SphinxFeaturesOptions.removeNoise). Default false. */
   readonly removeNoise?: boolean | undefined;
+  /** The grammar search's beam and exit beam (HmmDecoderOptions). Default theirs (150, 120). */
+  readonly searchBeams?: readonly [number, number] | undefined;
 }
 
 /** Default {@link CmuBackendOptions.frameDownsample}: 1, every frame scored. */
@@ -141,9 +143,12 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
   );
   const model = cmuSenoneModel((r) => batcher.submit(r), mixture, selector.dim, ratio);
   const loopPhones = backgroundPhones(tables);
+  const decoder = options.searchBeams
+    ? { beam: options.searchBeams[0], exitBeam: options.searchBeams[1] }
+    : {};
   const adopt = (hmm: HmmGraph) => ({
     guessedWords: hmm.guessedWords,
-    recognizer: () => new SenoneRecognizer(model, hmm, loopPhones),
+    recognizer: () => new SenoneRecognizer(model, hmm, loopPhones, { decoder }),
   });
   return {
     name: 'cmu',

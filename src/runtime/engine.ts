@@ -184,6 +184,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
               onBatch: onBatch('asr'),
               frameDownsample: options.acousticFrameDownsample,
               removeNoise: options.removeNoise,
+              searchBeams: options.searchBeams,
             }),
           ),
       SileroVad.load({ worker }),

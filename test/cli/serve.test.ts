@@ -29,6 +29,7 @@ describe('voxstream serve options', () => {
           'max-message-bytes': '8192',
           'frame-downsample': '2',
           'remove-noise': 'on',
+          beams: '120, 100',
         },
         { PORT: '1', VOXSTREAM_TOKENS: 'ignored', VOXSTREAM_TOKEN_SECRET: 'from-the-environment-0123' },
       );
@@ -50,7 +51,9 @@ describe('voxstream serve options', () => {
         maxMessageBytes: 8192,
         acousticFrameDownsample: 2,
         removeNoise: true,
+        searchBeams: [120, 100],
       });
+      await expect(serveOptions({ beams: '150' }, {})).rejects.toThrow(/--beams must be two numbers/);
       expect((await serveOptions({ 'remove-noise': 'off' }, {})).removeNoise).toBe(false);
       await expect(serveOptions({ 'remove-noise': 'yes' }, {})).rejects.toThrow(
         /--remove-noise must be on or off, got yes/,
@@ -77,6 +80,8 @@ describe('voxstream serve options', () => {
     );
     expect(() => resolveServerOptions({ contextCacheBytes: 10 })).toThrow(/contextCacheBytes/);
     expect(() => resolveServerOptions({ inferenceThreads: 'gpu' as never })).toThrow(/inferenceThreads/);
+    expect(() => resolveServerOptions({ searchBeams: [100, 120] })).toThrow(/searchBeams must be/);
+    expect(() => resolveServerOptions({ searchBeams: [100] as never })).toThrow(/searchBeams must be/);
     expect(() => resolveServerOptions({ removeNoise: 'on' as never })).toThrow(
       /removeNoise must be true or false/,
     );
