@@ -1,5 +1,6 @@
 import { Lexicon } from '../asr/index.ts';
 import { RnnoiseDenoiser } from '../audio/rnnoise.ts';
+import { RnnoiseWorker } from '../audio/rnnoiseWorkerClient.ts';
 import { MODEL_CONTRACT } from '../audio/index.ts';
 import { wordLoopIntent } from '../asr/wordLoop.ts';
 import {
@@ -111,8 +112,11 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     wrapRun: ModelRunWrapper,
     private readonly compiler: ContextCompiler,
     private readonly tts: TtsPool,
-    /** RNNoise, where `options.denoise` is 'rnnoise'. */
-    private readonly rnnoise: RnnoiseDenoiser | null,
+    /**
+     * RNNoise, where `options.denoise` is 'rnnoise': in its own worker thread with `inferenceThreads`
+     * 'worker' (the server), in process with 'main' (`infer`, one process working through files).
+     */
+    private readonly rnnoise: RnnoiseDenoiser | RnnoiseWorker | null,
   ) {
     this.contexts = new ContextCache(options.contextCacheBytes, (c) => c.bytes);
     this.vadBatcher = new Batcher(
@@ -224,9 +228,14 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       slotLimits: options.slotLimits,
     });
     let tts: TtsPool;
-    let rnnoise: RnnoiseDenoiser | null;
+    let rnnoise: RnnoiseDenoiser | RnnoiseWorker | null;
     try {
-      rnnoise = options.denoise === 'rnnoise' ? await RnnoiseDenoiser.load() : null;
+      rnnoise =
+        options.denoise !== 'rnnoise'
+          ? null
+          : worker
+            ? await RnnoiseWorker.start()
+            : await RnnoiseDenoiser.load();
       tts = await TtsPool.load({ workers: options.ttsWorkers, voices: options.voices });
     } catch (error) {
       await Promise.allSettled([acoustic.release(), vad.release(), fusion?.release()]);
@@ -417,6 +426,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       this.acoustic.release(),
       this.vad.release(),
       this.fusionModel?.release(),
+      this.rnnoise instanceof RnnoiseWorker ? this.rnnoise.close() : undefined,
     ]);
   }
 }

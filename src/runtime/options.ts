@@ -70,9 +70,9 @@ export interface RuntimeOptions {
   /**
    * Noise suppression in front of the VAD and the acoustic model: 'rnnoise' (xiph's RNNoise, src/audio/rnnoise.ts)
    * or 'off'. Default 'off': in real noise RNNoise takes far more commands right (models/am-en-us/README.md,
-   * "Noise"), but it runs on the event loop at about 0.05 of a core per stream, and with it the server kept up
-   * with fewer than 25 real-time sessions on 2 cores (50 within budget without it). Turn it on for noisy rooms
-   * and few sessions, until it runs off the event loop.
+   * "Noise"), but it costs about 0.05 of a core per stream: in its own worker thread (the server, with
+   * `inferenceThreads` 'worker') 20 real-time sessions stayed within budget on 2 cores with it (10 when it ran on
+   * the event loop; 50 without it). Turn it on for noisy rooms and few sessions.
    */
   denoise: 'rnnoise' | 'off';
   /**

@@ -80,6 +80,31 @@ describe('Engine', () => {
     }
   });
 
+  it('denoises each session in the RNNoise worker (server threads) or in process (infer), the same audio', async () => {
+    const noise = Float32Array.from(
+      { length: 3200 },
+      (_, i) => 0.05 * Math.sin(i * 1.3) * Math.cos(i * 0.07),
+    );
+    const out: Float32Array[] = [];
+    for (const inferenceThreads of ['worker', 'main'] as const) {
+      const engine = await Engine.load(resolveRuntimeOptions({ denoise: 'rnnoise', inferenceThreads }), {
+        log,
+      });
+      try {
+        const denoiser = engine.denoiser();
+        if (!denoiser) throw new Error('no denoiser');
+        const first = denoiser.push(noise.subarray(0, 1600));
+        expect(first instanceof Promise).toBe(inferenceThreads === 'worker');
+        const parts = [await first, await denoiser.push(noise.subarray(1600))];
+        denoiser.release();
+        out.push(Float32Array.from(parts.flatMap((p) => [...p])));
+      } finally {
+        await engine.close();
+      }
+    }
+    expect(out[0]).toEqual(out[1]);
+  });
+
   it('compiles a context once and hands every caller the same one', async () => {
     const engine = await Engine.load(resolveRuntimeOptions({ inferenceThreads: 'main' }), { log });
     try {
