@@ -28,7 +28,8 @@ import { writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Engine } from '../../src/runtime/index.ts';
+import { beamsFlag, onOff } from '../../src/cli/args.ts';
+import type { Engine, RuntimeOptions } from '../../src/runtime/index.ts';
 import { loadEngine } from './ours.ts';
 import { type SystemScore, scoreOurs, scorePocketsphinx } from './score.ts';
 import { conditionName, defaultConditions, findSets } from './sets.ts';
@@ -210,7 +211,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     !(limit > 0) ||
     !(Number.isInteger(concurrency) && concurrency > 0) ||
     !(Number.isInteger(frameDownsample) && frameDownsample > 0) ||
-    !(values['remove-noise'] === undefined || ['on', 'off'].includes(values['remove-noise'])) ||
     systems.length === 0 ||
     !systems.every((s) => s === 'ours' || s === 'pocketsphinx') ||
     !conditions.every((c) => /^(clean|snr\d+)$/.test(c))
@@ -219,21 +219,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const details: string[] = [];
-  let beams: [number, number] | undefined;
-  if (values.beams !== undefined) {
-    const parts = values.beams.split(',').map(Number);
-    if (parts.length !== 2 || !parts.every((b) => b > 0)) {
-      process.stderr.write(`${USAGE}\n(--beams: two positive numbers, e.g. 150,120)\n`);
-      return 2;
-    }
-    beams = [parts[0] as number, parts[1] as number];
+  // The same flags as `voxstream infer`, parsed the same way (a TypeError names the bad one).
+  let flags: Pick<Partial<RuntimeOptions>, 'removeNoise' | 'searchBeams'>;
+  try {
+    flags = {
+      ...(values['remove-noise'] === undefined
+        ? {}
+        : { removeNoise: onOff(values['remove-noise'], '--remove-noise') }),
+      ...(values.beams === undefined ? {} : { searchBeams: beamsFlag(values.beams) }),
+    };
+  } catch (error) {
+    process.stderr.write(`${USAGE}\n(${(error as Error).message})\n`);
+    return 2;
   }
   const engine = systems.includes('ours')
     ? await loadEngine({
         acousticFrameDownsample: frameDownsample,
         denoise: values.denoise as 'off' | 'rnnoise',
-        ...(values['remove-noise'] === undefined ? {} : { removeNoise: values['remove-noise'] === 'on' }),
-        ...(beams === undefined ? {} : { searchBeams: beams }),
+        ...flags,
       })
     : undefined;
   let rows;

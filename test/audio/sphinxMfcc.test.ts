@@ -1,37 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { int16ToFloat32 } from '../../src/audio/pcm.ts';
 import { SPHINX_FRONT_END, SphinxMfcc } from '../../src/audio/sphinxMfcc.ts';
-import { decodeWav, encodeWav } from '../../src/audio/wav.ts';
+import { decodeWav } from '../../src/audio/wav.ts';
+import { hasSphinxFe, readMfc, runSphinxFe } from '../helpers/sphinxFe.ts';
 
 const FIXTURES = new URL('../fixtures/sphinx-fe/', import.meta.url);
-/** The options scripts/make-sphinx-fe-fixture.py gave sphinx_fe for the fixture. */
-const SPHINX_FE_ARGS = [
-  ...['-mswav', 'yes', '-samprate', '16000', '-frate', '100', '-wlen', '0.025625', '-nfft', '512'],
-  ...['-alpha', '0.97', '-lowerf', '130', '-upperf', '6800', '-nfilt', '25', '-ncep', '13'],
-  ...['-transform', 'dct', '-lifter', '22', '-round_filters', 'yes', '-unit_area', 'yes'],
-  ...['-remove_dc', 'no', '-remove_noise', 'no', '-remove_silence', 'no', '-dither', 'no'],
-];
-
-let hasSphinxFe = true;
-try {
-  execFileSync('sphinx_fe', ['-help', 'no'], { stdio: 'ignore' });
-} catch (error) {
-  // sphinx_fe exits non-zero without -i; only a missing binary means it is absent.
-  hasSphinxFe = (error as NodeJS.ErrnoException).code !== 'ENOENT';
-}
-
-/** Reads a Sphinx .mfc file: an int32 count of floats, then float32s, in whichever byte order matches. */
-function readMfc(bytes: Uint8Array): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const little = view.getInt32(0, true) * 4 + 4 === bytes.byteLength;
-  const count = view.getInt32(0, little);
-  expect(count * 4 + 4).toBe(bytes.byteLength);
-  return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 + 4 * i, little));
-}
 
 function wholeUtterance(pcm: Float32Array): Float32Array {
   const mfcc = new SphinxMfcc();
@@ -93,23 +67,14 @@ describe('SphinxMfcc', () => {
   });
 
   it.skipIf(!hasSphinxFe)('matches sphinx_fe run live on a generated WAV within 1e-3', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sphinx-fe-'));
-    try {
-      const pcm16 = makeSignal(12345, 7);
-      writeFileSync(join(dir, 'x.wav'), encodeWav(pcm16, SPHINX_FRONT_END.sampleRate));
-      execFileSync('sphinx_fe', ['-i', join(dir, 'x.wav'), '-o', join(dir, 'x.mfc'), ...SPHINX_FE_ARGS], {
-        stdio: 'ignore',
-      });
-      const expected = readMfc(new Uint8Array(readFileSync(join(dir, 'x.mfc'))));
-      const got = wholeUtterance(int16ToFloat32(pcm16));
-      const diff = maxAbsDiff(got, expected);
-      console.info(
-        `SphinxMfcc vs live sphinx_fe: max abs diff ${diff.toExponential(3)} over ${got.length} values`,
-      );
-      expect(diff).toBeLessThan(1e-3);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const pcm16 = makeSignal(12345, 7);
+    const expected = runSphinxFe(pcm16, false);
+    const got = wholeUtterance(int16ToFloat32(pcm16));
+    const diff = maxAbsDiff(got, expected);
+    console.info(
+      `SphinxMfcc vs live sphinx_fe: max abs diff ${diff.toExponential(3)} over ${got.length} values`,
+    );
+    expect(diff).toBeLessThan(1e-3);
   });
 
   it('gives the same rows for any chunking as for one push', () => {

@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,32 +7,11 @@ import { float32ToInt16, int16ToFloat32 } from '../../src/audio/pcm.ts';
 import { resample } from '../../src/audio/resample.ts';
 import { SphinxFeatures } from '../../src/audio/sphinxFeatures.ts';
 import { SPHINX_FRONT_END, SphinxMfcc } from '../../src/audio/sphinxMfcc.ts';
-import { decodeWav, encodeWav } from '../../src/audio/wav.ts';
+import { decodeWav } from '../../src/audio/wav.ts';
+import { hasSphinxFe, readMfc, runSphinxFe } from '../helpers/sphinxFe.ts';
 
 const FIXTURES = new URL('../fixtures/sphinx-fe/', import.meta.url);
 const SHARED = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
-/** scripts/make-sphinx-fe-fixture.py's sphinx_fe options, noise removal on. */
-const SPHINX_FE_ARGS = [
-  ...['-mswav', 'yes', '-samprate', '16000', '-frate', '100', '-wlen', '0.025625', '-nfft', '512'],
-  ...['-alpha', '0.97', '-lowerf', '130', '-upperf', '6800', '-nfilt', '25', '-ncep', '13'],
-  ...['-transform', 'dct', '-lifter', '22', '-round_filters', 'yes', '-unit_area', 'yes'],
-  ...['-remove_dc', 'no', '-remove_noise', 'yes', '-remove_silence', 'no', '-dither', 'no'],
-];
-
-let hasSphinxFe = true;
-try {
-  execFileSync('sphinx_fe', ['-help', 'no'], { stdio: 'ignore' });
-} catch (error) {
-  hasSphinxFe = (error as NodeJS.ErrnoException).code !== 'ENOENT';
-}
-
-function readMfc(bytes: Uint8Array): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const little = view.getInt32(0, true) * 4 + 4 === bytes.byteLength;
-  const count = view.getInt32(0, little);
-  return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 + 4 * i, little));
-}
-
 function utterance(mfcc: SphinxMfcc, pcm: Float32Array): Float32Array {
   const a = mfcc.push(pcm);
   const b = mfcc.flush();
@@ -63,18 +40,7 @@ function noisyTone(samples: number, seed: number): Float32Array {
 }
 
 /** sphinx_fe -remove_noise yes over int16 samples. */
-function sphinxFe(pcm16: Int16Array): Float32Array {
-  const dir = mkdtempSync(join(tmpdir(), 'sphinx-fe-noise-'));
-  try {
-    writeFileSync(join(dir, 'x.wav'), encodeWav(pcm16, SPHINX_FRONT_END.sampleRate));
-    execFileSync('sphinx_fe', ['-i', join(dir, 'x.wav'), '-o', join(dir, 'x.mfc'), ...SPHINX_FE_ARGS], {
-      stdio: 'ignore',
-    });
-    return readMfc(new Uint8Array(readFileSync(join(dir, 'x.mfc'))));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const sphinxFe = (pcm16: Int16Array) => runSphinxFe(pcm16, true);
 
 describe('Sphinx noise removal (SphinxMfcc removeNoise)', () => {
   it('matches the cepstra sphinx_fe -remove_noise yes wrote for the committed fixture within 1e-3', () => {
