@@ -7,20 +7,28 @@
  *
  * Every file goes through the server's own per-session graph (`inferFile`) with nothing rejected, and for the
  * utterance it answers with, the recognizer's per-frame likelihood ratio against the phone loop over the
- * parse's words and the number of those frames are kept. Then, for each floor and threshold on a grid, the
- * statistic `(ratio - floor) * sqrt(frames / refFrames)` (src/asr/senoneRecognizer.ts, `RatioStatistic`) is
- * thresholded: the pair that keeps false acceptance at or under the target on every tuning set while accepting
- * the most commands right, averaged over the sets (clean and noisy copies pooled within each set), wins. The
- * floor alone (`--floors 0`, a per-frame threshold) is the statistic used before, for comparison.
+ * parse's words, the number of those frames, and how far the words stand above the sound around them
+ * (`SenoneRecognizer.level`, dB) are kept. Then, for each floor and threshold on a grid, the statistic
+ * `(ratio - floor) * sqrt(frames / refFrames)` (src/asr/senoneRecognizer.ts, `RatioStatistic`) is
+ * thresholded: the pair that keeps false acceptance at or under the target on every tuning set, both pooled
+ * over its conditions and on its clean files alone, while accepting the most commands right wins; acceptance is averaged over each set's
+ * conditions (so that 100 noisy copies weigh as much as 600 clean files), then over the sets. The same search
+ * with the noise allowance (`noiseBonus`, `noiseRefDb`: every pair of `--noise-bonuses` × `--noise-refs-db`)
+ * is `chosen` when it accepts more overall, and no fewer on any set nor on any set's clean files, than the
+ * statistic without it (`without_noise_allowance`). The per-frame threshold alone (the statistic used
+ * before) is printed for comparison.
  *
  *   npx tsx scripts/realspeech/tune.ts [--root work/real] [--sets sc_tunehold,so_tunehold] [--limit 600]
  *       [--noisy-limit 100] [--conditions clean,6,18] [--target-fa 0.05] [--ref-frames 50]
+ *       [--noise-bonuses 0,0.25,0.5,0.75,1,1.5] [--noise-refs-db 10,15,20,25,30]
  *       [--details FILE] [--from-details FILE] [--acoustic-model-dir DIR]
  *
  * `--details` writes each file's evidence (JSON lines); `--from-details` chooses again from such a file
- * without decoding anything. stdout: one JSON object: the chosen floor and threshold, the best per-frame
- * threshold alone, and acceptance / false acceptance of both per set. Progress on stderr. The defaults it
- * printed are in src/asr/senoneRecognizer.ts (`defaultRatioStatistic`) and src/runtime/cmuBackend.ts.
+ * without decoding anything. stdout: one JSON object: the chosen settings and threshold, the best without the
+ * noise allowance, the best with it, the best per-frame threshold alone, and acceptance / false acceptance of each per set and
+ * condition. Progress on stderr. The defaults it printed are in src/asr/senoneRecognizer.ts
+ * (`defaultRatioStatistic`) and src/runtime/cmuBackend.ts; the noise allowance stays off (the model card's
+ * "Noise: a confidence allowance" says why).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -43,6 +51,8 @@ const { values } = parseArgs({
     details: { type: 'string' },
     'from-details': { type: 'string' },
     'acoustic-model-dir': { type: 'string' },
+    'noise-bonuses': { type: 'string', default: '0,0.25,0.5,0.75,1,1.5' },
+    'noise-refs-db': { type: 'string', default: '10,15,20,25,30' },
   },
 });
 
@@ -57,6 +67,8 @@ interface Point {
   /** Per-frame ratio and frames of that parse's words; null: no parse. */
   ratio: number | null;
   frames: number;
+  /** dB its words stand above the sound around them (SenoneRecognizer.level); null: unknown. */
+  level: number | null;
 }
 
 const points: Point[] = values['from-details']
@@ -103,6 +115,7 @@ async function decodeAll(): Promise<Point[]> {
           right: r.understood && sameResult({ intent: r.intent ?? '', slots: { ...r.slots } }, row),
           ratio: r.understood ? (evidence?.ratio ?? null) : null,
           frames: evidence?.frames ?? 0,
+          level: evidence?.level ?? null,
         });
         if ((i + 1) % 100 === 0 || i + 1 === rows.length)
           process.stderr.write(
@@ -121,9 +134,9 @@ async function decodeAll(): Promise<Point[]> {
  * and frames (null without a parse) to `evidence`.
  */
 function withEvidence(context: LoadedContext): LoadedContext & {
-  evidence: ({ ratio: number; frames: number } | null)[];
+  evidence: ({ ratio: number; frames: number; level: number | null } | null)[];
 } {
-  const evidence: ({ ratio: number; frames: number } | null)[] = [];
+  const evidence: ({ ratio: number; frames: number; level: number | null } | null)[] = [];
   const recognizer = () => {
     const r = context.decoding.recognizer();
     if (!(r instanceof SenoneRecognizer)) throw new TypeError('tune.ts tunes the CMU model only');
@@ -131,7 +144,8 @@ function withEvidence(context: LoadedContext): LoadedContext & {
     r.result = () => {
       const out = result();
       const best = out.hypotheses[0];
-      evidence.push(best ? r.frameRatio(best) : null);
+      const ratio = best ? r.frameRatio(best) : null;
+      evidence.push(best && ratio ? { ...ratio, level: r.level(best) } : null);
       return out;
     };
     return r;
@@ -149,23 +163,66 @@ const grid = (from: number, to: number, step: number) =>
     (_, i) => Math.round((from + i * step) * 100) / 100,
   );
 
-/** Per set: commands accepted right, and out-of-context files accepted, with this statistic and threshold. */
+/** The points of each set, and of each condition within it. */
+const bySet = sets.map((set) => {
+  const of = points.filter((p) => p.set === set);
+  const conditions = [...new Set(of.map((p) => p.condition))];
+  return {
+    set,
+    of,
+    conditions: conditions.map((c) => ({ condition: c, of: of.filter((p) => p.condition === c) })),
+  };
+});
+
+/**
+ * Per set: commands accepted right (the mean over its conditions, so that 100 noisy copies weigh as much as
+ * 600 clean files), and out-of-context files accepted (pooled), with this statistic and threshold.
+ */
 function rates(statistic: (p: Point) => number, threshold: number) {
-  const per: Record<string, { acceptance: number; false_accept: number }> = {};
-  for (const set of sets) {
-    const of = points.filter((p) => p.set === set);
-    const pass = (p: Point) => p.ratio !== null && statistic(p) >= threshold;
-    const inContext = of.filter((p) => p.inContext);
-    const outOfContext = of.filter((p) => !p.inContext);
+  const pass = (p: Point) => p.ratio !== null && statistic(p) >= threshold;
+  const share = (of: Point[], keep: (p: Point) => boolean) =>
+    of.length === 0 ? 0 : of.filter(keep).length / of.length;
+  const per: Record<
+    string,
+    {
+      acceptance: number;
+      false_accept: number;
+      conditions: Record<string, { acceptance: number; false_accept: number }>;
+    }
+  > = {};
+  for (const { set, of, conditions } of bySet) {
+    const rows = conditions.map(({ condition, of: c }) => ({
+      condition,
+      acceptance: share(
+        c.filter((p) => p.inContext),
+        (p) => p.right && pass(p),
+      ),
+      false_accept: share(
+        c.filter((p) => !p.inContext),
+        pass,
+      ),
+    }));
     per[set] = {
-      acceptance: round(inContext.filter((p) => p.right && pass(p)).length / Math.max(1, inContext.length)),
-      false_accept: round(outOfContext.filter(pass).length / Math.max(1, outOfContext.length)),
+      acceptance: round(rows.reduce((n, r) => n + r.acceptance, 0) / Math.max(1, rows.length)),
+      false_accept: round(
+        share(
+          of.filter((p) => !p.inContext),
+          pass,
+        ),
+      ),
+      conditions: Object.fromEntries(
+        rows.map((r) => [
+          r.condition,
+          { acceptance: round(r.acceptance), false_accept: round(r.false_accept) },
+        ]),
+      ),
     };
   }
   const all = Object.values(per);
   return {
     acceptance: round(all.reduce((n, v) => n + v.acceptance, 0) / all.length),
     worst_false_accept: Math.max(...all.map((v) => v.false_accept)),
+    worst_clean_false_accept: Math.max(...all.map((v) => v.conditions.clean?.false_accept ?? 0)),
     per,
   };
 }
@@ -175,18 +232,55 @@ function best(statistic: (p: Point) => number, thresholds: number[]) {
   let chosen: ({ threshold: number } & ReturnType<typeof rates>) | null = null;
   for (const threshold of thresholds) {
     const r = rates(statistic, threshold);
-    if (r.worst_false_accept <= target && (!chosen || r.acceptance > chosen.acceptance))
+    if (
+      r.worst_false_accept <= target &&
+      r.worst_clean_false_accept <= target &&
+      (!chosen || r.acceptance > chosen.acceptance)
+    )
       chosen = { threshold, ...r };
   }
   return chosen;
 }
 
+/** The statistic of src/asr/senoneRecognizer.ts (`RatioStatistic`) with these settings. */
+const statistic =
+  (floor: number, noiseBonus: number, noiseRefDb: number) =>
+  (p: Point): number =>
+    ((p.ratio as number) - floor) * Math.sqrt(p.frames / refFrames) +
+    (p.level === null || noiseBonus === 0
+      ? 0
+      : noiseBonus * Math.min(1, Math.max(0, (noiseRefDb - p.level) / noiseRefDb)));
+
 const perFrame = best((p) => p.ratio as number, grid(-3, 1, 0.05));
-let scaled: ({ floor: number } & NonNullable<ReturnType<typeof best>>) | null = null;
+type Scaled = { floor: number; noise_bonus: number; noise_ref_db: number } & NonNullable<
+  ReturnType<typeof best>
+>;
+let scaled: Scaled | null = null;
+let withNoise: Scaled | null = null;
+const bonuses = (values['noise-bonuses'] as string).split(',').map(Number);
+const refs = (values['noise-refs-db'] as string).split(',').map(Number);
 for (const floor of grid(-3, 0, 0.1)) {
-  const b = best((p) => ((p.ratio as number) - floor) * Math.sqrt(p.frames / refFrames), grid(-2, 4, 0.05));
-  if (b && (!scaled || b.acceptance > scaled.acceptance)) scaled = { floor, ...b };
+  const b = best(statistic(floor, 0, 0), grid(-2, 4, 0.05));
+  if (b && (!scaled || b.acceptance > scaled.acceptance))
+    scaled = { floor, noise_bonus: 0, noise_ref_db: 0, ...b };
+  for (const bonus of bonuses.filter((x) => x > 0))
+    for (const ref of refs) {
+      const n = best(statistic(floor, bonus, ref), grid(-2, 4, 0.05));
+      if (n && (!withNoise || n.acceptance > withNoise.acceptance))
+        withNoise = { floor, noise_bonus: bonus, noise_ref_db: ref, ...n };
+    }
 }
+/** The noise allowance is chosen only where it accepts more overall and no fewer on any set or its clean files. */
+const noiseWins =
+  withNoise !== null &&
+  (scaled === null ||
+    (withNoise.acceptance > scaled.acceptance &&
+      sets.every(
+        (set) =>
+          (withNoise?.per[set]?.acceptance ?? 0) >= (scaled?.per[set]?.acceptance ?? 0) &&
+          (withNoise?.per[set]?.conditions.clean?.acceptance ?? 0) >=
+            (scaled?.per[set]?.conditions.clean?.acceptance ?? 0),
+      )));
 process.stdout.write(
   `${JSON.stringify({
     sets: Object.fromEntries(
@@ -207,7 +301,9 @@ process.stdout.write(
     ),
     target_false_accept: target,
     ref_frames: refFrames,
-    chosen: scaled,
+    chosen: noiseWins ? withNoise : scaled,
+    without_noise_allowance: scaled,
+    best_noise_allowance: withNoise,
     per_frame_threshold_alone: perFrame,
   })}\n`,
 );

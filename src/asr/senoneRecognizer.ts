@@ -4,6 +4,7 @@ import type { HmmGraph } from './hmmGraph.ts';
 import { type LoopPhone, PhoneLoop, type PhoneLoopOptions } from './phoneLoop.ts';
 import type { RecognitionResult, UtteranceRecognizer } from './recognizer.ts';
 import type { SenoneFrames } from './senoneFrames.ts';
+import { speechLevelDb } from './speechLevel.ts';
 
 /** Frames the shared model takes at most in one request. */
 const chunkFrames = 16;
@@ -32,9 +33,23 @@ export interface RatioStatistic {
   floor: number;
   /** Frames (10 ms) at which the statistic equals the ratio's margin above the floor. Default 50. */
   refFrames: number;
+  /**
+   * Noise allowance: a final parse whose words stand `level` dB above the sound around them
+   * ({@link speechLevelDb}) gets `noiseBonus * clamp((noiseRefDb - level) / noiseRefDb, 0, 1)` added, since
+   * noise lowers the ratio of the right parse as much as that of a wrong one. 0: none. Needs the utterance's
+   * cepstra (the second pass's side data); without them nothing is added.
+   */
+  noiseBonus: number;
+  /** Level (dB) from which down the noise allowance grows; at 0 dB it is whole. */
+  noiseRefDb: number;
 }
 
-export const defaultRatioStatistic: RatioStatistic = { floor: -1.3, refFrames: 50 };
+export const defaultRatioStatistic: RatioStatistic = {
+  floor: -1.3,
+  refFrames: 50,
+  noiseBonus: 0,
+  noiseRefDb: 20,
+};
 
 /** Settings of {@link SenoneRecognizer}. */
 export interface SenoneRecognizerOptions {
@@ -185,9 +200,35 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     return (r.ratio - floor) * Math.sqrt(r.frames / refFrames);
   }
 
+  /**
+   * How far the words of a path stand above the sound around them in this utterance, dB ({@link
+   * speechLevelDb}); null without the utterance's cepstra or a path without words.
+   */
+  level(h: GraphHypothesis): number | null {
+    const span = h.speech;
+    if (!span || span.end <= span.start || this.sides.length === 0) return null;
+    const c0 = new Float32Array(this.sides.reduce((n, s) => n + s.length / cepstra, 0));
+    let t = 0;
+    for (const s of this.sides) for (let k = 0; k < s.length; k += cepstra) c0[t++] = s[k] as number;
+    return speechLevelDb(c0, span.start, span.end);
+  }
+
+  /** The noise allowance of a final path ({@link RatioStatistic.noiseBonus}); 0 when its level is unknown. */
+  noiseAllowance(h: GraphHypothesis): number {
+    const { noiseBonus, noiseRefDb } = this.statistic;
+    if (noiseBonus === 0) return 0;
+    const level = this.level(h);
+    if (level === null) return 0;
+    return noiseBonus * Math.min(1, Math.max(0, (noiseRefDb - level) / noiseRefDb));
+  }
+
+  /**
+   * The utterance's result: its complete parses best first, each with its confidence statistic ({@link
+   * ratio}, plus the {@link noiseAllowance} now that the whole utterance is heard).
+   */
   result(): RecognitionResult {
     return {
-      hypotheses: this.finals(),
+      hypotheses: this.finals().map((h) => ({ ...h, ratio: (h.ratio as number) + this.noiseAllowance(h) })),
       partial: this.decoder.partial(),
       unconstrainedScore: this.loop.score,
       frames: this.decoder.frames,

@@ -121,4 +121,32 @@ describe('SenoneRecognizer', () => {
     expect(recognizer.ratio(best!)).toBeCloseTo((ratio - floor) * Math.sqrt(words / refFrames), 9);
     expect(best?.ratio).toBeCloseTo(recognizer.ratio(best!), 9);
   });
+  it('adds the noise allowance to a final parse heard in noise, in proportion to how low its level is', async () => {
+    const perDb = (5 * Math.LN10) / 10; // c0 units per dB (src/asr/speechLevel.ts)
+    const frames = 48;
+    const feats = new Float32Array(frames * dim);
+    const side = new Float32Array(frames * 13);
+    for (let t = 0; t < frames; t++) {
+      const speech = t >= 8 && t < 32;
+      feats[t * dim] = speech ? 3 : 0;
+      side[t * 13] = speech ? 10 + 5 * perDb : 10; // the words 5 dB above the noise around them
+    }
+    const run = async (noiseBonus: number) => {
+      const recognizer = new SenoneRecognizer(fakeModel(), hmm, loop, {
+        statistic: { noiseBonus, noiseRefDb: 20 },
+      });
+      for (let at = 0; at < frames; at += 16)
+        await recognizer.push(
+          feats.subarray(at * dim, (at + 16) * dim),
+          16,
+          side.subarray(at * 13, (at + 16) * 13),
+        );
+      const best = recognizer.finals()[0];
+      expect(best?.intent).toBe('on');
+      expect(recognizer.level(best!)).toBeCloseTo(5, 6);
+      return recognizer.result().hypotheses[0]!.ratio! - recognizer.ratio(best!);
+    };
+    expect(await run(0)).toBe(0);
+    expect(await run(1)).toBeCloseTo(0.75, 6); // (20 − 5) / 20
+  });
 });
