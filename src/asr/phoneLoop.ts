@@ -10,11 +10,17 @@ export interface LoopPhone {
 
 /** Settings of {@link PhoneLoop}. */
 export interface PhoneLoopOptions {
-  /** Added on entering each phone (phone insertion penalty). Default -2. */
+  /**
+   * Added on entering each phone (phone insertion penalty). Default -15: on the tuning speakers
+   * (scripts/realspeech/tune.ts, `sc_tunehold` and `so_tunehold`, clean and 6–24 dB; docs/real-speech/phone-loop/)
+   * -2 let the loop follow noise and unclear speech phone by phone better than any parse could, so right and
+   * out-of-context parses scored alike against it; -15 accepted 5.2 points more commands right at the same
+   * false acceptance (-10: 3.9).
+   */
   phonePenalty: number;
 }
 
-export const defaultPhoneLoopOptions: PhoneLoopOptions = { phonePenalty: -2 };
+export const defaultPhoneLoopOptions: PhoneLoopOptions = { phonePenalty: -15 };
 
 const NONE = -Infinity;
 

@@ -29,7 +29,7 @@ export interface SenoneModel {
  * sentences right (speechocean762) or accepted too many out-of-context single words (Speech Commands).
  */
 export interface RatioStatistic {
-  /** Per-frame ratio a very long parse needs. Default -1.3 (scripts/realspeech/tune.ts; see the model card). */
+  /** Per-frame ratio a very long parse needs. Default -0.6 (scripts/realspeech/tune.ts; see the model card). */
   floor: number;
   /** Frames (10 ms) at which the statistic equals the ratio's margin above the floor. Default 50. */
   refFrames: number;
@@ -45,7 +45,7 @@ export interface RatioStatistic {
 }
 
 export const defaultRatioStatistic: RatioStatistic = {
-  floor: -1.3,
+  floor: -0.6,
   refFrames: 50,
   noiseBonus: 0,
   noiseRefDb: 20,
