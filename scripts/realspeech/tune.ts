@@ -11,8 +11,9 @@
  * (`SenoneRecognizer.level`, dB) are kept. Then, for each floor and threshold on a grid, the statistic
  * `(ratio - floor) * sqrt(frames / refFrames)` (src/asr/senoneRecognizer.ts, `RatioStatistic`) is
  * thresholded: the pair that keeps false acceptance at or under the target on every tuning set, both pooled
- * over its conditions and on its clean files alone, while accepting the most commands right wins; acceptance is averaged over each set's
- * conditions (so that 100 noisy copies weigh as much as 600 clean files), then over the sets. The same search
+ * over its conditions and on its clean files alone, while accepting the most commands right wins; acceptance
+ * is averaged over each set's conditions (so that 100 noisy copies weigh as much as 600 clean files), then
+ * over the sets. The same search
  * with the noise allowance (`noiseBonus`, `noiseRefDb`: every pair of `--noise-bonuses` × `--noise-refs-db`)
  * is `chosen` when it accepts more overall, and no fewer on any set nor on any set's clean files, than the
  * statistic without it (`without_noise_allowance`). The per-frame threshold alone (the statistic used
@@ -25,15 +26,15 @@
  *
  * `--details` writes each file's evidence (JSON lines); `--from-details` chooses again from such a file
  * without decoding anything. stdout: one JSON object: the chosen settings and threshold, the best without the
- * noise allowance, the best with it, the best per-frame threshold alone, and acceptance / false acceptance of each per set and
- * condition. Progress on stderr. The defaults it printed are in src/asr/senoneRecognizer.ts
- * (`defaultRatioStatistic`) and src/runtime/cmuBackend.ts; the noise allowance stays off (the model card's
- * "Noise: a confidence allowance" says why).
+ * noise allowance, the best with it, the best per-frame threshold alone, and acceptance / false acceptance of
+ * each per set and condition. Progress on stderr. The defaults it printed are in src/asr/senoneRecognizer.ts
+ * (`defaultRatioStatistic`) and src/runtime/cmuBackend.ts; the noise allowance stays off
+ * (docs/real-speech/phone-loop/README.md says why).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SenoneRecognizer } from '../../src/asr/index.ts';
+import { SenoneRecognizer, noiseAllowance } from '../../src/asr/index.ts';
 import { inferFile } from '../../src/cli/infer.ts';
 import { Engine, type LoadedContext, createLogger, resolveRuntimeOptions } from '../../src/runtime/index.ts';
 import { sameResult } from '../pocketsphinx/eval.ts';
@@ -247,9 +248,7 @@ const statistic =
   (floor: number, noiseBonus: number, noiseRefDb: number) =>
   (p: Point): number =>
     ((p.ratio as number) - floor) * Math.sqrt(p.frames / refFrames) +
-    (p.level === null || noiseBonus === 0
-      ? 0
-      : noiseBonus * Math.min(1, Math.max(0, (noiseRefDb - p.level) / noiseRefDb)));
+    noiseAllowance(p.level, { noiseBonus, noiseRefDb });
 
 const perFrame = best((p) => p.ratio as number, grid(-3, 1, 0.05));
 type Scaled = { floor: number; noise_bonus: number; noise_ref_db: number } & NonNullable<

@@ -29,6 +29,7 @@ export {
   type SenoneModel,
   type SenoneRecognizerOptions,
   defaultRatioStatistic,
+  noiseAllowance,
 } from './senoneRecognizer.ts';
 export { dictationGraph, defaultDictationOptions, type DictationOptions } from './dictationGraph.ts';
 export { ctcViterbiScore } from './ctcScore.ts';

@@ -51,6 +51,18 @@ export const defaultRatioStatistic: RatioStatistic = {
   noiseRefDb: 20,
 };
 
+/**
+ * The noise allowance ({@link RatioStatistic.noiseBonus}) for words that stand `level` dB above the sound around
+ * them; 0 when the level is unknown or the allowance is off.
+ */
+export function noiseAllowance(
+  level: number | null,
+  { noiseBonus, noiseRefDb }: Pick<RatioStatistic, 'noiseBonus' | 'noiseRefDb'>,
+): number {
+  if (level === null || noiseBonus === 0) return 0;
+  return noiseBonus * Math.min(1, Math.max(0, (noiseRefDb - level) / noiseRefDb));
+}
+
 /** Settings of {@link SenoneRecognizer}. */
 export interface SenoneRecognizerOptions {
   decoder: Partial<HmmDecoderOptions>;
@@ -213,13 +225,9 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     return speechLevelDb(c0, span.start, span.end);
   }
 
-  /** The noise allowance of a final path ({@link RatioStatistic.noiseBonus}); 0 when its level is unknown. */
+  /** The noise allowance of a final path ({@link noiseAllowance}); its level is only measured when it is on. */
   noiseAllowance(h: GraphHypothesis): number {
-    const { noiseBonus, noiseRefDb } = this.statistic;
-    if (noiseBonus === 0) return 0;
-    const level = this.level(h);
-    if (level === null) return 0;
-    return noiseBonus * Math.min(1, Math.max(0, (noiseRefDb - level) / noiseRefDb));
+    return this.statistic.noiseBonus === 0 ? 0 : noiseAllowance(this.level(h), this.statistic);
   }
 
   /**
