@@ -168,7 +168,7 @@ export async function realPart(
 const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
-  '       [--denoise off|rnnoise] [--remove-noise on|off] [--beams BEAM,EXIT]\n' +
+  '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT]\n' +
   '       [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
@@ -235,7 +235,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const engine = systems.includes('ours')
     ? await loadEngine({
         acousticFrameDownsample: frameDownsample,
-        denoise: values.denoise as 'off' | 'rnnoise',
+        denoise: values.denoise as 'off' | 'rnnoise' | 'auto',
         ...flags,
       })
     : undefined;

@@ -22,7 +22,7 @@
  *   npx tsx scripts/realspeech/tune.ts [--root work/real] [--sets sc_tunehold,so_tunehold] [--limit 600]
  *       [--noisy-limit 100] [--conditions clean,6,18] [--target-fa 0.05] [--ref-frames 50]
  *       [--noise-bonuses 0,0.25,0.5,0.75,1,1.5] [--noise-refs-db 10,15,20,25,30]
- *       [--details FILE] [--from-details FILE] [--acoustic-model-dir DIR]
+ *       [--details FILE] [--from-details FILE] [--acoustic-model-dir DIR] [--denoise off|rnnoise|auto]
  *
  * `--details` writes each file's evidence (JSON lines); `--from-details` chooses again from such a file
  * without decoding anything. stdout: one JSON object: the chosen settings and threshold, the best without the
@@ -52,6 +52,7 @@ const { values } = parseArgs({
     details: { type: 'string' },
     'from-details': { type: 'string' },
     'acoustic-model-dir': { type: 'string' },
+    denoise: { type: 'string', default: 'off' },
     'noise-bonuses': { type: 'string', default: '0,0.25,0.5,0.75,1,1.5' },
     'noise-refs-db': { type: 'string', default: '10,15,20,25,30' },
   },
@@ -85,6 +86,7 @@ async function decodeAll(): Promise<Point[]> {
     resolveRuntimeOptions({
       inferenceThreads: 'main',
       acousticModel: 'cmu',
+      denoise: values.denoise as 'off' | 'rnnoise' | 'auto',
       ...(values['acoustic-model-dir'] ? { acousticModelDir: values['acoustic-model-dir'] } : {}),
       endpointing: { understand: { acceptThreshold: 0 } },
     }),

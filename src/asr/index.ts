@@ -25,6 +25,7 @@ export { HmmDecoder, defaultHmmDecoderOptions, type HmmDecoderOptions } from './
 export { PhoneLoop, defaultPhoneLoopOptions, type LoopPhone, type PhoneLoopOptions } from './phoneLoop.ts';
 export {
   SenoneRecognizer,
+  type NoisyUtterancePass,
   type RatioStatistic,
   type SenoneModel,
   type SenoneRecognizerOptions,

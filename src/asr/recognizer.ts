@@ -41,10 +41,11 @@ export interface RecognitionResult {
 export interface UtteranceRecognizer {
   reset(): void;
   /**
-   * Feeds one chunk of features ([frames, feature dim] row-major) and the front end's side data of the same
-   * frames (empty where it has none); resolves once it is decoded.
+   * Feeds one chunk of features ([frames, feature dim] row-major), the front end's side data of the same
+   * frames (empty where it has none) and the 16 kHz audio the front end took in since the chunk before;
+   * resolves once it is decoded.
    */
-  push(feats: Float32Array, frames: number, side?: Float32Array): Promise<void>;
+  push(feats: Float32Array, frames: number, side?: Float32Array, pcm?: Float32Array): Promise<void>;
   /** Where the recognizer has a second pass over the whole utterance: runs it, before {@link result}. */
   finish?(): Promise<void>;
   /** The best path so far. */

@@ -29,7 +29,10 @@ export interface SenoneModel {
  * sentences right (speechocean762) or accepted too many out-of-context single words (Speech Commands).
  */
 export interface RatioStatistic {
-  /** Per-frame ratio a very long parse needs. Default -0.6 (scripts/realspeech/tune.ts; see the model card). */
+  /**
+   * Per-frame ratio a very long parse needs. Default -0.6 (scripts/realspeech/tune.ts; see the model card); the
+   * runtime sets -0.7 with the noisy-utterance pass (src/runtime/cmuBackend.ts `cmuConfidence`).
+   */
   floor: number;
   /** Frames (10 ms) at which the statistic equals the ratio's margin above the floor. Default 50. */
   refFrames: number;
@@ -63,6 +66,24 @@ export function noiseAllowance(
   return noiseBonus * Math.min(1, Math.max(0, (noiseRefDb - level) / noiseRefDb));
 }
 
+/**
+ * The second pass of a noisy utterance on denoised audio ({@link SenoneRecognizerOptions.noisyPass}): where the
+ * first pass's best parse has words standing less than `gateDb` above the sound around them
+ * ({@link speechLevelDb}), the utterance's audio is denoised and decoded again from new features (Sphinx MFCC,
+ * batch CMN) instead of the recorded ones. Noise suppression helps the CMU model in noise and hurts it on
+ * clean speech (models/am-en-us/README.md, "Noise"); gated on the utterance's own level it does the first
+ * without the second.
+ */
+export interface NoisyUtterancePass {
+  /** Level (dB) below which an utterance counts as noisy. */
+  gateDb: number;
+  /**
+   * The utterance's 16 kHz audio in [-1, 1] denoised and through the front end: its features ([frames, dim],
+   * batch CMN) and their cepstra before normalisation ([frames, 13]).
+   */
+  features(pcm: Float32Array): Promise<{ feats: Float32Array; cepstra: Float32Array; frames: number }>;
+}
+
 /** Settings of {@link SenoneRecognizer}. */
 export interface SenoneRecognizerOptions {
   decoder: Partial<HmmDecoderOptions>;
@@ -75,6 +96,8 @@ export interface SenoneRecognizerOptions {
    * a whole-file check. Needs the cepstra as side data (13 a frame). Default true.
    */
   secondPass: boolean;
+  /** The noisy-utterance pass ({@link NoisyUtterancePass}), which replaces the second pass where it applies; null: none (default). */
+  noisyPass: NoisyUtterancePass | null;
 }
 
 /** Cepstra a frame in the side data; the first 13 of the 39 features are those, normalised. */
@@ -90,9 +113,14 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   private readonly loop: PhoneLoop;
   private readonly secondPass: boolean;
   private readonly statistic: RatioStatistic;
+  private readonly noisyPass: NoisyUtterancePass | null;
   /** The utterance's features and side data so far, for the second pass. */
   private feats: Float32Array[] = [];
   private sides: Float32Array[] = [];
+  /** The utterance's audio so far, for the noisy-utterance pass. */
+  private pcm: Float32Array[] = [];
+  /** Whether the utterance's result came from denoised audio. */
+  private denoisedPass = false;
   private asrMs = 0;
   private asrMaxMs = 0;
   private decodeMs = 0;
@@ -107,6 +135,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     this.loop = new PhoneLoop(loopPhones, options.loop);
     this.secondPass = options.secondPass ?? true;
     this.statistic = { ...defaultRatioStatistic, ...options.statistic };
+    this.noisyPass = options.noisyPass ?? null;
   }
 
   reset(): void {
@@ -114,17 +143,29 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     this.loop.reset();
     this.feats = [];
     this.sides = [];
+    this.pcm = [];
+    this.denoisedPass = false;
     this.asrMs = this.asrMaxMs = this.decodeMs = 0;
   }
 
-  /** Feeds one chunk of features ([frames, dim]) and their cepstra ([frames, 13]); resolves once decoded. */
-  async push(feats: Float32Array, frames: number, side?: Float32Array): Promise<void> {
+  /**
+   * Feeds one chunk of features ([frames, dim]), their cepstra ([frames, 13]) and the audio taken in since the
+   * chunk before; resolves once decoded.
+   */
+  async push(feats: Float32Array, frames: number, side?: Float32Array, pcm?: Float32Array): Promise<void> {
+    // The audio is kept even for a chunk without frames: it belongs to the utterance all the same.
+    if (this.noisyPass && pcm && pcm.length > 0) this.pcm.push(pcm.slice());
     if (frames <= 0) return;
     if (this.secondPass && side && side.length === frames * cepstra) {
       this.feats.push(feats.subarray(0, frames * this.model.dim));
       this.sides.push(side);
     }
     await this.decode(feats, frames);
+  }
+
+  /** Whether the last utterance's result came from its denoised audio (the noisy-utterance pass). */
+  get denoised(): boolean {
+    return this.denoisedPass;
   }
 
   /**
@@ -137,6 +178,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const dim = this.model.dim;
     const frames = this.feats.reduce((n, f) => n + f.length / dim, 0);
     if (!this.secondPass || frames === 0 || this.sides.length !== this.feats.length) return;
+    if (await this.finishNoisy()) return;
     const side = join(this.sides);
     const feats = join(this.feats);
     const mean = new Float64Array(cepstra);
@@ -150,6 +192,31 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     for (let t = 0; t < frames; t++)
       for (let k = 0; k < cepstra; k++)
         feats[t * dim + k] = (side[t * cepstra + k] as number) - (mean[k] as number) / voiced;
+    await this.decodeAgain(feats, frames);
+  }
+
+  /**
+   * The noisy-utterance pass ({@link NoisyUtterancePass}) where it applies: true when it decoded the
+   * utterance again from its denoised audio.
+   */
+  private async finishNoisy(): Promise<boolean> {
+    const pass = this.noisyPass;
+    if (!pass || this.pcm.length === 0) return false;
+    const best = this.decoder.finals()[0] ?? this.decoder.partial();
+    const level = best ? this.level(best) : null;
+    if (level === null || level >= pass.gateDb) return false;
+    const denoised = await pass.features(join(this.pcm));
+    if (denoised.frames === 0) return false;
+    // The level and spans of the result now refer to the denoised frames.
+    this.sides = [denoised.cepstra];
+    this.denoisedPass = true;
+    await this.decodeAgain(denoised.feats, denoised.frames);
+    return true;
+  }
+
+  /** Decodes the whole utterance again from these features ([frames, dim]), the chunks batched together. */
+  private async decodeAgain(feats: Float32Array, frames: number): Promise<void> {
+    const dim = this.model.dim;
     this.decoder.reset();
     this.loop.reset();
     const t0 = performance.now();

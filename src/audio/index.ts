@@ -21,6 +21,7 @@ export { SphinxMfcc, type SphinxMfccOptions, SPHINX_FRONT_END } from './sphinxMf
 export { SphinxNoiseRemoval } from './sphinxNoise.ts';
 export {
   SphinxFeatures,
+  batchCmnFeatures,
   defaultSphinxFeaturesOptions,
   type SphinxFeaturesOptions,
 } from './sphinxFeatures.ts';

@@ -102,3 +102,37 @@ export class DenoiseStream {
     this.module._rnnoise_destroy(this.state);
   }
 }
+
+/** Where {@link denoiseWhole} gets a stream: {@link RnnoiseDenoiser} in process or the RNNoise worker. */
+export interface DenoiseStreams {
+  stream(sampleRate: number): {
+    push(pcm: Float32Array): Float32Array | Promise<Float32Array>;
+    release(): void;
+  };
+}
+
+/**
+ * A whole stretch of audio through a fresh RNNoise stream, twice: the first time only so that its recurrent
+ * state learns the noise from all of it (a fresh stream needs a while to; on the tuning speakers' noisy Speech
+ * Commands clips the warmed stream got 2–5 points more of the words right, docs/real-speech/noisy-pass/), then
+ * what comes out for `pcm` and for 30 ms of silence after it (which lets out what RNNoise's ~15 ms of delay
+ * holds back): a little longer than the input, and ~15 ms late.
+ */
+export async function denoiseWhole(
+  streams: DenoiseStreams,
+  pcm: Float32Array,
+  sampleRate: number,
+): Promise<Float32Array> {
+  const stream = streams.stream(sampleRate);
+  try {
+    await stream.push(pcm);
+    const head = await stream.push(pcm);
+    const tail = await stream.push(new Float32Array(Math.round(sampleRate * 0.03)));
+    const out = new Float32Array(head.length + tail.length);
+    out.set(head);
+    out.set(tail, head.length);
+    return out;
+  } finally {
+    stream.release();
+  }
+}

@@ -277,3 +277,35 @@ export class SphinxFeatures {
     }
   }
 }
+
+/**
+ * `1s_c_d_dd` rows (`frames × 39`) of a whole utterance's cepstra (`frames × 13`, before normalisation) with
+ * batch CMN: every frame less the mean of the frames with c0 ≥ 0 (those with c0 < 0 are digital silence, as
+ * in live CMN), the deltas over that, the first and last frames repeated 3 times at the edges (as
+ * {@link SphinxFeatures} pads them). What `pocketsphinx_batch` computes, and the recognizer's second pass.
+ */
+export function batchCmnFeatures(cepstra: Float32Array): Float32Array {
+  if (cepstra.length % NCEP !== 0) throw new TypeError(`cepstra length must be a multiple of ${NCEP}`);
+  const frames = cepstra.length / NCEP;
+  const out = new Float32Array(frames * DIMS);
+  if (frames === 0) return out;
+  const mean = new Float64Array(NCEP);
+  let voiced = 0;
+  for (let t = 0; t < frames; t++) {
+    if ((cepstra[t * NCEP] as number) < 0) continue;
+    voiced++;
+    for (let k = 0; k < NCEP; k++) mean[k] = (mean[k] as number) + (cepstra[t * NCEP + k] as number);
+  }
+  for (let k = 0; k < NCEP; k++) mean[k] = voiced === 0 ? 0 : (mean[k] as number) / voiced;
+  const c = (t: number, k: number) =>
+    (cepstra[Math.min(frames - 1, Math.max(0, t)) * NCEP + k] as number) - (mean[k] as number);
+  for (let t = 0; t < frames; t++) {
+    const row = t * DIMS;
+    for (let k = 0; k < NCEP; k++) {
+      out[row + k] = c(t, k);
+      out[row + NCEP + k] = c(t + 2, k) - c(t - 2, k);
+      out[row + 2 * NCEP + k] = c(t + 3, k) - c(t - 1, k) - (c(t + 1, k) - c(t - 3, k));
+    }
+  }
+  return out;
+}

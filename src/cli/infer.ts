@@ -157,7 +157,7 @@ export async function inferCommand(
     ...(values.device ? { device: values.device as 'cpu' } : {}),
     ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
     ...acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion),
-    ...(values.denoise ? { denoise: values.denoise as 'rnnoise' | 'off' } : {}),
+    ...(values.denoise ? { denoise: values.denoise as 'rnnoise' | 'auto' | 'off' } : {}),
     ...(values['remove-noise'] !== undefined
       ? { removeNoise: onOff(values['remove-noise'], '--remove-noise') }
       : {}),

@@ -38,6 +38,8 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Stre
   const { dim, sideDim } = extractor;
   let pending = new Float32Array(0);
   let pendingSide = new Float32Array(0);
+  /** Audio taken in since the last chunk went out (it goes with the next). */
+  let pendingPcm: Float32Array[] = [];
   /** Rows of the utterance so far. */
   let rows = 0;
   let utterance = 0;
@@ -71,12 +73,15 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Stre
       const sideTake = (take / dim) * sideDim;
       const side = pendingSide.slice(0, sideTake);
       pendingSide = pendingSide.slice(sideTake);
+      const pcm = concat(pendingPcm);
+      pendingPcm = [];
       out.push({
         kind: 'features',
         utterance,
         feats,
         frames: whole ? chunkFrames : take / dim,
         side,
+        pcm,
         endMs,
         silenceMs,
       });
@@ -90,11 +95,13 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Stre
         extractor.startUtterance();
         pending = new Float32Array(0);
         pendingSide = new Float32Array(0);
+        pendingPcm = [];
         rows = 0;
         utterance = item.utterance;
         return [item];
       case 'utteranceAudio': {
         if (item.utterance !== utterance) return [];
+        pendingPcm.push(item.pcm);
         append(extractor.push(item.pcm));
         endMs = item.atMs + modelSamplesToMs(item.pcm.length);
         silenceMs = item.silenceMs;
@@ -109,4 +116,15 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Stre
         return [item];
     }
   });
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0] as Float32Array;
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

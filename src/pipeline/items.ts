@@ -73,6 +73,11 @@ export interface FeatureItem {
   readonly frames: number;
   /** The front end's side data of the same frames, for the recognizer (e.g. cepstra before normalisation). */
   readonly side: Float32Array;
+  /**
+   * The utterance's 16 kHz audio the front end took in since the chunk before (all of it, in order, over the
+   * utterance's chunks): what a second pass on other features (the noisy-utterance pass) starts from.
+   */
+  readonly pcm: Float32Array;
   /** Audio time at the end of the chunk, ms. */
   readonly endMs: number;
   /** Trailing non-speech at the end of the chunk, ms. */

@@ -99,7 +99,7 @@ export function recognize(
             case 'features': {
               if (item.utterance !== current || done) return [];
               try {
-                await recognizer.push(item.feats, item.frames, item.side);
+                await recognizer.push(item.feats, item.frames, item.side, item.pcm);
               } catch (error) {
                 // The utterance ends with this error (accounted for), the session keeps listening.
                 done = true;

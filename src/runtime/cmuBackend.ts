@@ -1,6 +1,8 @@
+import { SPHINX_FRONT_END, SphinxMfcc, batchCmnFeatures } from '../audio/index.ts';
 import {
   type Lexicon,
   type LoopPhone,
+  type NoisyUtterancePass,
   SenoneMixture,
   SenoneRecognizer,
   compileHmmGraph,
@@ -56,7 +58,20 @@ export interface CmuBackendOptions {
   readonly removeNoise?: boolean | undefined;
   /** The grammar search's beam and exit beam (HmmDecoderOptions). Default theirs (150, 120). */
   readonly searchBeams?: readonly [number, number] | undefined;
+  /**
+   * Noise suppression of a whole utterance's 16 kHz audio (RNNoise): with it, an utterance that measures noisy
+   * (its words less than {@link noisyGateDb} dB above the sound around them) is decoded again from its
+   * denoised audio at its end (src/asr/senoneRecognizer.ts `NoisyUtterancePass`). Default none.
+   */
+  readonly denoiseUtterance?: ((pcm: Float32Array) => Promise<Float32Array>) | null | undefined;
 }
+
+/**
+ * The level (dB of an utterance's words above the sound around them, src/asr/speechLevel.ts) below which
+ * `denoise: 'auto'` decodes it again from RNNoise's output ({@link CmuBackendOptions.denoiseUtterance}).
+ * Chosen on the tuning speakers only (docs/real-speech/noisy-pass/).
+ */
+export const noisyGateDb = 20;
 
 /** Default {@link CmuBackendOptions.frameDownsample}: 1, every frame scored. */
 export const defaultFrameDownsample = 1;
@@ -146,9 +161,31 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
   const decoder = options.searchBeams
     ? { beam: options.searchBeams[0], exitBeam: options.searchBeams[1] }
     : {};
+  const denoise = options.denoiseUtterance ?? null;
+  const noisyPass: NoisyUtterancePass | null = denoise
+    ? {
+        gateDb: noisyGateDb,
+        features: async (pcm) => {
+          const mfcc = new SphinxMfcc({ removeNoise: options.removeNoise ?? false });
+          const denoised = await denoise(pcm);
+          const head = mfcc.push(denoised);
+          const tail = mfcc.flush();
+          const cepstra = new Float32Array(head.length + tail.length);
+          cepstra.set(head);
+          cepstra.set(tail, head.length);
+          return {
+            feats: batchCmnFeatures(cepstra),
+            cepstra,
+            frames: cepstra.length / SPHINX_FRONT_END.cepstra,
+          };
+        },
+      }
+    : null;
+  const { floor } = cmuConfidence[noisyPass ? 'noisyPass' : 'plain'];
   const adopt = (hmm: HmmGraph) => ({
     guessedWords: hmm.guessedWords,
-    recognizer: () => new SenoneRecognizer(model, hmm, loopPhones, { decoder }),
+    recognizer: () =>
+      new SenoneRecognizer(model, hmm, loopPhones, { decoder, noisyPass, statistic: { floor } }),
   });
   return {
     name: 'cmu',
@@ -158,7 +195,7 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
     // The context compiler's worker loads the same tables from this folder.
     offThread: { modelDir: dir, adopt },
     features: () => sphinxFeatures({ removeNoise: options.removeNoise ?? false }),
-    understand: cmuUnderstandDefaults,
+    understand: cmuUnderstandDefaults(noisyPass !== null),
     recognize: cmuRecognizeDefaults,
     queued: () => batcher.queued,
     release: () => selector.release(),
@@ -188,19 +225,30 @@ export function cmuSenoneModel(
 }
 
 /**
- * The confidence mapping and accept threshold for the CMU model's statistic (the words' per-frame likelihood
- * ratio against the phone loop above a floor of -0.6, scaled by the square root of their length over 0.5 s:
- * src/asr/senoneRecognizer.ts `RatioStatistic`): a statistic of 1.05 is confidence 0.5, the accept threshold.
- * Floor and threshold chosen together by `scripts/realspeech/tune.ts` (docs/real-speech/phone-loop/) on
- * tuning speakers held out of the model's adaptation (a quarter of the Speech Commands tuning speakers and of
- * speechocean762's train speakers, by crc32 of the speaker id; clean and at 6, 12, 18 and 24 dB) with the
- * phone loop's penalty of -15: the pair accepting the most commands right (the mean over conditions) with at
- * most 5 % false acceptance on each set, pooled and on its clean files. It printed 58.7 % / 3.3 % (Speech
- * Commands) and 44.6 % / 4.2 % (speechocean762), where the loop's old penalty (-2) with its best pair under
- * the same rule (-1.1, 0.55) gave 56.6 % / 2.7 % and 36.5 % / 4.2 % on the same files, and the default before
- * (-2; -1.3, 0.8) 54.0 / 2.7 and 39.4 / 5.6 %.
+ * The CMU model's confidence, per way it decodes: the floor of its statistic (the words' per-frame likelihood
+ * ratio against the phone loop above the floor, scaled by the square root of their length over 0.5 s:
+ * src/asr/senoneRecognizer.ts `RatioStatistic`) and the statistic that is confidence 0.5, the accept
+ * threshold (`ratioMidpoint`). Each pair chosen by `scripts/realspeech/tune.ts` on tuning speakers held out of
+ * the model's adaptation (a quarter of the Speech Commands tuning speakers and of speechocean762's train
+ * speakers, by crc32 of the speaker id; clean and at 6, 12, 18 and 24 dB), the phone loop's penalty -15: the
+ * pair accepting the most commands right (the mean over conditions) with at most a target false acceptance on
+ * each set, pooled and on its clean files.
+ * - `plain` (no noisy-utterance pass, `denoise` 'off' or 'rnnoise'; docs/real-speech/phone-loop/): target 5 %;
+ *   it printed 58.7 % / 3.3 % (Speech Commands) and 44.6 % / 4.2 % (speechocean762).
+ * - `noisyPass` (`denoise` 'auto', the default; docs/real-speech/noisy-pass/): target 4 %, since a threshold
+ *   chosen at the edge of 5 % on the tuning speakers had come out at 8.8 % on other speakers; 66.6 % / 3.3 %
+ *   and 54.3 % / 2.8 % on the same files.
  */
-export const cmuUnderstandDefaults = { ratioMidpoint: 1.05, ratioScale: 2, acceptThreshold: 0.5 };
+export const cmuConfidence = {
+  plain: { floor: -0.6, ratioMidpoint: 1.05 },
+  noisyPass: { floor: -0.7, ratioMidpoint: 1.3 },
+} as const;
+
+/** The intent decision's defaults on the CMU model's statistic, for its `plain` or `noisyPass` confidence. */
+export function cmuUnderstandDefaults(noisyPass: boolean) {
+  const { ratioMidpoint } = cmuConfidence[noisyPass ? 'noisyPass' : 'plain'];
+  return { ratioMidpoint, ratioScale: 2, acceptThreshold: 0.5 };
+}
 
 /**
  * The early endpoint's floor on the same statistic: 0, a ratio at the floor. The early endpoint only decides

@@ -1,5 +1,5 @@
 import { Lexicon } from '../asr/index.ts';
-import { RnnoiseDenoiser } from '../audio/rnnoise.ts';
+import { RnnoiseDenoiser, denoiseWhole } from '../audio/rnnoise.ts';
 import { RnnoiseWorker } from '../audio/rnnoiseWorkerClient.ts';
 import { MODEL_CONTRACT } from '../audio/index.ts';
 import { wordLoopIntent } from '../asr/wordLoop.ts';
@@ -113,7 +113,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     private readonly compiler: ContextCompiler,
     private readonly tts: TtsPool,
     /**
-     * RNNoise, where `options.denoise` is 'rnnoise': in its own worker thread with `inferenceThreads`
+     * RNNoise, where `options.denoise` is 'rnnoise' or 'auto': in its own worker thread with `inferenceThreads`
      * 'worker' (the server), in process with 'main' (`infer`, one process working through files).
      */
     private readonly rnnoise: RnnoiseDenoiser | RnnoiseWorker | null,
@@ -178,6 +178,23 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     const onBatch = (model: string) => (s: BatchStats) => observeBatch(metrics, model, s);
     const lexicon = await Lexicon.load();
     const common = { device: options.device, worker, maxBatch: options.maxBatch, lexicon, wrapRun };
+    // RNNoise for every session's audio ('rnnoise') or for the utterances that measure noisy ('auto', which
+    // redoes the CMU model's last pass: the CTC encoder has none, so with it 'auto' is off).
+    const noisyPass = options.denoise === 'auto' && options.acousticModel === 'cmu';
+    if (options.denoise === 'auto' && !noisyPass)
+      log.info("denoise 'auto' works with the CMU model only: no noise suppression with 'ctc'", {
+        acousticModel: options.acousticModel,
+      });
+    const rnnoise =
+      options.denoise === 'rnnoise' || noisyPass
+        ? worker
+          ? await RnnoiseWorker.start()
+          : await RnnoiseDenoiser.load()
+        : null;
+    const denoiseUtterance =
+      rnnoise && noisyPass
+        ? (pcm: Float32Array) => denoiseWhole(rnnoise, pcm, MODEL_CONTRACT.sampleRate)
+        : null;
     const settled = await Promise.allSettled([
       options.acousticModel === 'ctc'
         ? named(asrPath, () => loadCtcBackend({ ...common, path: asrPath, onBatch: onBatch('asr') }))
@@ -189,6 +206,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
               frameDownsample: options.acousticFrameDownsample,
               removeNoise: options.removeNoise,
               searchBeams: options.searchBeams,
+              denoiseUtterance,
             }),
           ),
       SileroVad.load({ worker }),
@@ -203,6 +221,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
         value(settled[0])?.release(),
         value(settled[1])?.release(),
         value(settled[2])?.release(),
+        rnnoise instanceof RnnoiseWorker ? rnnoise.close() : undefined,
       ]);
       throw (failed as PromiseRejectedResult).reason;
     }
@@ -228,17 +247,15 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       slotLimits: options.slotLimits,
     });
     let tts: TtsPool;
-    let rnnoise: RnnoiseDenoiser | RnnoiseWorker | null;
     try {
-      rnnoise =
-        options.denoise !== 'rnnoise'
-          ? null
-          : worker
-            ? await RnnoiseWorker.start()
-            : await RnnoiseDenoiser.load();
       tts = await TtsPool.load({ workers: options.ttsWorkers, voices: options.voices });
     } catch (error) {
-      await Promise.allSettled([acoustic.release(), vad.release(), fusion?.release()]);
+      await Promise.allSettled([
+        acoustic.release(),
+        vad.release(),
+        fusion?.release(),
+        rnnoise instanceof RnnoiseWorker ? rnnoise.close() : undefined,
+      ]);
       throw error;
     }
     const engine = new Engine(
@@ -404,8 +421,12 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
     return Promise.reject(new VoxError('VX_BAD_VOICE', `voice ${shown} is not offered (voices: ${offered})`));
   }
 
-  /** A session's noise suppressor (16 kHz audio), or null where `options.denoise` is 'off'. */
+  /**
+   * A session's noise suppressor in front of everything (16 kHz audio) where `options.denoise` is 'rnnoise';
+   * null otherwise ('auto' denoises noisy utterances in the recognizer's last pass instead).
+   */
   denoiser(): Denoiser | null {
+    if (this.options.denoise !== 'rnnoise') return null;
     return this.rnnoise?.stream(MODEL_CONTRACT.sampleRate) ?? null;
   }
 

@@ -68,13 +68,16 @@ export interface RuntimeOptions {
    */
   acousticFrameDownsample: number;
   /**
-   * Noise suppression in front of the VAD and the acoustic model: 'rnnoise' (xiph's RNNoise, src/audio/rnnoise.ts)
-   * or 'off'. Default 'off': in real noise RNNoise takes far more commands right (models/am-en-us/README.md,
-   * "Noise"), but it costs about 0.05 of a core per stream: in its own worker thread (the server, with
-   * `inferenceThreads` 'worker') 20 real-time sessions stayed within budget on 2 cores with it (10 when it ran on
-   * the event loop; 50 without it). Turn it on for noisy rooms and few sessions.
+   * Noise suppression. 'auto' (the default; the CMU model only, 'off' with 'ctc'): RNNoise for the utterances
+   * that measure noisy, their words less than 20 dB above the sound around them, each decoded again from its
+   * denoised audio at its end instead of the second pass (src/asr/senoneRecognizer.ts `NoisyUtterancePass`,
+   * src/runtime/cmuBackend.ts `noisyGateDb`); on held-out speakers it took far more commands right at 0–6 dB
+   * and cost some on FSDD's 8 kHz digits, and 30 real-time sessions stay within budget on 2 cores instead of 50
+   * (models/am-en-us/README.md, "Noise"). 'rnnoise': xiph's RNNoise (src/audio/rnnoise.ts) on every session's
+   * whole stream in front of the VAD and the acoustic model, about 0.05 of a core per stream (20 sessions).
+   * 'off': none, the most sessions.
    */
-  denoise: 'rnnoise' | 'off';
+  denoise: 'rnnoise' | 'auto' | 'off';
   /**
    * Sphinx's noise removal in the CMU model's front end (pocketsphinx's `-remove_noise`, its default;
    * src/audio/sphinxNoise.ts): a gain per mel filter from a running noise estimate, a few operations per
@@ -134,7 +137,7 @@ export const defaultRuntimeOptions: RuntimeOptions = {
   inferenceThreads: 'worker',
   acousticModel: 'cmu',
   acousticFrameDownsample: defaultFrameDownsample,
-  denoise: 'off',
+  denoise: 'auto',
   removeNoise: false,
   endpointing: {},
   voices: defaultTtsPoolOptions.voices,
@@ -186,8 +189,8 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
       `${label} acousticModel must be one of ${acousticModels.join(', ')}, got ${String(o.acousticModel)}`,
     );
   checkFrameDownsample(o.acousticFrameDownsample, `${label} acousticFrameDownsample`);
-  if (o.denoise !== 'rnnoise' && o.denoise !== 'off')
-    throw new TypeError(`${label} denoise must be 'rnnoise' or 'off', got ${String(o.denoise)}`);
+  if (o.denoise !== 'rnnoise' && o.denoise !== 'auto' && o.denoise !== 'off')
+    throw new TypeError(`${label} denoise must be 'rnnoise', 'auto' or 'off', got ${String(o.denoise)}`);
   const beams = o.searchBeams;
   if (
     beams !== undefined &&

@@ -121,6 +121,53 @@ describe('SenoneRecognizer', () => {
     expect(recognizer.ratio(best!)).toBeCloseTo((ratio - floor) * Math.sqrt(words / refFrames), 9);
     expect(best?.ratio).toBeCloseTo(recognizer.ratio(best!), 9);
   });
+  it('decodes a noisy utterance again from its denoised audio, and a clean one as before', async () => {
+    const perDb = (5 * Math.LN10) / 10; // c0 units per dB (src/asr/speechLevel.ts)
+    const frames = 48;
+    const feats = new Float32Array(frames * dim);
+    const side = new Float32Array(frames * 13);
+    for (let t = 0; t < frames; t++) {
+      const speech = t >= 8 && t < 32;
+      feats[t * dim] = speech ? 3 : 0; // "on" in the first pass
+      side[t * 13] = speech ? 10 + 5 * perDb : 10; // its words 5 dB above the sound around them
+    }
+    // The denoised audio's features say "off" (c0 = −1 over the same frames).
+    const denoisedFeats = new Float32Array(frames * dim);
+    for (let t = 8; t < 32; t++) denoisedFeats[t * dim] = -1;
+    const run = async (gateDb: number) => {
+      const heard: Float32Array[] = [];
+      const recognizer = new SenoneRecognizer(fakeModel(), hmm, loop, {
+        noisyPass: {
+          gateDb,
+          features: async (pcm) => {
+            heard.push(pcm);
+            return { feats: denoisedFeats, cepstra: side, frames };
+          },
+        },
+      });
+      for (let at = 0; at < frames; at += 16)
+        await recognizer.push(
+          feats.subarray(at * dim, (at + 16) * dim),
+          16,
+          side.subarray(at * 13, (at + 16) * 13),
+          Float32Array.of(at, at + 1),
+        );
+      await recognizer.finish();
+      return { heard, recognizer };
+    };
+    const noisy = await run(20);
+    expect(noisy.heard.map((p) => Array.from(p))).toEqual([[0, 1, 16, 17, 32, 33]]);
+    expect(noisy.recognizer.denoised).toBe(true);
+    expect(noisy.recognizer.result().hypotheses[0]?.intent).toBe('off');
+    const clean = await run(3);
+    expect(clean.heard).toHaveLength(0);
+    expect(clean.recognizer.denoised).toBe(false);
+    expect(clean.recognizer.result().hypotheses[0]?.intent).toBe('on');
+    // A new utterance forgets the last one's audio and pass.
+    noisy.recognizer.reset();
+    expect(noisy.recognizer.denoised).toBe(false);
+  });
+
   it('adds the noise allowance to a final parse heard in noise, in proportion to how low its level is', async () => {
     const perDb = (5 * Math.LN10) / 10; // c0 units per dB (src/asr/speechLevel.ts)
     const frames = 48;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RnnoiseDenoiser } from '../../src/audio/rnnoise.ts';
+import { RnnoiseDenoiser, denoiseWhole } from '../../src/audio/rnnoise.ts';
 import { mulberry32 } from '../../src/context/index.ts';
 
 const rate = 16000;
@@ -55,6 +55,20 @@ describe('RnnoiseDenoiser', () => {
     });
     const out = denoise(denoiser, voiced);
     expect(rms(out, rate / 2)).toBeGreaterThan(rms(voiced, rate / 2) / 10);
+  });
+
+  it('denoises a whole stretch at once with a stream warmed on it, from its first sample', async () => {
+    const denoiser = await RnnoiseDenoiser.load();
+    const random = mulberry32(5);
+    const noise = Float32Array.from({ length: rate }, () => 0.05 * (random() * 2 - 1));
+    const whole = await denoiseWhole(denoiser, noise, rate);
+    // All of it comes out (the delay let out by the silence after it), a little more than went in.
+    expect(whole.length).toBeGreaterThanOrEqual(noise.length);
+    expect(whole.length).toBeLessThan(noise.length + 0.04 * rate);
+    // A fresh stream lets the noise through while it learns it; the warmed one takes it out from the start.
+    const first = Math.round(0.2 * rate);
+    expect(rms(whole, 0, first)).toBeLessThan(rms(denoise(denoiser, noise), 0, first) / 2);
+    expect(rms(whole, 0, noise.length)).toBeLessThan(rms(noise) / 3);
   });
 
   it('refuses a stream used after release', async () => {

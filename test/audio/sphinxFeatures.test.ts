@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  batchCmnFeatures,
   defaultSphinxFeaturesOptions,
   SphinxFeatures,
   type SphinxFeaturesOptions,
@@ -292,5 +293,35 @@ describe('SphinxFeatures', () => {
     }
     console.info(`SphinxFeatures: ${best.toFixed(3)} ms per second of audio`);
     expect(rows).toBe(20 * 49);
+  });
+});
+
+describe('batchCmnFeatures', () => {
+  it('gives the rows the live front end gives with the utterance’s own mean from its first frame', () => {
+    const ceps = madeUpCepstra(23, 11);
+    const flat = Float32Array.from(ceps.flat());
+    const mean = Array.from(
+      { length: 13 },
+      (_, k) => ceps.reduce((s, c) => s + (c[k] as number), 0) / ceps.length,
+    );
+    const live = new SphinxFeatures({ cmnInit: mean, keepCmnAcrossUtterances: false });
+    const expected = concat([live.pushCepstra(flat), live.end()]);
+    const got = batchCmnFeatures(flat);
+    expect(got.length).toBe(23 * 39);
+    let max = 0;
+    for (let i = 0; i < got.length; i++)
+      max = Math.max(max, Math.abs((got[i] as number) - (expected[i] as number)));
+    expect(max).toBeLessThan(1e-3);
+  });
+
+  it('leaves digital silence out of the mean and normalises every frame', () => {
+    const ceps = madeUpCepstra(10, 4, [0, 9]);
+    const got = batchCmnFeatures(Float32Array.from(ceps.flat()));
+    const voiced = ceps.filter((c) => (c[0] as number) >= 0);
+    const mean0 = voiced.reduce((s, c) => s + (c[0] as number), 0) / voiced.length;
+    expect(got[0]).toBeCloseTo(-46 - mean0, 3);
+    expect(got[5 * 39]).toBeCloseTo((ceps[5]![0] as number) - mean0, 3);
+    expect(batchCmnFeatures(new Float32Array(0)).length).toBe(0);
+    expect(() => batchCmnFeatures(new Float32Array(14))).toThrow(TypeError);
   });
 });

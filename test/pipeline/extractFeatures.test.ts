@@ -186,5 +186,8 @@ describe('extractFeatures with the Sphinx front end', () => {
     expect(side).toHaveLength(total * 13);
     side.forEach((v, i) => expect(v).toBeCloseTo(whole[i] as number, 4));
     for (const c of out) expect(c.feats).toHaveLength(c.frames * 39);
+    // The chunks carry the utterance's audio between them, all of it in order (the noisy-utterance pass).
+    expect(Float32Array.from(out.flatMap((c) => [...c.pcm]))).toEqual(audio);
+    expect(out.every((c) => c.pcm.length > 0)).toBe(true);
   });
 });

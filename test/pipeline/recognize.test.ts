@@ -45,6 +45,7 @@ function utterance(silences: readonly number[]): StreamItem[] {
     feats: new Float32Array(0),
     frames: 8,
     side: new Float32Array(0),
+    pcm: new Float32Array(0),
     endMs,
     silenceMs,
   });

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SenoneRecognizer } from '../../src/asr/index.ts';
+import { mulberry32 } from '../../src/context/index.ts';
 import {
   Engine,
   type ModelRunWrapper,
@@ -103,6 +105,44 @@ describe('Engine', () => {
       }
     }
     expect(out[0]).toEqual(out[1]);
+  });
+
+  it("with denoise 'auto' decodes a noisy utterance again from its denoised audio", async () => {
+    // A second of noise with a louder hum in its middle: the words of any parse stand a few dB above the rest.
+    const random = mulberry32(3);
+    const pcm = Float32Array.from(
+      { length: 16000 },
+      (_, i) =>
+        0.05 * (random() * 2 - 1) +
+        (i > 4000 && i < 12000 ? 0.1 * Math.sin((2 * Math.PI * 200 * i) / 16000) : 0),
+    );
+    const engine = await Engine.load(resolveRuntimeOptions({ denoise: 'auto', inferenceThreads: 'main' }), {
+      log,
+    });
+    try {
+      expect(engine.denoiser()).toBeNull();
+      const recognizer = (await engine.context('smart_home')).decoding.recognizer();
+      if (!(recognizer instanceof SenoneRecognizer)) throw new TypeError('the CMU recognizer');
+      const features = engine.acoustic.features();
+      features.startUtterance();
+      const rows = [features.push(pcm), features.end()];
+      const feats = Float32Array.from(rows.flatMap((r) => [...r]));
+      const frames = feats.length / features.dim;
+      for (let at = 0; at < frames; at += 16) {
+        const n = Math.min(16, frames - at);
+        const audio = at === 0 ? pcm : new Float32Array(0);
+        await recognizer.push(
+          feats.subarray(at * features.dim, (at + n) * features.dim),
+          n,
+          features.side(at, n),
+          audio,
+        );
+      }
+      await recognizer.finish();
+      expect(recognizer.denoised).toBe(true);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('compiles a context once and hands every caller the same one', async () => {
