@@ -40,6 +40,13 @@ export class ServerMetrics {
   );
   readonly errors = this.registry.add(new Counter('voxstream_errors_total', 'Error events sent, by code'));
   readonly dropped = this.registry.add(new Counter('voxstream_dropped_total', 'Input dropped, by kind'));
+  /** Utterances the noisy-utterance pass decoded again from RNNoise's output (`denoise` 'auto'). */
+  readonly denoisedUtterances = this.registry.add(
+    new Counter(
+      'voxstream_denoised_utterances_total',
+      "Utterances that measured noisy and were decoded again from RNNoise's output (denoise auto)",
+    ),
+  );
   readonly batchSize = this.registry.add(
     new Histogram(
       'voxstream_batch_size',

@@ -193,7 +193,10 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
         : null;
     const denoiseUtterance =
       rnnoise && noisyPass
-        ? (pcm: Float32Array) => denoiseWhole(rnnoise, pcm, MODEL_CONTRACT.sampleRate)
+        ? (pcm: Float32Array) => {
+            metrics.denoisedUtterances.inc();
+            return denoiseWhole(rnnoise, pcm, MODEL_CONTRACT.sampleRate);
+          }
         : null;
     const settled = await Promise.allSettled([
       options.acousticModel === 'ctc'

@@ -140,6 +140,7 @@ describe('Engine', () => {
       }
       await recognizer.finish();
       expect(recognizer.denoised).toBe(true);
+      expect(engine.metrics.denoisedUtterances.get()).toBe(1);
     } finally {
       await engine.close();
     }
