@@ -17,7 +17,7 @@
  * `load_seconds`). Both share this machine's CPUs with whatever else runs.
  *
  * `--frame-downsample N`: our CMU model scores 1 frame in N (RuntimeOptions.acousticFrameDownsample, default
- * 1). `--remove-noise on|off`: Sphinx's noise removal in our front end (RuntimeOptions.removeNoise; default:
+ * 1). `--denoise off|rnnoise|auto`: noise suppression (RuntimeOptions.denoise; default: the runtime's, 'auto'). `--remove-noise on|off`: Sphinx's noise removal in our front end (RuntimeOptions.removeNoise; default:
  * the runtime's). `--beams BEAM,EXIT`: the grammar search's beams (RuntimeOptions.searchBeams; default the
  * decoder's, 150,120). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
  *
@@ -185,7 +185,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         systems: { type: 'string', default: 'ours,pocketsphinx' },
         concurrency: { type: 'string', default: '1' },
         'frame-downsample': { type: 'string', default: '1' },
-        denoise: { type: 'string', default: 'off' },
+        denoise: { type: 'string' },
         'remove-noise': { type: 'string' },
         beams: { type: 'string' },
         'json-out': { type: 'string' },
@@ -235,7 +235,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const engine = systems.includes('ours')
     ? await loadEngine({
         acousticFrameDownsample: frameDownsample,
-        denoise: values.denoise as 'off' | 'rnnoise' | 'auto',
+        ...(values.denoise === undefined ? {} : { denoise: values.denoise as 'off' | 'rnnoise' | 'auto' }),
         ...flags,
       })
     : undefined;
@@ -270,7 +270,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         {
           root: relative('.', resolve(values.root)),
           frameDownsample,
-          denoise: values.denoise,
+          denoise: engine?.options.denoise ?? values.denoise ?? null,
           removeNoise: engine?.options.removeNoise ?? null,
           searchBeams: engine?.options.searchBeams ?? 'default',
           rows: rows.map((r) => ({ ...r, context: relative('.', r.context) })),

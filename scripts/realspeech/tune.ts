@@ -24,7 +24,8 @@
  *       [--noise-bonuses 0,0.25,0.5,0.75,1,1.5] [--noise-refs-db 10,15,20,25,30]
  *       [--details FILE] [--from-details FILE] [--acoustic-model-dir DIR] [--denoise off|rnnoise|auto]
  *
- * `--details` writes each file's evidence (JSON lines); `--from-details` chooses again from such a file
+ * `--denoise`: as the runtime's option (default: the runtime's, 'auto'); the runs before the noisy-utterance
+ * pass used 'off'. `--details` writes each file's evidence (JSON lines); `--from-details` chooses again from such a file
  * without decoding anything. stdout: one JSON object: the chosen settings and threshold, the best without the
  * noise allowance, the best with it, the best per-frame threshold alone, and acceptance / false acceptance of
  * each per set and condition. Progress on stderr. The defaults it printed are in src/asr/senoneRecognizer.ts
@@ -52,7 +53,7 @@ const { values } = parseArgs({
     details: { type: 'string' },
     'from-details': { type: 'string' },
     'acoustic-model-dir': { type: 'string' },
-    denoise: { type: 'string', default: 'off' },
+    denoise: { type: 'string' },
     'noise-bonuses': { type: 'string', default: '0,0.25,0.5,0.75,1,1.5' },
     'noise-refs-db': { type: 'string', default: '10,15,20,25,30' },
   },
@@ -86,7 +87,7 @@ async function decodeAll(): Promise<Point[]> {
     resolveRuntimeOptions({
       inferenceThreads: 'main',
       acousticModel: 'cmu',
-      denoise: values.denoise as 'off' | 'rnnoise' | 'auto',
+      ...(values.denoise === undefined ? {} : { denoise: values.denoise as 'off' | 'rnnoise' | 'auto' }),
       ...(values['acoustic-model-dir'] ? { acousticModelDir: values['acoustic-model-dir'] } : {}),
       endpointing: { understand: { acceptThreshold: 0 } },
     }),
