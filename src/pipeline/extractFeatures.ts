@@ -39,7 +39,7 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Stre
   let pending = new Float32Array(0);
   let pendingSide = new Float32Array(0);
   /** Audio taken in since the last chunk went out (it goes with the next). */
-  let pendingPcm: Float32Array[] = [];
+  let pendingPcm = new Float32Array(0);
   /** Rows of the utterance so far. */
   let rows = 0;
   let utterance = 0;
@@ -73,8 +73,8 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Stre
       const sideTake = (take / dim) * sideDim;
       const side = pendingSide.slice(0, sideTake);
       pendingSide = pendingSide.slice(sideTake);
-      const pcm = concat(pendingPcm);
-      pendingPcm = [];
+      const pcm = pendingPcm;
+      pendingPcm = new Float32Array(0);
       out.push({
         kind: 'features',
         utterance,
@@ -95,13 +95,13 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Stre
         extractor.startUtterance();
         pending = new Float32Array(0);
         pendingSide = new Float32Array(0);
-        pendingPcm = [];
+        pendingPcm = new Float32Array(0);
         rows = 0;
         utterance = item.utterance;
         return [item];
       case 'utteranceAudio': {
         if (item.utterance !== utterance) return [];
-        pendingPcm.push(item.pcm);
+        pendingPcm = join(pendingPcm, item.pcm);
         append(extractor.push(item.pcm));
         endMs = item.atMs + modelSamplesToMs(item.pcm.length);
         silenceMs = item.silenceMs;
@@ -116,15 +116,4 @@ export function extractFeatures(extractor: FeatureStream): OperatorFunction<Stre
         return [item];
     }
   });
-}
-
-function concat(parts: readonly Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0] as Float32Array;
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

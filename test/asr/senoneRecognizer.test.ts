@@ -50,6 +50,23 @@ function fakeModel(): SenoneModel & { seen: Float32Array[] } {
   };
 }
 
+/**
+ * 48 frames with "on" over frames 8–31 (c0 = 3 in the features) and cepstra whose c0 puts those words `db` dB
+ * above the frames around them (src/asr/speechLevel.ts: 5·ln 10 / 10 c0 units a dB).
+ */
+function wordsAboveNoise(db: number): { frames: number; feats: Float32Array; side: Float32Array } {
+  const perDb = (5 * Math.LN10) / 10;
+  const frames = 48;
+  const feats = new Float32Array(frames * dim);
+  const side = new Float32Array(frames * 13);
+  for (let t = 0; t < frames; t++) {
+    const speech = t >= 8 && t < 32;
+    feats[t * dim] = speech ? 3 : 0;
+    side[t * 13] = speech ? 10 + db * perDb : 10;
+  }
+  return { frames, feats, side };
+}
+
 describe('SenoneRecognizer', () => {
   const hmm = compileHmmGraph(graph, lexicon, inventory);
   const loop = phones.map((p) => ({
@@ -122,15 +139,8 @@ describe('SenoneRecognizer', () => {
     expect(best?.ratio).toBeCloseTo(recognizer.ratio(best!), 9);
   });
   it('decodes a noisy utterance again from its denoised audio, and a clean one as before', async () => {
-    const perDb = (5 * Math.LN10) / 10; // c0 units per dB (src/asr/speechLevel.ts)
-    const frames = 48;
-    const feats = new Float32Array(frames * dim);
-    const side = new Float32Array(frames * 13);
-    for (let t = 0; t < frames; t++) {
-      const speech = t >= 8 && t < 32;
-      feats[t * dim] = speech ? 3 : 0; // "on" in the first pass
-      side[t * 13] = speech ? 10 + 5 * perDb : 10; // its words 5 dB above the sound around them
-    }
+    // "on" over frames 8–31, its words 5 dB above the sound around them.
+    const { frames, feats, side } = wordsAboveNoise(5);
     // The denoised audio's features say "off" (c0 = −1 over the same frames).
     const denoisedFeats = new Float32Array(frames * dim);
     for (let t = 8; t < 32; t++) denoisedFeats[t * dim] = -1;
@@ -169,15 +179,8 @@ describe('SenoneRecognizer', () => {
   });
 
   it('adds the noise allowance to a final parse heard in noise, in proportion to how low its level is', async () => {
-    const perDb = (5 * Math.LN10) / 10; // c0 units per dB (src/asr/speechLevel.ts)
-    const frames = 48;
-    const feats = new Float32Array(frames * dim);
-    const side = new Float32Array(frames * 13);
-    for (let t = 0; t < frames; t++) {
-      const speech = t >= 8 && t < 32;
-      feats[t * dim] = speech ? 3 : 0;
-      side[t * 13] = speech ? 10 + 5 * perDb : 10; // the words 5 dB above the noise around them
-    }
+    // "on" over frames 8–31, its words 5 dB above the sound around them.
+    const { frames, feats, side } = wordsAboveNoise(5);
     const run = async (noiseBonus: number) => {
       const recognizer = new SenoneRecognizer(fakeModel(), hmm, loop, {
         statistic: { noiseBonus, noiseRefDb: 20 },
