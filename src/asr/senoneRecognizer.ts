@@ -153,8 +153,9 @@ export class SenoneRecognizer implements UtteranceRecognizer {
    * chunk before; resolves once decoded.
    */
   async push(feats: Float32Array, frames: number, side?: Float32Array, pcm?: Float32Array): Promise<void> {
-    // The audio is kept even for a chunk without frames: it belongs to the utterance all the same.
-    if (this.noisyPass && pcm && pcm.length > 0) this.pcm.push(pcm.slice());
+    // The audio is kept even for a chunk without frames: it belongs to the utterance all the same. Not copied:
+    // the feature stage hands each chunk a new array of its own (extractFeatures).
+    if (this.noisyPass && pcm && pcm.length > 0) this.pcm.push(pcm);
     if (frames <= 0) return;
     if (this.secondPass && side && side.length === frames * cepstra) {
       this.feats.push(feats.subarray(0, frames * this.model.dim));
