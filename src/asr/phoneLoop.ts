@@ -79,6 +79,7 @@ export class PhoneLoop {
     const n = s.length / 3;
     for (let t = 0; t < scores.frames; t++) {
       let exit = NONE;
+      let best = NONE;
       for (let h = 0; h < n; h++) {
         const b = 3 * h;
         const tb = 6 * h;
@@ -93,6 +94,7 @@ export class PhoneLoop {
           scores.score(t, sen[b + 1] as number);
         s[b] = Math.max(s0 + (tr[tb] as number), this.entry) + scores.score(t, sen[b] as number);
         exit = Math.max(exit, (s[b + 2] as number) + (tr[tb + 5] as number));
+        best = Math.max(best, s[b] as number, s[b + 1] as number, s[b + 2] as number);
       }
       this.entry = exit + this.options.phonePenalty;
       this.frameIndex++;
@@ -101,7 +103,7 @@ export class PhoneLoop {
         grown.set(this.history);
         this.history = grown;
       }
-      this.history[this.frameIndex] = this.score;
+      this.history[this.frameIndex] = best === NONE ? 0 : best;
     }
   }
 }

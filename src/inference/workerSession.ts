@@ -1,3 +1,4 @@
+import type { Transferable } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { WorkerRpc, WorkerRpcError } from '../threads/index.ts';
 
@@ -8,11 +9,26 @@ export interface WireTensor {
   readonly dims: readonly number[];
 }
 
-/** The tensors of a run as they cross to the other thread. */
-export function toWire(tensors: Readonly<Record<string, ort.Tensor>>): Record<string, WireTensor> {
+/**
+ * The tensors of a run as they cross to the other thread. Structured clone copies the whole buffer under a
+ * typed array, so a tensor that views part of a larger buffer (Silero VAD's batch buffers, which grow to the
+ * largest batch yet) is first copied into a buffer of its own; those copies are added to `transfer`, when
+ * given, to be moved rather than copied again.
+ */
+export function toWire(
+  tensors: Readonly<Record<string, ort.Tensor>>,
+  transfer?: Transferable[],
+): Record<string, WireTensor> {
   const wire: Record<string, WireTensor> = {};
-  for (const [name, t] of Object.entries(tensors))
-    wire[name] = { type: t.type, data: t.data as WireTensor['data'], dims: [...t.dims] };
+  for (const [name, t] of Object.entries(tensors)) {
+    let data = t.data as WireTensor['data'];
+    if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) {
+      data = data.slice();
+      // A copy made here is always an ArrayBuffer of its own.
+      transfer?.push(data.buffer as ArrayBuffer);
+    }
+    wire[name] = { type: t.type, data, dims: [...t.dims] };
+  }
   return wire;
 }
 
@@ -73,7 +89,9 @@ export class WorkerSession implements ModelSession {
   }
 
   async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-    return fromWire(await this.rpc.call({ feeds: toWire(feeds) }));
+    const transfer: Transferable[] = [];
+    const request = { feeds: toWire(feeds, transfer) };
+    return fromWire(await this.rpc.call(request, { transfer }));
   }
 
   /** Closes the model in its worker and stops it; later runs reject with `VX_WORKER_CLOSED`. Idempotent. */

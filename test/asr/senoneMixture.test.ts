@@ -44,6 +44,39 @@ describe('SenoneMixture over gaussians.onnx (the CPU path)', () => {
     }
   });
 
+  it('keeps each run of frames right when runs are read interleaved (they share one cache)', async () => {
+    const bytes = await readFile(new URL('feats.bin', fixtureDir));
+    const feats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const [tables, mixw, selector] = await Promise.all([
+      loadAcousticTables(),
+      readFile(new URL('mixw.bin', modelDir)),
+      GaussianSelector.load(),
+    ]);
+    try {
+      const { streams, codebooks } = selector.shape;
+      const mixture = new SenoneMixture(new Uint8Array(mixw), tables.senoneBase, streams, codebooks, 128);
+      const chunk = (at: number) => feats.slice(at * 39, (at + 16) * 39);
+      const [a, b] = await selector.run([chunk(20), chunk(60)], 16);
+      if (!a || !b) throw new Error('no output');
+      const grid = (read: (t: number, s: number) => number) =>
+        Array.from({ length: 16 }, (_, t) => Array.from({ length: 400 }, (_, s) => read(t, 13 * s)));
+      const first = mixture.frames(a);
+      const aloneA = grid((t, s) => first.score(t, s));
+      const second = mixture.frames(b);
+      const aloneB = grid((t, s) => second.score(t, s));
+      expect(aloneB).not.toEqual(aloneA);
+      // Both runs again, every read of one followed by the same read of the other, then the first once more.
+      const runA = mixture.frames(a);
+      const runB = mixture.frames(b);
+      const both = grid((t, s) => runA.score(t, s) - runB.score(t, s));
+      expect(both).toEqual(aloneA.map((row, t) => row.map((x, i) => x - (aloneB[t]?.[i] as number))));
+      expect(grid((t, s) => runA.score(t, s))).toEqual(aloneA);
+      expect(grid((t, s) => first.score(t, s))).toEqual(aloneA);
+    } finally {
+      await selector.release();
+    }
+  });
+
   it('refuses mixture weights that do not fit the senones', () => {
     expect(() => new SenoneMixture(new Uint8Array(10), new Int32Array(5), 3, 2, 128)).toThrow(
       /expected 3 × 5 × 128/,

@@ -32,6 +32,31 @@ describe('WorkerSession', () => {
     await expect(worker.run({})).rejects.toThrow(/released/);
   });
 
+  it('sends a tensor that views part of a larger buffer as just its view, and leaves that buffer to the caller', async () => {
+    const worker = await WorkerSession.open(defaultAsrModelPath, options);
+    try {
+      const feats = Float32Array.from({ length: 2 * 16 * 80 }, (_, i) => Math.cos(i / 5));
+      const state = new Float32Array(2 * 8 * 144 * 14);
+      const whole = await worker.run({
+        feats: new ort.Tensor('float32', feats.slice(), [2, 16, 80]),
+        state: new ort.Tensor('float32', state.slice(), [2, 8, 144, 14]),
+      });
+      // The same values in the middle of buffers twice their size, as a growable batch buffer holds them.
+      const big = new Float32Array(4 * feats.length).fill(99);
+      big.set(feats, feats.length);
+      const view = big.subarray(feats.length, 2 * feats.length);
+      const part = await worker.run({
+        feats: new ort.Tensor('float32', view, [2, 16, 80]),
+        state: new ort.Tensor('float32', state.slice(), [2, 8, 144, 14]),
+      });
+      expect(part['logprobs']?.data).toEqual(whole['logprobs']?.data);
+      expect(big.buffer.byteLength).toBe(4 * feats.length * 4);
+      expect(Array.from(view)).toEqual(Array.from(feats));
+    } finally {
+      await worker.release();
+    }
+  });
+
   it('rejects naming the problem when the model cannot load', async () => {
     await expect(WorkerSession.open('/nonexistent/model.onnx', options)).rejects.toThrow();
   });
