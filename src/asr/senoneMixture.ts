@@ -26,15 +26,6 @@ export interface GaussianSelection {
 export class SenoneMixture {
   /** Linear mixture weights, [streams, senones, densities]. */
   private readonly weights: Float32Array;
-  /**
-   * Scores already computed, [frame of the run, senone], shared by every run of frames: a score is good for
-   * the run whose number `stamp` holds beside it, and computed again for any other. Runs read in turn (a
-   * decoder's `advance` reads its run at once) each find their own; runs read interleaved stay right, but
-   * compute again what the other overwrote.
-   */
-  private cache = new Float64Array(0);
-  private stamp = new Int32Array(0);
-  private runs = 0;
 
   /**
    * @param mixw byte-coded mixture weights (-ln(w) / 0.1024), [streams, senones, densities] (mixw.bin)
@@ -67,16 +58,10 @@ export class SenoneMixture {
     const perFrame = streams * codebooks * topGaussians;
     if (selection.top.length < selection.frames * perFrame)
       throw new RangeError(`selection: ${selection.top.length} values for ${selection.frames} frames`);
-    // A search reads 170–660 of the 5,126 senones a frame (real speech, 2026-11-30): a fresh zeroed cache of
-    // them all for each run cost more than the reads (a Float64Array for 16 frames: ~85 µs to allocate, and as
-    // much again to collect), so the runs share one, stamped.
-    if (this.cache.length < selection.frames * senones) {
-      this.cache = new Float64Array(selection.frames * senones);
-      this.stamp = new Int32Array(selection.frames * senones);
-    }
-    const { cache, stamp } = this;
-    this.runs = this.runs === 0x7fffffff ? 1 : this.runs + 1;
-    const run = this.runs;
+    // 0 marks a score not yet computed: a fresh array is all zeros already. Filling it with NaN took ~5 of the
+    // ~18 µs a frame cost before any read, while a search reads 170–660 of the 5,126 senones a frame (real
+    // speech, 2026-11-30). A score that is exactly 0 is only computed again, alike.
+    const cache = new Float64Array(selection.frames * senones);
     // Per frame and stream: the best Gaussian, and every kept Gaussian's likelihood relative to it.
     const rel = new Float64Array(selection.frames * perFrame);
     for (let t = 0; t < selection.frames; t++) {
@@ -94,7 +79,8 @@ export class SenoneMixture {
       frames: selection.frames,
       score(t: number, s: number): number {
         const at = t * senones + s;
-        if (stamp[at] === run) return cache[at] as number;
+        const known = cache[at] as number;
+        if (known !== 0) return known;
         const c = senoneCodebook[s] as number;
         let product = 1;
         for (let st = 0; st < streams; st++) {
@@ -107,7 +93,6 @@ export class SenoneMixture {
         }
         const score = Math.log(product);
         cache[at] = score;
-        stamp[at] = run;
         return score;
       },
     };

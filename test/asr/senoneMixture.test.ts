@@ -44,7 +44,7 @@ describe('SenoneMixture over gaussians.onnx (the CPU path)', () => {
     }
   });
 
-  it('keeps each run of frames right when runs are read interleaved (they share one cache)', async () => {
+  it('keeps each run of frames right when runs are read interleaved', async () => {
     const bytes = await readFile(new URL('feats.bin', fixtureDir));
     const feats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const [tables, mixw, selector] = await Promise.all([
