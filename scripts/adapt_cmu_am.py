@@ -12,6 +12,10 @@ Trains ONLY on (the evaluation sets of scripts/build_realsets.py stay held out):
   - FSDD speakers other than theo and george (build_realsets.FSDD_SPEAKERS), upsampled from 8 to 16 kHz.
   - --noisy-copies K (default 1): K extra copies of every utterance mixed with ../shared/data/noise at an SNR drawn
     from --snrs, using only the FIRST 70 % of each noise file (the evaluation sets mix the last 30 %).
+  - --denoised-copies K (default 0): K more copies mixed the same way (SNR drawn from --denoised-snrs, where
+    `clean` leaves the utterance unmixed) and then denoised as the noisy-utterance pass denoises an utterance
+    (scripts/realspeech/denoise-wavs.ts, RNNoise via src/audio/rnnoise.ts), so that the model also knows what
+    that pass decodes.
   - with --hold-out-tuning: NOT the Speech Commands tune-half speakers and speechocean762 train speakers with
     crc32(speaker id, UTF-8) % 4 == 0 (build_realsets.tuning_holdout), about a quarter of each: build_realsets.py
     --tuning-holdout makes tuning sets of just them (sc_tunehold, so_tunehold), so an adapted model's accept
@@ -27,12 +31,14 @@ same); our runtime front end uses live CMN from cmninit, so adapted statistics a
 
 Usage:
   /usr/bin/python3 scripts/adapt_cmu_am.py [--work work/adapt] [--out work/adapt/model] [--shared ../shared]
-      [--sets sc,so,fsdd] [--noisy-copies 1] [--variances base|map] [--snrs 6,9,12,15,18,21,24] [--tau 10 --fixedtau]
+      [--sets sc,so,fsdd] [--noisy-copies 1] [--denoised-copies 0] [--denoised-snrs 6,…,24,clean]
+      [--variances base|map] [--snrs 6,9,12,15,18,21,24] [--tau 10 --fixedtau]
       [--jobs 2] [--reuse-bw] [--hold-out-tuning] [--import-to work/am-adapted]
 Writes <out>/ (a pocketsphinx model folder: mdef, means, variances, sendump, mixture_weights,
 transition_matrices, feat.params, noisedict, README) and, with --import-to, runs scripts/import_cmu_am.py
 --model <out> --out <dir>. Progress on stderr; a JSON summary on stdout. Re-running reuses converted audio
-and features in <work>. Needs sphinxtrain, sphinxbase-utils, pocketsphinx (mdef_convert), opusdec, numpy, scipy.
+and features in <work>. Needs sphinxtrain, sphinxbase-utils, pocketsphinx (mdef_convert), opusdec, numpy, scipy (and node with
+this repository's packages for --denoised-copies).
 """
 
 import argparse
@@ -206,6 +212,8 @@ def main() -> None:
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     ap.add_argument("--sets", default="sc,so,fsdd")
     ap.add_argument("--noisy-copies", type=int, default=1)
+    ap.add_argument("--denoised-copies", type=int, default=0)
+    ap.add_argument("--denoised-snrs", default="6,9,12,15,18,21,24,clean")
     ap.add_argument("--variances", choices=["base", "map"], default="base",
                     help="base: keep the original variances (MAP-adapted ones hurt in noise); map: map_adapt's")
     ap.add_argument("--snrs", default="6,9,12,15,18,21,24")
@@ -244,14 +252,26 @@ def main() -> None:
         utts.append({**r, "snr": None})
         for k in range(args.noisy_copies):
             utts.append({**r, "id": f"{r['id']}-n{k}", "snr": k})
+        for k in range(args.denoised_copies):
+            utts.append({**r, "id": f"{r['id']}-d{k}", "snr": k, "denoise": True})
+    denoised_snrs = args.denoised_snrs.split(",")
 
     def convert(u: dict) -> float:
         path = os.path.join(wavdir, u["id"] + ".wav")
         if os.path.exists(path):
             with open(path, "rb") as f:
                 return (os.path.getsize(path) - 44) / 2 / br.SAMPLE_RATE
+        if u.get("denoise"):  # the mixture, denoised below
+            path = os.path.join(wavdir, u["id"] + ".mix.wav")
+            if os.path.exists(path):
+                return (os.path.getsize(path) - 44) / 2 / br.SAMPLE_RATE
         pcm = br.decode(u["src"])
-        if u["snr"] is not None:
+        if u.get("denoise"):
+            rng = np.random.default_rng([args.seed, br.crc(u["id"])])
+            snr = denoised_snrs[int(rng.integers(len(denoised_snrs)))]
+            if snr != "clean":
+                pcm, _ = mix_train(pcm, noises, int(snr), rng)
+        elif u["snr"] is not None:
             rng = np.random.default_rng([args.seed, br.crc(u["id"])])
             snr = snrs[int(rng.integers(len(snrs)))]
             pcm, _ = mix_train(pcm, noises, snr, rng)
@@ -265,6 +285,20 @@ def main() -> None:
             seconds += s
             if (i + 1) % 1000 == 0:
                 log(f"audio {i + 1}/{len(utts)}")
+    todo = [u["id"] for u in utts if u.get("denoise") and not os.path.exists(os.path.join(wavdir, u["id"] + ".wav"))]
+    if todo:
+        listing = os.path.join(work, "denoise.list")
+        with open(listing, "w") as f:
+            f.writelines(f"{os.path.join(wavdir, i + '.mix.wav')}\t{os.path.join(wavdir, i + '.wav')}\n" for i in todo)
+        log(f"denoising {len(todo)} mixtures")
+        procs = [subprocess.Popen(
+            ["nice", "-n", "10", "npx", "tsx", os.path.join(ROOT, "scripts", "realspeech", "denoise-wavs.ts"),
+             "--list", listing, "--part", str(i), "--parts", str(args.jobs)], cwd=ROOT,
+            stdout=open(os.path.join(work, f"denoise.{i}.log"), "w"), stderr=subprocess.STDOUT)
+            for i in range(args.jobs)]
+        for p in procs:
+            if p.wait() != 0:
+                sys.exit(f"denoising failed; see {work}/denoise.*.log")
     timings["audio"] = round(time.time() - t, 1)
     log(f"{len(utts)} utterances, {seconds / 3600:.2f} h ({len(oov)} dropped for OOV words)")
 
@@ -357,12 +391,13 @@ def main() -> None:
 
     by_set = {}
     for u in utts:
-        key = u["id"].split("-")[0] + ("-noisy" if u["snr"] is not None else "")
+        key = u["id"].split("-")[0] + ("-denoised" if u.get("denoise") else "-noisy" if u["snr"] is not None else "")
         by_set[key] = by_set.get(key, 0) + 1
     print(json.dumps({
         "model_in": args.model, "model_out": out, "imported_to": args.import_to, "utterances": len(utts),
         "by_set": by_set, "speakers": len({u["spk"] for u in utts}), "hours": round(seconds / 3600, 3),
-        "dropped_oov": len(oov), "noisy_copies": args.noisy_copies, "variances": args.variances,
+        "dropped_oov": len(oov), "noisy_copies": args.noisy_copies,
+        "denoised_copies": args.denoised_copies, "denoised_snrs": args.denoised_snrs, "variances": args.variances,
         "hold_out_tuning": args.hold_out_tuning, "cmn": "batch", "bw": bw_stats,
         "map_adapt": {"fixedtau": args.fixedtau, "tau": args.tau if args.fixedtau else "estimated (bayesmean)"},
         "seconds": timings, "total_seconds": round(time.time() - T0, 1)}, indent=2))
