@@ -31,6 +31,8 @@ export interface RecognitionResult {
   /** The slowest single chunk's wait for the acoustic model, ms: what the `asr` budget bounds. */
   readonly asrMaxMs: number;
   readonly decodeMs: number;
+  /** True when the result came from the utterance's denoised audio (the CMU model's noisy-utterance pass). */
+  readonly denoised?: boolean;
 }
 
 /**

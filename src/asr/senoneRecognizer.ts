@@ -315,6 +315,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
       asrMs: this.asrMs,
       asrMaxMs: this.asrMaxMs,
       decodeMs: this.decodeMs,
+      denoised: this.denoisedPass,
     };
   }
 }

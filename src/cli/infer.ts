@@ -30,6 +30,8 @@ export interface InferResult {
   /** Wall time to process the file, ms, and per-stage ms of the decisive utterance. */
   readonly processMs: number;
   readonly stages: Readonly<Record<string, number>>;
+  /** Present (true) when the decisive utterance was decoded from its denoised audio (`--denoise auto`). */
+  readonly denoised?: true;
 }
 
 /** Silence put before and after each file's audio, ms. */
@@ -95,6 +97,7 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
     audioMs: Math.round((decoded.pcm.length / decoded.sampleRate) * 1000),
     processMs: Math.round(performance.now() - started),
     stages,
+    ...(finals[index]?.denoised ? { denoised: true as const } : {}),
   };
 }
 

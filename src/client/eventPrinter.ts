@@ -163,8 +163,9 @@ export class EventPrinter {
       case 'speech_start':
       case 'speech_end':
         return `${event.type} #${event.utterance} at ${(event.atMs / 1000).toFixed(3)} s`;
-      case 'partial':
       case 'final':
+        return `final #${event.utterance} ${quote(event.text)}${event.denoised ? ' (denoised)' : ''}`;
+      case 'partial':
       case 'reply':
         return `${event.type} #${event.utterance} ${quote(event.text)}`;
       case 'intent': {

@@ -79,7 +79,12 @@ export function recognize(
     const best = result.hypotheses[0] ?? result.partial;
     return [
       event({ type: 'speech_end', utterance, atMs: Math.round(speechEndMs) }),
-      event({ type: 'final', utterance, text: (best?.words ?? []).join(' ') }),
+      event({
+        type: 'final',
+        utterance,
+        text: (best?.words ?? []).join(' '),
+        ...(result.denoised ? { denoised: true as const } : {}),
+      }),
       { kind: 'recognized', utterance, result, speechEndMs, reason },
     ];
   };

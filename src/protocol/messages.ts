@@ -104,7 +104,16 @@ export type ServerMessage =
       /** Audio time the partial covers up to, ms: the client can measure how far partials lag its audio. */
       readonly atMs: number;
     }
-  | { readonly type: 'final'; readonly utterance: number; readonly text: string }
+  | {
+      readonly type: 'final';
+      readonly utterance: number;
+      readonly text: string;
+      /**
+       * Present (true) when the transcript came from the utterance's denoised audio: the noisy-utterance pass
+       * of `--denoise auto`, which decodes an utterance that measured noisy again after RNNoise.
+       */
+      readonly denoised?: true;
+    }
   | {
       readonly type: 'intent';
       readonly utterance: number;

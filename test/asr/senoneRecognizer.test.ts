@@ -169,10 +169,12 @@ describe('SenoneRecognizer', () => {
     expect(noisy.heard.map((p) => Array.from(p))).toEqual([[0, 1, 16, 17, 32, 33]]);
     expect(noisy.recognizer.denoised).toBe(true);
     expect(noisy.recognizer.result().hypotheses[0]?.intent).toBe('off');
+    expect(noisy.recognizer.result().denoised).toBe(true);
     const clean = await run(3);
     expect(clean.heard).toHaveLength(0);
     expect(clean.recognizer.denoised).toBe(false);
     expect(clean.recognizer.result().hypotheses[0]?.intent).toBe('on');
+    expect(clean.recognizer.result().denoised).toBe(false);
     // A new utterance forgets the last one's audio and pass.
     noisy.recognizer.reset();
     expect(noisy.recognizer.denoised).toBe(false);

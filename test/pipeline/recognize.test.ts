@@ -4,8 +4,11 @@ import type { GraphHypothesis, RecognitionResult, UtteranceRecognizer } from '..
 import type { StreamItem } from '../../src/pipeline/items.ts';
 import { recognize } from '../../src/pipeline/recognize.ts';
 
-/** A recognizer whose best path is always the complete command "stop", with the confidence statistic given. */
-function fixedRecognizer(ratio: number, extendable = false): UtteranceRecognizer {
+/**
+ * A recognizer whose best path is always the complete command "stop", with the confidence statistic given (and
+ * a result that says whether it came from denoised audio).
+ */
+function fixedRecognizer(ratio: number, extendable = false, denoised = false): UtteranceRecognizer {
   const stop: GraphHypothesis = {
     arcs: [0],
     words: ['stop'],
@@ -26,6 +29,7 @@ function fixedRecognizer(ratio: number, extendable = false): UtteranceRecognizer
     asrMs: 0,
     asrMaxMs: 0,
     decodeMs: 0,
+    denoised,
   };
   return {
     reset: () => {},
@@ -88,5 +92,21 @@ describe('recognize: early endpoint', () => {
   it('waits extendableSilenceMs for a confident command that could go on', async () => {
     expect(await reasonAfter(fixedRecognizer(1, true), 240)).toBe('silence');
     expect(await reasonAfter(fixedRecognizer(1, true), 320)).toBe('endpoint');
+  });
+});
+
+describe('recognize: the final event', () => {
+  it('says when the transcript came from denoised audio, and says nothing otherwise', async () => {
+    const finals = async (denoised: boolean) =>
+      (
+        await lastValueFrom(
+          from(utterance([80, 160, 240, 320])).pipe(
+            recognize(fixedRecognizer(1, false, denoised), new Subject<number>()),
+            toArray(),
+          ),
+        )
+      ).flatMap((item) => (item.kind === 'event' && item.message.type === 'final' ? [item.message] : []));
+    expect(await finals(true)).toEqual([{ type: 'final', utterance: 1, text: 'stop', denoised: true }]);
+    expect(await finals(false)).toEqual([{ type: 'final', utterance: 1, text: 'stop' }]);
   });
 });
