@@ -4,6 +4,7 @@ import { loadAcousticTables } from '../../src/asr/acousticTables.ts';
 import { SenoneMixture } from '../../src/asr/senoneMixture.ts';
 import { GaussianSelector } from '../../src/inference/gaussianSelector.ts';
 import { SenoneScorer } from '../../src/inference/senoneScorer.ts';
+import { cmuMixture } from '../helpers/cmuFixture.ts';
 
 const modelDir = new URL('../../models/am-en-us/', import.meta.url);
 const fixtureDir = new URL('../fixtures/am-en-us/', import.meta.url);
@@ -45,16 +46,8 @@ describe('SenoneMixture over gaussians.onnx (the CPU path)', () => {
   });
 
   it('keeps each run of frames right when runs are read interleaved', async () => {
-    const bytes = await readFile(new URL('feats.bin', fixtureDir));
-    const feats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const [tables, mixw, selector] = await Promise.all([
-      loadAcousticTables(),
-      readFile(new URL('mixw.bin', modelDir)),
-      GaussianSelector.load(),
-    ]);
+    const { feats, selector, mixture } = await cmuMixture();
     try {
-      const { streams, codebooks } = selector.shape;
-      const mixture = new SenoneMixture(new Uint8Array(mixw), tables.senoneBase, streams, codebooks, 128);
       const chunk = (at: number) => feats.slice(at * 39, (at + 16) * 39);
       const [a, b] = await selector.run([chunk(20), chunk(60)], 16);
       if (!a || !b) throw new Error('no output');

@@ -1,13 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { loadAcousticTables } from '../../src/asr/acousticTables.ts';
-import { SenoneMixture } from '../../src/asr/senoneMixture.ts';
-import { GaussianSelector } from '../../src/inference/gaussianSelector.ts';
 import { checkFrameDownsample, cmuSenoneModel, keptFrames } from '../../src/runtime/cmuBackend.ts';
 import { resolveRuntimeOptions } from '../../src/runtime/options.ts';
-
-const modelDir = new URL('../../models/am-en-us/', import.meta.url);
-const fixtureDir = new URL('../fixtures/am-en-us/', import.meta.url);
+import { cmuMixture } from '../helpers/cmuFixture.ts';
 
 describe('keptFrames', () => {
   it('keeps frames 0, n, 2n, … of a chunk', () => {
@@ -34,16 +28,8 @@ describe('frame downsampling options', () => {
 
 describe('cmuSenoneModel with frame downsampling (the real model, real speech)', () => {
   it('selects Gaussians on every other frame only and reuses the scores on the frames between', async () => {
-    const bytes = await readFile(new URL('feats.bin', fixtureDir));
-    const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const [tables, mixw, selector] = await Promise.all([
-      loadAcousticTables(),
-      readFile(new URL('mixw.bin', modelDir)),
-      GaussianSelector.load(),
-    ]);
+    const { feats: all, tables, selector, mixture } = await cmuMixture();
     try {
-      const { streams, codebooks } = selector.shape;
-      const mixture = new SenoneMixture(new Uint8Array(mixw), tables.senoneBase, streams, codebooks, 128);
       const selected: number[] = [];
       const select = async (r: { feats: Float32Array; frames: number }) => {
         selected.push(r.frames);
