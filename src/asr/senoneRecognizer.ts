@@ -31,7 +31,7 @@ export interface SenoneModel {
 export interface RatioStatistic {
   /**
    * Per-frame ratio a very long parse needs. Default -0.6 (scripts/realspeech/tune.ts; see the model card); the
-   * runtime sets -0.7 with the noisy-utterance pass (src/runtime/cmuBackend.ts `cmuConfidence`).
+   * runtime sets -0.4 with the noisy-utterance pass (src/runtime/cmuBackend.ts `cmuConfidence`).
    */
   floor: number;
   /** Frames (10 ms) at which the statistic equals the ratio's margin above the floor. Default 50. */
