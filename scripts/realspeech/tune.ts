@@ -25,7 +25,8 @@
  *       [--details FILE] [--from-details FILE] [--acoustic-model-dir DIR] [--denoise off|rnnoise|auto]
  *
  * `--denoise`: as the runtime's option (default: the runtime's, 'auto'); the runs before the noisy-utterance
- * pass used 'off'. `--details` writes each file's evidence (JSON lines); `--from-details` chooses again from such a file
+ * pass used 'off'. `--details` writes each file's evidence (JSON lines; with the n-best margin, which
+ * scripts/realspeech/margin_confidence.py reads); `--from-details` chooses again from such a file
  * without decoding anything. stdout: one JSON object: the chosen settings and threshold, the best without the
  * noise allowance, the best with it, the best per-frame threshold alone, and acceptance / false acceptance of
  * each per set and condition. Progress on stderr. The defaults it printed are in src/asr/senoneRecognizer.ts
@@ -72,6 +73,15 @@ interface Point {
   frames: number;
   /** dB its words stand above the sound around them (SenoneRecognizer.level); null: unknown. */
   level: number | null;
+  /**
+   * Per-frame score of that parse over the utterance above the best other parse's (other words), where
+   * there is one; null: none. Evidence for a richer confidence, not used by the grid below.
+   */
+  margin?: number | null;
+  /** Frames of the utterance, silence included. */
+  utteranceFrames?: number;
+  /** Whether the noisy-utterance pass decoded it again from denoised audio. */
+  denoised?: boolean;
 }
 
 const points: Point[] = values['from-details']
@@ -120,6 +130,9 @@ async function decodeAll(): Promise<Point[]> {
           ratio: r.understood ? (evidence?.ratio ?? null) : null,
           frames: evidence?.frames ?? 0,
           level: evidence?.level ?? null,
+          margin: evidence?.margin ?? null,
+          utteranceFrames: evidence?.utteranceFrames ?? 0,
+          denoised: evidence?.denoised ?? false,
         });
         if ((i + 1) % 100 === 0 || i + 1 === rows.length)
           process.stderr.write(
@@ -133,14 +146,21 @@ async function decodeAll(): Promise<Point[]> {
   return out;
 }
 
+interface Evidence {
+  ratio: number;
+  frames: number;
+  level: number | null;
+  margin: number | null;
+  utteranceFrames: number;
+  denoised: boolean;
+}
+
 /**
  * The context with its recognizers watched: each utterance's result appends the best parse's per-frame ratio
  * and frames (null without a parse) to `evidence`.
  */
-function withEvidence(context: LoadedContext): LoadedContext & {
-  evidence: ({ ratio: number; frames: number; level: number | null } | null)[];
-} {
-  const evidence: ({ ratio: number; frames: number; level: number | null } | null)[] = [];
+function withEvidence(context: LoadedContext): LoadedContext & { evidence: (Evidence | null)[] } {
+  const evidence: (Evidence | null)[] = [];
   const recognizer = () => {
     const r = context.decoding.recognizer();
     if (!(r instanceof SenoneRecognizer)) throw new TypeError('tune.ts tunes the CMU model only');
@@ -149,7 +169,18 @@ function withEvidence(context: LoadedContext): LoadedContext & {
       const out = result();
       const best = out.hypotheses[0];
       const ratio = best ? r.frameRatio(best) : null;
-      evidence.push(best && ratio ? { ...ratio, level: r.level(best) } : null);
+      const other = out.hypotheses.find((h) => best && h.words.join(' ') !== best.words.join(' '));
+      evidence.push(
+        best && ratio
+          ? {
+              ...ratio,
+              level: r.level(best),
+              margin: other && out.frames > 0 ? (best.score - other.score) / out.frames : null,
+              utteranceFrames: out.frames,
+              denoised: out.denoised === true,
+            }
+          : null,
+      );
       return out;
     };
     return r;
