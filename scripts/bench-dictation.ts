@@ -24,7 +24,7 @@ import { decodeAudioFile } from '../src/audio/index.ts';
 import { summary } from '../src/bench/stats.ts';
 import { startServers } from '../src/cli/serve.ts';
 import { prepareAudio } from '../src/client/index.ts';
-import { WyomingClient } from '../src/server/wyoming/client.ts';
+import { WyomingClient } from '../src/client/index.ts';
 import type { WyomingServer } from '../src/server/wyoming/index.ts';
 
 const { values } = parseArgs({

@@ -25,7 +25,7 @@ import { startServer } from '../src/bench/server.ts';
 import { summary } from '../src/bench/stats.ts';
 import { commandPool } from '../src/bench/utterances.ts';
 import { type ClientEvent, VoxClient } from '../src/client/index.ts';
-import { WyomingClient } from '../src/server/wyoming/client.ts';
+import { WyomingClient } from '../src/client/index.ts';
 
 const { values } = parseArgs({
   options: {

@@ -33,3 +33,4 @@ export {
   type Resend,
   type UnacknowledgedAudioOptions,
 } from './unacknowledgedAudio.ts';
+export { WyomingClient } from './wyomingClient.ts';

@@ -1,4 +1,4 @@
-import { WyomingError } from './errors.ts';
+import { WyomingError } from '../../protocol/wyoming/index.ts';
 
 /** The format of Wyoming audio (`audio-start`, `audio-chunk`): 16-bit PCM only, mono or stereo. */
 export interface AudioFormat {

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
-import { EventReader, type WyomingEvent, encodeEvent } from './codec.ts';
+import { EventReader, WyomingError, type WyomingEvent, encodeEvent } from '../../protocol/wyoming/index.ts';
 import { converse } from './conversation.ts';
-import { WyomingError } from './errors.ts';
 import { WyomingMetrics } from './metrics.ts';
 import type { WyomingServices } from './services.ts';
 import { SpeechInput } from './speechInput.ts';

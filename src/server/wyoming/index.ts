@@ -2,8 +2,6 @@
  * Home Assistant's Wyoming protocol: speech to text, conversation (intents) and text to speech over TCP,
  * beside the WebSocket server on the same runtime. See docs/wyoming.md.
  */
-export { EventReader, encodeEvent, wyomingVersion, type EventLimits, type WyomingEvent } from './codec.ts';
-export { WyomingError, wyomingErrorCodes, type WyomingErrorCode } from './errors.ts';
 export { type WyomingOptions, defaultWyomingOptions, resolveWyomingOptions } from './options.ts';
 export { WyomingServer, type WyomingStartOptions } from './server.ts';
 export {

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { type EventLimits, defaultEventLimits } from './codec.ts';
+import { type EventLimits, defaultEventLimits } from '../../protocol/wyoming/index.ts';
 
 /**
  * The Wyoming endpoint's own options. Everything else (models, contexts, session limits, budgets, idle and

@@ -4,12 +4,11 @@ import { type ContextSpec, contextNamesIn, loadContext, shippedContextsDir } fro
 import type { Engine, LoadedContext, Logger } from '../../runtime/index.ts';
 import { type Admission, remoteAddress } from '../admission.ts';
 import type { ServerOptions } from '../config.ts';
-import { encodeEvent } from './codec.ts';
+import { WyomingError, encodeEvent } from '../../protocol/wyoming/index.ts';
 import { WyomingConnection } from './connection.ts';
 import { dictationModel, dictationVocabulary } from './dictation.ts';
 import type { WyomingServices } from './services.ts';
 import type { ConversationContext } from './conversation.ts';
-import { WyomingError } from './errors.ts';
 import { wyomingInfo } from './info.ts';
 import { loadHomeAssistantMap } from './intentMap.ts';
 import { WyomingMetrics } from './metrics.ts';

@@ -1,8 +1,7 @@
 import { TokenBucket } from '../tokenBucket.ts';
 import { type AudioFormat, audioFormat, monoPcm } from './audioFormat.ts';
-import type { WyomingEvent } from './codec.ts';
+import { WyomingError, type WyomingEvent } from '../../protocol/wyoming/index.ts';
 import type { WyomingServices } from './services.ts';
-import { WyomingError } from './errors.ts';
 import { Transcription } from './transcription.ts';
 
 /** What a connection's speech input tells it. */

@@ -1,5 +1,5 @@
 import { splitSentences } from '../../tts/index.ts';
-import { WyomingError } from './errors.ts';
+import { WyomingError } from '../../protocol/wyoming/index.ts';
 
 /** A voice as synthesis uses it: one sentence to mono 16-bit PCM. */
 export interface SentenceVoice {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { audioFormat, monoPcm } from '../../../src/server/wyoming/audioFormat.ts';
-import { WyomingError } from '../../../src/server/wyoming/errors.ts';
+import { WyomingError } from '../../../src/protocol/wyoming/index.ts';
 
 describe('audioFormat', () => {
   it('takes 16-bit mono or stereo at any rate from 8 to 192 kHz', () => {

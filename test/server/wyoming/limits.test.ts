@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoxServer } from '../../../src/server/index.ts';
-import { WyomingClient } from '../../../src/server/wyoming/client.ts';
+import { WyomingClient } from '../../../src/client/index.ts';
 import { WyomingServer } from '../../../src/server/wyoming/index.ts';
 import { syntheticSpeech } from '../../helpers/models.ts';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoxServer } from '../../../src/server/index.ts';
-import { WyomingClient } from '../../../src/server/wyoming/client.ts';
+import { WyomingClient } from '../../../src/client/index.ts';
 import { WyomingServer } from '../../../src/server/wyoming/index.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32ToInt16, resample } from '../../../src/audio/index.ts';
 import { VoxServer } from '../../../src/server/index.ts';
-import { WyomingClient } from '../../../src/server/wyoming/client.ts';
+import { WyomingClient } from '../../../src/client/index.ts';
 import { WyomingServer } from '../../../src/server/wyoming/index.ts';
 import { syntheticSpeech } from '../../helpers/models.ts';
 import { closeSpeech, speech } from '../../helpers/speech.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServers } from '../../../src/cli/serve.ts';
 import type { VoxServer } from '../../../src/server/index.ts';
-import { WyomingClient } from '../../../src/server/wyoming/client.ts';
+import { WyomingClient } from '../../../src/client/index.ts';
 import type { WyomingServer } from '../../../src/server/wyoming/index.ts';
 import { type Raw, connect, open, waitFor } from '../../helpers/harness.ts';
 import { syntheticSpeech } from '../../helpers/models.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { WyomingError, wyomingErrorCodes } from '../../../src/server/wyoming/errors.ts';
+import { WyomingError, wyomingErrorCodes } from '../../../src/protocol/wyoming/index.ts';
 
 describe('WyomingError', () => {
   it('carries its code, name, cause and whether it closes the connection', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventReader, encodeEvent, wyomingVersion } from '../../../src/server/wyoming/codec.ts';
-import { WyomingError } from '../../../src/server/wyoming/errors.ts';
+import { EventReader, encodeEvent, wyomingVersion } from '../../../src/protocol/wyoming/index.ts';
+import { WyomingError } from '../../../src/protocol/wyoming/index.ts';
 
 const bytes = (...parts: (string | number[])[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));

@@ -1,5 +1,5 @@
 import { type Socket, connect } from 'node:net';
-import { EventReader, type WyomingEvent, encodeEvent } from './codec.ts';
+import { EventReader, type WyomingEvent, encodeEvent } from '../protocol/wyoming/index.ts';
 
 /**
  * A minimal Wyoming client over TCP, as Home Assistant's is: writes events, reads them back in order. The
