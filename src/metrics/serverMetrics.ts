@@ -40,11 +40,14 @@ export class ServerMetrics {
   );
   readonly errors = this.registry.add(new Counter('voxstream_errors_total', 'Error events sent, by code'));
   readonly dropped = this.registry.add(new Counter('voxstream_dropped_total', 'Input dropped, by kind'));
-  /** Utterances the noisy-utterance pass decoded again from RNNoise's output (`denoise` 'auto'). */
+  /**
+   * Utterances the noisy-utterance pass sent through RNNoise (`denoise` 'auto'): counted when the denoising starts,
+   * so it is what the pass cost; the rare one whose denoised audio holds no frame keeps its first answer.
+   */
   readonly denoisedUtterances = this.registry.add(
     new Counter(
       'voxstream_denoised_utterances_total',
-      "Utterances that measured noisy and were decoded again from RNNoise's output (denoise auto)",
+      'Utterances that measured noisy and went through RNNoise to be decoded again (denoise auto)',
     ),
   );
   readonly batchSize = this.registry.add(
