@@ -13,7 +13,7 @@ scripts/build_realsets.py) and <out>/README.json naming the context. In context:
 rms and awb are its 16 kHz voices). Out of context: --oog sentences of SLURP's test split (its texts, spoken by
 the voices in turn), so that long speech that is not an order measures false acceptance. Noise: the last 30 %
 of each ../shared/data/noise file, file and offset seeded per (file, SNR), by build_realsets.mix. A JSON summary
-on stdout. Exit 1 when flite, sox or ../shared is missing.
+on stdout. Exit 1 when flite or ../shared is missing.
 """
 
 import argparse
@@ -58,9 +58,8 @@ def main() -> None:
     ap.add_argument("--snrs", default="6,12,18,24", help="comma-separated; empty for clean only")
     ap.add_argument("--seed", type=int, default=91)
     args = ap.parse_args()
-    for tool in ("flite", "sox"):
-        if shutil.which(tool) is None:
-            sys.exit(f"build_synth_coffee: `{tool}` is missing (apt-get install {tool})")
+    if shutil.which("flite") is None:
+        sys.exit("build_synth_coffee: `flite` is missing (apt-get install flite)")
     context = os.path.join(args.shared, "contexts", "coffee_maker.yaml")
     slurp = os.path.join(args.shared, "data", "slurp", "test.jsonl")
     for path in (context, slurp, os.path.join(args.shared, "data", "noise")):
