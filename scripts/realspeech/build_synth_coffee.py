@@ -13,7 +13,8 @@ scripts/build_realsets.py) and <out>/README.json naming the context. In context:
 rms and awb are its 16 kHz voices). Out of context: --oog sentences of SLURP's test split (its texts, spoken by
 the voices in turn), so that long speech that is not an order measures false acceptance. Noise: the last 30 %
 of each ../shared/data/noise file, file and offset seeded per (file, SNR), by build_realsets.mix. A JSON summary
-on stdout. Exit 1 when flite or ../shared is missing.
+on stdout. Exit 1 when flite or ../shared is missing. Needs flite, numpy, scipy and soundfile (Debian's
+python3-soundfile, for scripts/voxtrain/synth.py).
 """
 
 import argparse
@@ -22,12 +23,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import build_realsets as br  # noqa: E402  (decode, mix, write_wav and the noise rule)
+import build_realsets as br  # noqa: E402  (mix, write_wav and the noise rule)
+from voxtrain import augment, synth  # noqa: E402  (flite and the resampler the training corpus uses)
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SET = "coffee_synth"
@@ -41,11 +42,10 @@ def sentences(context: str, count: int, seed: int) -> list[dict]:
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-def speak(text: str, voice: str, tmp: str) -> np.ndarray:
-    """flite's voice saying text, as 16 kHz mono float32."""
-    path = os.path.join(tmp, "say.wav")
-    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", path], check=True, capture_output=True)
-    return br.decode(path)
+def speak(text: str, voice: str) -> np.ndarray:
+    """flite's voice saying text at its own pace and pitch (voxtrain.synth.flite), as 16 kHz mono float32."""
+    pcm, rate = synth.flite(text, voice, 1.0, None)
+    return augment.resample(pcm, rate, br.SAMPLE_RATE)
 
 
 def main() -> None:
@@ -83,12 +83,11 @@ def main() -> None:
 
     noises = br.load_noises(args.shared) if snrs else {}
     conditions = ["clean"] + [f"snr{s}" for s in snrs]
-    with tempfile.TemporaryDirectory() as tmp:
-        audio = {}
-        for n, r in enumerate(rows):
-            audio[r["file"]] = speak(r["text"], r["speaker"].split(":")[1], tmp)
-            if (n + 1) % 50 == 0:
-                print(json.dumps({"event": "progress", "spoken": n + 1, "of": len(rows)}), file=sys.stderr, flush=True)
+    audio = {}
+    for n, r in enumerate(rows):
+        audio[r["file"]] = speak(r["text"], r["speaker"].split(":")[1])
+        if (n + 1) % 50 == 0:
+            print(json.dumps({"event": "progress", "spoken": n + 1, "of": len(rows)}), file=sys.stderr, flush=True)
     for condition, snr in zip(conditions, [None] + snrs):
         folder = os.path.join(args.out, f"{SET}_{condition}")
         os.makedirs(folder, exist_ok=True)
