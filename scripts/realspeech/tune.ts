@@ -169,7 +169,8 @@ function withEvidence(context: LoadedContext): LoadedContext & { evidence: (Evid
       const out = result();
       const best = out.hypotheses[0];
       const ratio = best ? r.frameRatio(best) : null;
-      const other = out.hypotheses.find((h) => best && h.words.join(' ') !== best.words.join(' '));
+      const bestWords = best?.words.join(' ');
+      const other = out.hypotheses.find((h) => best && h.words.join(' ') !== bestWords);
       evidence.push(
         best && ratio
           ? {
