@@ -19,7 +19,9 @@
  * `--frame-downsample N`: our CMU model scores 1 frame in N (RuntimeOptions.acousticFrameDownsample, default
  * 1). `--denoise off|rnnoise|auto`: noise suppression (RuntimeOptions.denoise; default: the runtime's, 'auto'). `--remove-noise on|off`: Sphinx's noise removal in our front end (RuntimeOptions.removeNoise; default:
  * the runtime's). `--beams BEAM,EXIT`: the grammar search's beams (RuntimeOptions.searchBeams; default the
- * decoder's, 150,120). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
+ * decoder's, 150,120). `--first-pass-stands X|off`: the statistic from which a clean utterance's first pass
+ * stands without the second pass, or off for always the second pass (RuntimeOptions.firstPassStands; default the
+ * runtime's). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
  *
  * stdout: a Markdown table, one row per set×condition. --json-out: the rows as JSON. --details: one JSON line
  * per file and system. Progress on stderr. Exit 0; 1 when the sets are missing; 2 on bad flags.
@@ -168,7 +170,7 @@ export async function realPart(
 const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
-  '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT]\n' +
+  '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT] [--first-pass-stands X|off]\n' +
   '       [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
@@ -187,6 +189,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'frame-downsample': { type: 'string', default: '1' },
         denoise: { type: 'string' },
         'remove-noise': { type: 'string' },
+        'first-pass-stands': { type: 'string' },
         beams: { type: 'string' },
         'json-out': { type: 'string' },
         details: { type: 'string' },
@@ -220,9 +223,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const details: string[] = [];
   // The same flags as `voxstream infer`, parsed the same way (a TypeError names the bad one).
-  let flags: Pick<Partial<RuntimeOptions>, 'removeNoise' | 'searchBeams'>;
+  let flags: Pick<Partial<RuntimeOptions>, 'removeNoise' | 'searchBeams' | 'firstPassStands'>;
   try {
+    const stands = values['first-pass-stands'];
+    if (stands !== undefined && stands !== 'off' && !Number.isFinite(Number(stands)))
+      throw new TypeError(`--first-pass-stands: expected a number or off, got ${stands}`);
     flags = {
+      ...(stands === undefined ? {} : { firstPassStands: stands === 'off' ? null : Number(stands) }),
       ...(values['remove-noise'] === undefined
         ? {}
         : { removeNoise: onOff(values['remove-noise'], '--remove-noise') }),
@@ -273,6 +280,9 @@ export async function main(argv: readonly string[]): Promise<number> {
           denoise: engine?.options.denoise ?? values.denoise ?? null,
           removeNoise: engine?.options.removeNoise ?? null,
           searchBeams: engine?.options.searchBeams ?? 'default',
+          // null: off, the second pass always runs.
+          firstPassStands:
+            engine?.options.firstPassStands === undefined ? 'default' : engine.options.firstPassStands,
           rows: rows.map((r) => ({ ...r, context: relative('.', r.context) })),
         },
         null,

@@ -50,6 +50,13 @@ export interface UtteranceRecognizer {
   push(feats: Float32Array, frames: number, side?: Float32Array, pcm?: Float32Array): Promise<void>;
   /** Where the recognizer has a second pass over the whole utterance: runs it, before {@link result}. */
   finish?(): Promise<void>;
+  /**
+   * The utterance may be over (its words are followed by a pause): start the second pass now, so that
+   * {@link finish} finds it done, or under way, if nothing changes before the end.
+   */
+  finishAhead?(): void;
+  /** The speaker went on after all: forget the pass {@link finishAhead} started. */
+  dropAhead?(): void;
   /** The best path so far. */
   partial(): GraphHypothesis | null;
   /** Complete parses so far, best first. */

@@ -8,6 +8,8 @@ import { speechLevelDb } from './speechLevel.ts';
 
 /** Frames the shared model takes at most in one request. */
 const chunkFrames = 16;
+/** Chunks a final pass decodes between turns of the event loop (4: 640 ms of audio). */
+const yieldEveryChunks = 4;
 
 /** Scores one stream's chunk of features (through the shared, batched acoustic model). */
 export interface SenoneModel {
@@ -98,10 +100,45 @@ export interface SenoneRecognizerOptions {
   secondPass: boolean;
   /** The noisy-utterance pass ({@link NoisyUtterancePass}), which replaces the second pass where it applies; null: none (default). */
   noisyPass: NoisyUtterancePass | null;
+  /**
+   * The confidence statistic ({@link SenoneRecognizer.ratio} plus the noise allowance) at or above which the
+   * first pass's result stands and the second pass is skipped: its best parse is complete, the best path of
+   * all, and this sure. Only where the noisy-utterance pass does not apply (in noise the live pass's confidence
+   * is worth less and the denoised pass always runs). On long sentences the second pass is a whole new search
+   * (2 ms a frame on speechocean762's 2,011-sentence grammar), so this is what a confident answer would wait
+   * for. null: the second pass always runs (default; the runtime's value is in src/runtime/cmuBackend.ts).
+   */
+  firstPassStands: number | null;
 }
 
 /** Cepstra a frame in the side data; the first 13 of the 39 features are those, normalised. */
 const cepstra = 13;
+
+/** A grammar search and its phone loop over the same frames: the live pass's, or a final pass's. */
+interface Search {
+  readonly decoder: HmmDecoder;
+  readonly loop: PhoneLoop;
+}
+
+/** Which final pass an utterance needs: its denoised audio, batch CMN, or none (the first pass stands). */
+type PassKind = 'denoised' | 'batchCmn';
+
+/** A final pass decoded on the spare search: what it replaces when adopted. */
+interface PassOutcome {
+  readonly kind: PassKind;
+  /** The cepstra the result's frames refer to (the denoised pass's own); null: the live ones. */
+  readonly sides: Float32Array[] | null;
+  readonly asrMs: number;
+  readonly decodeMs: number;
+}
+
+/** A final pass started ahead of the utterance's end ({@link SenoneRecognizer.finishAhead}). */
+interface AheadPass {
+  readonly kind: PassKind;
+  readonly done: Promise<PassOutcome | null>;
+  /** Set when it is no longer wanted: it stops at its next step. */
+  readonly state: { dropped: boolean };
+}
 
 /**
  * Streaming recognition of one utterance against a context with the CMU triphone model: feature chunks in,
@@ -109,11 +146,18 @@ const cepstra = 13;
  * phone loop (the background model that confidence is measured against). One per session.
  */
 export class SenoneRecognizer implements UtteranceRecognizer {
-  private readonly decoder: HmmDecoder;
-  private readonly loop: PhoneLoop;
+  /** The live pass's search; after a final pass, that pass's (the two swap). */
+  private decoder: HmmDecoder;
+  private loop: PhoneLoop;
+  /** The search a final pass decodes on, made when first needed. */
+  private spare: Search | null = null;
+  /** Settles when the last final pass on {@link spare} has ended: passes take it one at a time. */
+  private spareFree: Promise<unknown> = Promise.resolve();
+  private ahead: AheadPass | null = null;
   private readonly secondPass: boolean;
   private readonly statistic: RatioStatistic;
   private readonly noisyPass: NoisyUtterancePass | null;
+  private readonly firstPassStands: number | null;
   /** The utterance's features and side data so far, for the second pass. */
   private feats: Float32Array[] = [];
   private sides: Float32Array[] = [];
@@ -128,17 +172,19 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   constructor(
     private readonly model: SenoneModel,
     readonly graph: HmmGraph,
-    loopPhones: readonly LoopPhone[],
-    options: Partial<SenoneRecognizerOptions> = {},
+    private readonly loopPhones: readonly LoopPhone[],
+    private readonly options: Partial<SenoneRecognizerOptions> = {},
   ) {
     this.decoder = new HmmDecoder(graph, options.decoder);
     this.loop = new PhoneLoop(loopPhones, options.loop);
     this.secondPass = options.secondPass ?? true;
     this.statistic = { ...defaultRatioStatistic, ...options.statistic };
     this.noisyPass = options.noisyPass ?? null;
+    this.firstPassStands = options.firstPassStands ?? null;
   }
 
   reset(): void {
+    this.dropAhead();
     this.decoder.reset();
     this.loop.reset();
     this.feats = [];
@@ -170,56 +216,143 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   }
 
   /**
-   * The second pass (see {@link SenoneRecognizerOptions.secondPass}): the utterance's static cepstra
-   * normalised by their mean over its voiced frames (c0 ≥ 0, as Sphinx's batch CMN), the deltas as they were
-   * (a constant offset cancels in them), decoded again from the start. The chunks go to the shared model
-   * together, so they share its runs.
+   * The final pass over the whole utterance, where it needs one: decoded again from its denoised audio where
+   * the noisy-utterance pass applies; else nothing where the first pass is sure ({@link
+   * SenoneRecognizerOptions.firstPassStands}); else the second pass (see {@link
+   * SenoneRecognizerOptions.secondPass}): the utterance's static cepstra normalised by their mean over its
+   * voiced frames (c0 ≥ 0, as Sphinx's batch CMN), the deltas as they were (a constant offset cancels in
+   * them), decoded again from the start. The chunks go to the shared model together, so they share its runs.
+   * A pass started ahead ({@link finishAhead}) and not dropped since is taken as it is, whichever of the two
+   * it was: it decoded the same speech, and the frames after it are the pause that ended the utterance.
+   * (Taking it only where the live best words had stayed the same was slower on long sentences, whose best
+   * path still changes during the pause: docs/real-speech/first-pass-stands/.)
    */
   async finish(): Promise<void> {
-    const dim = this.model.dim;
-    const frames = this.feats.reduce((n, f) => n + f.length / dim, 0);
-    if (!this.secondPass || frames === 0 || this.sides.length !== this.feats.length) return;
-    if (await this.finishNoisy()) return;
-    const side = join(this.sides);
-    const feats = join(this.feats);
-    const mean = new Float64Array(cepstra);
-    let voiced = 0;
-    for (let t = 0; t < frames; t++) {
-      if ((side[t * cepstra] as number) < 0) continue;
-      voiced++;
-      for (let k = 0; k < cepstra; k++) mean[k] = (mean[k] as number) + (side[t * cepstra + k] as number);
+    const ahead = this.ahead;
+    this.ahead = null;
+    const kind = this.passNeeded();
+    if (kind === null) {
+      if (ahead) ahead.state.dropped = true;
+      return;
     }
-    if (voiced === 0) return;
-    for (let t = 0; t < frames; t++)
-      for (let k = 0; k < cepstra; k++)
-        feats[t * dim + k] = (side[t * cepstra + k] as number) - (mean[k] as number) / voiced;
-    await this.decodeAgain(feats, frames);
+    let outcome: PassOutcome | null = null;
+    try {
+      outcome = ahead ? await ahead.done : null;
+    } catch {
+      // Run again below.
+    }
+    outcome ??= await this.startPass(kind, () => false);
+    if (outcome) this.adopt(outcome);
   }
 
   /**
-   * The noisy-utterance pass ({@link NoisyUtterancePass}) where it applies: true when it decoded the
-   * utterance again from its denoised audio.
+   * Starts the final pass {@link finish} would run now, on a search of its own, while the live pass goes on
+   * (the utterance's end is near: its words are followed by a pause); {@link finish} takes it if nothing has
+   * changed by then, and {@link dropAhead} forgets it when speech goes on. Nothing where no pass is needed or
+   * one is already under way.
    */
-  private async finishNoisy(): Promise<boolean> {
-    const pass = this.noisyPass;
-    if (!pass || this.pcm.length === 0) return false;
-    const best = this.decoder.finals()[0] ?? this.decoder.partial();
-    const level = best ? this.level(best) : null;
-    if (level === null || level >= pass.gateDb) return false;
-    const denoised = await pass.features(join(this.pcm));
-    if (denoised.frames === 0) return false;
-    // The level and spans of the result now refer to the denoised frames.
-    this.sides = [denoised.cepstra];
-    this.denoisedPass = true;
-    await this.decodeAgain(denoised.feats, denoised.frames);
-    return true;
+  finishAhead(): void {
+    if (this.ahead) return;
+    const kind = this.passNeeded();
+    if (kind === null) return;
+    const state = { dropped: false };
+    const done = this.startPass(kind, () => state.dropped);
+    // A pass dropped or failed ahead is only wasted work; finish() runs its own.
+    done.catch(() => {});
+    this.ahead = { kind, done, state };
   }
 
-  /** Decodes the whole utterance again from these features ([frames, dim]), the chunks batched together. */
-  private async decodeAgain(feats: Float32Array, frames: number): Promise<void> {
+  /** Forgets a pass started ahead ({@link finishAhead}): the speaker went on. */
+  dropAhead(): void {
+    if (this.ahead) this.ahead.state.dropped = true;
+    this.ahead = null;
+  }
+
+  /** The final pass the utterance needs as it stands now, or null. */
+  private passNeeded(): PassKind | null {
     const dim = this.model.dim;
-    this.decoder.reset();
-    this.loop.reset();
+    const frames = this.feats.reduce((n, f) => n + f.length / dim, 0);
+    if (!this.secondPass || frames === 0 || this.sides.length !== this.feats.length) return null;
+    if (this.noisyPass && this.pcm.length > 0) {
+      const best = this.decoder.finals()[0] ?? this.decoder.partial();
+      const level = best ? this.level(best) : null;
+      if (level !== null && level < this.noisyPass.gateDb) return 'denoised';
+    }
+    return this.firstPassIsSure() ? null : 'batchCmn';
+  }
+
+  /** Whether the first pass's result stands as it is ({@link SenoneRecognizerOptions.firstPassStands}). */
+  private firstPassIsSure(): boolean {
+    if (this.firstPassStands === null) return false;
+    const best = this.decoder.finals()[0];
+    const partial = this.decoder.partial();
+    if (!best || !partial || best.score < partial.score - 1e-6) return false;
+    return this.ratio(best) + this.noiseAllowance(best) >= this.firstPassStands;
+  }
+
+  /**
+   * Runs a final pass on the spare search, after any pass still on it, over the utterance as it is now;
+   * resolves with what it decoded, or null where there was nothing to decode or it was dropped.
+   */
+  private startPass(kind: PassKind, dropped: () => boolean): Promise<PassOutcome | null> {
+    // The utterance so far, taken now: the live pass goes on appending.
+    const feats = [...this.feats];
+    const sides = [...this.sides];
+    const pcm = [...this.pcm];
+    const run = this.spareFree.then(async (): Promise<PassOutcome | null> => {
+      if (dropped()) return null;
+      const pass: { feats: Float32Array; frames: number; sides: Float32Array[] | null } | null =
+        kind === 'denoised'
+          ? await this.denoisedFeatures(pcm)
+          : batchCmn(join(feats), join(sides), this.model.dim);
+      if (!pass || dropped()) return null;
+      const timing = await this.decodeAgain(this.spareSearch(), pass.feats, pass.frames, dropped);
+      return timing && { kind, sides: pass.sides, ...timing };
+    });
+    this.spareFree = run.catch(() => {});
+    return run;
+  }
+
+  /** The utterance's denoised audio through the front end ({@link NoisyUtterancePass}); null: nothing left. */
+  private async denoisedFeatures(
+    pcm: Float32Array[],
+  ): Promise<{ feats: Float32Array; frames: number; sides: Float32Array[] } | null> {
+    const denoised = await (this.noisyPass as NoisyUtterancePass).features(join(pcm));
+    return denoised.frames === 0 ? null : { ...denoised, sides: [denoised.cepstra] };
+  }
+
+  private spareSearch(): Search {
+    this.spare ??= {
+      decoder: new HmmDecoder(this.graph, this.options.decoder),
+      loop: new PhoneLoop(this.loopPhones, this.options.loop),
+    };
+    return this.spare;
+  }
+
+  /** Makes a final pass's search the result: it swaps with the live one. */
+  private adopt(outcome: PassOutcome): void {
+    const pass = this.spareSearch();
+    this.spare = { decoder: this.decoder, loop: this.loop };
+    this.decoder = pass.decoder;
+    this.loop = pass.loop;
+    // The level and spans of the result now refer to the pass's frames.
+    if (outcome.sides) this.sides = outcome.sides;
+    this.denoisedPass = outcome.kind === 'denoised';
+    this.asrMs += outcome.asrMs;
+    this.decodeMs += outcome.decodeMs;
+  }
+
+  /**
+   * Decodes the whole utterance again on `search` from these features ([frames, dim]), the chunks batched
+   * together; null when dropped while its scores were computed.
+   */
+  private async decodeAgain(
+    search: Search,
+    feats: Float32Array,
+    frames: number,
+    dropped: () => boolean,
+  ): Promise<{ asrMs: number; decodeMs: number } | null> {
+    const dim = this.model.dim;
     const t0 = performance.now();
     const chunks: Promise<SenoneFrames>[] = [];
     for (let at = 0; at < frames; at += chunkFrames) {
@@ -227,13 +360,24 @@ export class SenoneRecognizer implements UtteranceRecognizer {
       chunks.push(this.model.run(feats.subarray(at * dim, (at + n) * dim), n, true));
     }
     const scored = await Promise.all(chunks);
-    const t1 = performance.now();
-    for (const scores of scored) {
-      this.decoder.advance(scores);
-      this.loop.advance(scores);
+    if (dropped()) return null;
+    const asrMs = performance.now() - t0;
+    let decodeMs = 0;
+    search.decoder.reset();
+    search.loop.reset();
+    for (let i = 0; i < scored.length; i++) {
+      // A long sentence's search takes a few hundred ms: it gives the event loop back every few chunks, so
+      // that the live pass (this session's and the others') goes on beside it, and it stops once dropped.
+      if (i > 0 && i % yieldEveryChunks === 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (dropped()) return null;
+      }
+      const t1 = performance.now();
+      search.decoder.advance(scored[i] as SenoneFrames);
+      search.loop.advance(scored[i] as SenoneFrames);
+      decodeMs += performance.now() - t1;
     }
-    this.asrMs += t1 - t0;
-    this.decodeMs += performance.now() - t1;
+    return { asrMs, decodeMs };
   }
 
   private async decode(feats: Float32Array, frames: number): Promise<void> {
@@ -318,6 +462,31 @@ export class SenoneRecognizer implements UtteranceRecognizer {
       denoised: this.denoisedPass,
     };
   }
+}
+
+/**
+ * The features with their static cepstra normalised over the whole utterance: by the mean of the cepstra
+ * (`sides`, [frames, 13]) over the voiced frames (c0 ≥ 0, as Sphinx's batch CMN); the deltas as they were (a
+ * constant offset cancels in them). Null without a voiced frame.
+ */
+function batchCmn(
+  feats: Float32Array,
+  sides: Float32Array,
+  dim: number,
+): { feats: Float32Array; frames: number; sides: null } | null {
+  const frames = feats.length / dim;
+  const mean = new Float64Array(cepstra);
+  let voiced = 0;
+  for (let t = 0; t < frames; t++) {
+    if ((sides[t * cepstra] as number) < 0) continue;
+    voiced++;
+    for (let k = 0; k < cepstra; k++) mean[k] = (mean[k] as number) + (sides[t * cepstra + k] as number);
+  }
+  if (voiced === 0) return null;
+  for (let t = 0; t < frames; t++)
+    for (let k = 0; k < cepstra; k++)
+      feats[t * dim + k] = (sides[t * cepstra + k] as number) - (mean[k] as number) / voiced;
+  return { feats, frames, sides: null };
 }
 
 function join(parts: readonly Float32Array[]): Float32Array {

@@ -26,6 +26,12 @@ export interface RecognizeOptions {
   lowConfidenceSilenceMs: number;
   /** Feature chunks that may wait for the acoustic model before the session is failed. Default 64 (10 s). */
   maxQueuedChunks: number;
+  /**
+   * Trailing silence (ms) after a complete command from which the recognizer's second pass starts ahead of the
+   * utterance's end ({@link UtteranceRecognizer.finishAhead}), so that the wait for the endpoint hides it; speech
+   * again drops it. null: the second pass starts when the utterance ends. Default 96 (`earlySilenceMs`).
+   */
+  aheadSilenceMs: number | null;
 }
 
 export const defaultRecognizeOptions: RecognizeOptions = {
@@ -35,6 +41,7 @@ export const defaultRecognizeOptions: RecognizeOptions = {
   earlyMinRatio: -0.6,
   lowConfidenceSilenceMs: 320,
   maxQueuedChunks: 64,
+  aheadSilenceMs: 96,
 };
 
 /**
@@ -62,6 +69,13 @@ export function recognize(
     if (!partial || !best || best.score < partial.score - 1e-6) return false;
     if (recognizer.ratio(best) < o.earlyMinRatio) return silenceMs >= o.lowConfidenceSilenceMs;
     return silenceMs >= (best.extendable ? o.extendableSilenceMs : o.earlySilenceMs);
+  };
+
+  /** Starts the second pass ahead once a complete command is followed by a pause; drops it on speech. */
+  const ahead = (silenceMs: number): void => {
+    if (silenceMs === 0) recognizer.dropAhead?.();
+    else if (o.aheadSilenceMs !== null && silenceMs >= o.aheadSilenceMs && recognizer.finals().length > 0)
+      recognizer.finishAhead?.();
   };
 
   const finish = async (
@@ -128,6 +142,7 @@ export function recognize(
                 lastPartial = text;
               }
               decodedMs = item.endMs;
+              ahead(item.silenceMs);
               if (complete(item.silenceMs)) {
                 endpoints.next(current);
                 out.push(...(await finish(current, item.endMs - item.silenceMs, 'endpoint')));
@@ -137,6 +152,7 @@ export function recognize(
             case 'tick':
               // Between chunks: the decoder must already have seen where the speech ended.
               if (item.utterance !== current || done || decodedMs < item.endMs - item.silenceMs) return [];
+              ahead(item.silenceMs);
               if (!complete(item.silenceMs)) return [];
               endpoints.next(current);
               return finish(current, item.endMs - item.silenceMs, 'endpoint');

@@ -209,6 +209,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
               frameDownsample: options.acousticFrameDownsample,
               removeNoise: options.removeNoise,
               searchBeams: options.searchBeams,
+              firstPassStands: options.firstPassStands,
               denoiseUtterance,
             }),
           ),

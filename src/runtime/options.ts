@@ -91,6 +91,13 @@ export interface RuntimeOptions {
    * and costs more search. Ignored by the 'ctc' model.
    */
   searchBeams?: readonly [number, number];
+  /**
+   * The CMU model's confidence statistic from which a clean utterance's first pass stands without the
+   * batch-CMN second pass (SenoneRecognizerOptions.firstPassStands); null: the second pass always runs.
+   * Absent: the runtime's (1.5 with the noisy-utterance pass, `denoise` 'auto'; else null: src/runtime/cmuBackend.ts
+   * `cmuConfidence`). Ignored by the 'ctc' model.
+   */
+  firstPassStands?: number | null;
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
   /**
@@ -204,6 +211,9 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
     throw new TypeError(
       `${label} searchBeams must be [beam, exitBeam], positive, exitBeam <= beam, got ${JSON.stringify(beams)}`,
     );
+  const stands = o.firstPassStands;
+  if (stands !== undefined && stands !== null && !Number.isFinite(stands))
+    throw new TypeError(`${label} firstPassStands must be a number or null, got ${String(stands)}`);
   if (typeof o.removeNoise !== 'boolean')
     throw new TypeError(`${label} removeNoise must be true or false, got ${String(o.removeNoise)}`);
   checkEndpointing(o.endpointing, label);

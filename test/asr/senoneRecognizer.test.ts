@@ -102,6 +102,98 @@ describe('SenoneRecognizer', () => {
     expect(recognizer.result().hypotheses[0]?.intent).toBe('off');
   });
 
+  it('lets a sure first pass stand without the second pass, but not where the noisy pass applies', async () => {
+    // As above: live features say "on", the batch-CMN pass would say "off".
+    const frames = 48;
+    const feats = new Float32Array(frames * dim);
+    const side = new Float32Array(frames * 13);
+    for (let t = 0; t < frames; t++) {
+      side[t * 13] = t >= 12 && t < 36 ? 5 : 7;
+      feats[t * dim] = 3;
+    }
+    const run = async (firstPassStands: number, gateDb?: number) => {
+      const model = fakeModel();
+      const recognizer = new SenoneRecognizer(model, hmm, loop, {
+        firstPassStands,
+        noisyPass:
+          gateDb === undefined
+            ? null
+            : {
+                gateDb,
+                features: async () => ({ feats: new Float32Array(frames * dim), cepstra: side, frames }),
+              },
+      });
+      for (let at = 0; at < frames; at += 16)
+        await recognizer.push(
+          feats.subarray(at * dim, (at + 16) * dim),
+          16,
+          side.subarray(at * 13, (at + 16) * 13),
+          new Float32Array(16),
+        );
+      const sure = recognizer.ratio(recognizer.finals()[0]!);
+      await recognizer.finish();
+      return { model, recognizer, sure };
+    };
+    const { sure } = await run(Number.POSITIVE_INFINITY);
+    // Sure enough: the first pass's "on" stands, nothing is scored again.
+    const stands = await run(sure - 0.01);
+    expect(stands.model.seen).toHaveLength(3);
+    expect(stands.recognizer.result().hypotheses[0]?.intent).toBe('on');
+    // Not quite: decoded again, "off".
+    const again = await run(sure + 0.01);
+    expect(again.model.seen).toHaveLength(6);
+    expect(again.recognizer.result().hypotheses[0]?.intent).toBe('off');
+    // Below the noisy pass's gate the denoised pass runs however sure the first pass is.
+    const noisy = await run(sure - 0.01, 1000);
+    expect(noisy.recognizer.denoised).toBe(true);
+    expect(noisy.model.seen.length).toBeGreaterThan(3);
+  });
+
+  it('takes a second pass started ahead as it is, and decodes again at the end when it was dropped', async () => {
+    // Live features "on" (a wrong running mean) over 48 frames; the batch-CMN pass says "off".
+    const chunk = (speech: boolean) => {
+      const feats = new Float32Array(16 * dim).fill(0);
+      const side = new Float32Array(16 * 13);
+      for (let t = 0; t < 16; t++) {
+        feats[t * dim] = 3;
+        side[t * 13] = speech ? 5 : 7;
+      }
+      return { feats, side };
+    };
+    const feed = async (recognizer: SenoneRecognizer, speech: boolean) => {
+      const { feats, side } = chunk(speech);
+      await recognizer.push(feats, 16, side);
+    };
+    const model = fakeModel();
+    const recognizer = new SenoneRecognizer(model, hmm, loop);
+    await feed(recognizer, false);
+    await feed(recognizer, true);
+    await feed(recognizer, false);
+    recognizer.finishAhead();
+    recognizer.finishAhead(); // one at a time
+    await feed(recognizer, false); // the pause goes on: the live pass decodes it
+    await recognizer.finish();
+    // 4 live chunks, then the pass ahead over the first 3: nothing decoded again at the end.
+    expect(model.seen).toHaveLength(7);
+    expect(recognizer.result().hypotheses[0]?.intent).toBe('off');
+    expect(recognizer.result().frames).toBe(48);
+
+    // Dropped (the speaker went on): the end decodes the whole utterance again.
+    recognizer.reset();
+    model.seen.length = 0;
+    await feed(recognizer, false);
+    await feed(recognizer, true);
+    recognizer.finishAhead();
+    recognizer.dropAhead();
+    await feed(recognizer, false);
+    await recognizer.finish();
+    const passes = model.seen.slice(3);
+    // Dropped before it asked for scores: only the pass at the end, over all three chunks.
+    expect(passes.length).toBe(3);
+    expect(recognizer.result().frames).toBe(48);
+    expect(recognizer.result().hypotheses[0]?.intent).toBe('off');
+  });
+
   it('keeps the first pass when it has no cepstra, or when told not to decode again', async () => {
     for (const options of [{}, { secondPass: false }]) {
       const model = fakeModel();

@@ -110,3 +110,35 @@ describe('recognize: the final event', () => {
     expect(await finals(false)).toEqual([{ type: 'final', utterance: 1, text: 'stop' }]);
   });
 });
+
+describe('recognize: the second pass started ahead', () => {
+  /** The calls the stage made, in order, for chunks with these trailing silences (0: speech). */
+  async function calls(silences: readonly number[], extendable: boolean): Promise<string[]> {
+    const seen: string[] = [];
+    const recognizer: UtteranceRecognizer = {
+      ...fixedRecognizer(1, extendable),
+      finishAhead: () => void seen.push('ahead'),
+      dropAhead: () => void seen.push('drop'),
+      finish: async () => void seen.push('finish'),
+    };
+    await lastValueFrom(
+      from(utterance(silences)).pipe(recognize(recognizer, new Subject<number>()), toArray()),
+    );
+    return seen.filter((c, i) => c !== seen[i - 1]);
+  }
+
+  it('starts it once a complete command is followed by a pause, before the endpoint', async () => {
+    // An extendable command waits 320 ms for the endpoint; the pass starts at 96.
+    expect(await calls([80, 160, 240, 320], true)).toEqual(['drop', 'ahead', 'finish']);
+  });
+
+  it('drops it when speech goes on', async () => {
+    expect(await calls([80, 160, 0, 80, 160, 240, 320], true)).toEqual([
+      'drop',
+      'ahead',
+      'drop',
+      'ahead',
+      'finish',
+    ]);
+  });
+});
