@@ -222,22 +222,20 @@ export class SenoneRecognizer implements UtteranceRecognizer {
    * SenoneRecognizerOptions.secondPass}): the utterance's static cepstra normalised by their mean over its
    * voiced frames (c0 ≥ 0, as Sphinx's batch CMN), the deltas as they were (a constant offset cancels in
    * them), decoded again from the start. The chunks go to the shared model together, so they share its runs.
-   * A pass started ahead ({@link finishAhead}) and not dropped since is taken as it is, whichever of the two
-   * it was: it decoded the same speech, and the frames after it are the pause that ended the utterance.
-   * (Taking it only where the live best words had stayed the same was slower on long sentences, whose best
-   * path still changes during the pause: docs/real-speech/first-pass-stands/.)
+   * A pass started ahead ({@link finishAhead}), not dropped since, is taken as it is where it is still the pass
+   * needed (denoised or batch CMN). It was decoded without the frames after it, the pause that ended the
+   * utterance, so it is not always the same result; the stage starts none unless asked
+   * (`RecognizeOptions.aheadSilenceMs`; docs/real-speech/first-pass-stands/).
    */
   async finish(): Promise<void> {
     const ahead = this.ahead;
     this.ahead = null;
     const kind = this.passNeeded();
-    if (kind === null) {
-      if (ahead) ahead.state.dropped = true;
-      return;
-    }
+    if (ahead && ahead.kind !== kind) ahead.state.dropped = true;
+    if (kind === null) return;
     let outcome: PassOutcome | null = null;
     try {
-      outcome = ahead ? await ahead.done : null;
+      outcome = ahead && !ahead.state.dropped ? await ahead.done : null;
     } catch {
       // Run again below.
     }

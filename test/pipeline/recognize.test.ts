@@ -113,7 +113,11 @@ describe('recognize: the final event', () => {
 
 describe('recognize: the second pass started ahead', () => {
   /** The calls the stage made, in order, for chunks with these trailing silences (0: speech). */
-  async function calls(silences: readonly number[], extendable: boolean): Promise<string[]> {
+  async function calls(
+    silences: readonly number[],
+    extendable: boolean,
+    ahead: number | null = 96,
+  ): Promise<string[]> {
     const seen: string[] = [];
     const recognizer: UtteranceRecognizer = {
       ...fixedRecognizer(1, extendable),
@@ -122,7 +126,10 @@ describe('recognize: the second pass started ahead', () => {
       finish: async () => void seen.push('finish'),
     };
     await lastValueFrom(
-      from(utterance(silences)).pipe(recognize(recognizer, new Subject<number>()), toArray()),
+      from(utterance(silences)).pipe(
+        recognize(recognizer, new Subject<number>(), { aheadSilenceMs: ahead }),
+        toArray(),
+      ),
     );
     return seen.filter((c, i) => c !== seen[i - 1]);
   }
@@ -130,6 +137,10 @@ describe('recognize: the second pass started ahead', () => {
   it('starts it once a complete command is followed by a pause, before the endpoint', async () => {
     // An extendable command waits 320 ms for the endpoint; the pass starts at 96.
     expect(await calls([80, 160, 240, 320], true)).toEqual(['drop', 'ahead', 'finish']);
+  });
+
+  it('does not start it unless asked to (the default)', async () => {
+    expect(await calls([80, 160, 240, 320], true, null)).toEqual(['finish']);
   });
 
   it('drops it when speech goes on', async () => {
