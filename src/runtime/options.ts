@@ -94,8 +94,8 @@ export interface RuntimeOptions {
   /**
    * The CMU model's confidence statistic from which a clean utterance's first pass stands without the
    * batch-CMN second pass (SenoneRecognizerOptions.firstPassStands); null: the second pass always runs.
-   * Absent: the runtime's (1.5 with the noisy-utterance pass, `denoise` 'auto'; else null: src/runtime/cmuBackend.ts
-   * `cmuConfidence`). Ignored by the 'ctc' model.
+   * Absent: the runtime's (null for now: src/runtime/cmuBackend.ts `cmuConfidence` says why). Ignored by the
+   * 'ctc' model.
    */
   firstPassStands?: number | null;
   /** Paths of the models (defaults: the shipped ones in models/). */
