@@ -123,9 +123,11 @@ interface Search {
 /** Which final pass an utterance needs: its denoised audio, batch CMN, or none (the first pass stands). */
 type PassKind = 'denoised' | 'batchCmn';
 
-/** A final pass decoded on the spare search: what it replaces when adopted. */
+/** A final pass decoded: what it replaces when adopted. */
 interface PassOutcome {
   readonly kind: PassKind;
+  /** Whether it was decoded on the spare search (a pass started ahead), rather than on the live one. */
+  readonly onSpare: boolean;
   /** The cepstra the result's frames refer to (the denoised pass's own); null: the live ones. */
   readonly sides: Float32Array[] | null;
   readonly asrMs: number;
@@ -239,7 +241,9 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     } catch {
       // Run again below.
     }
-    outcome ??= await this.startPass(kind, () => false);
+    // At the end the live search is free: decoded on it, a session needs no spare (a long grammar's search is
+    // megabytes) unless it starts passes ahead.
+    outcome ??= await this.startPass(kind, () => false, false);
     if (outcome) this.adopt(outcome);
   }
 
@@ -254,7 +258,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const kind = this.passNeeded();
     if (kind === null) return;
     const state = { dropped: false };
-    const done = this.startPass(kind, () => state.dropped);
+    const done = this.startPass(kind, () => state.dropped, true);
     // A pass dropped or failed ahead is only wasted work; finish() runs its own.
     done.catch(() => {});
     this.ahead = { kind, done, state };
@@ -289,25 +293,27 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   }
 
   /**
-   * Runs a final pass on the spare search, after any pass still on it, over the utterance as it is now;
-   * resolves with what it decoded, or null where there was nothing to decode or it was dropped.
+   * Runs a final pass over the utterance as it is now, on the spare search (after any pass still on it) or on
+   * the live one; resolves with what it decoded, or null where there was nothing to decode or it was dropped.
    */
-  private startPass(kind: PassKind, dropped: () => boolean): Promise<PassOutcome | null> {
+  private startPass(kind: PassKind, dropped: () => boolean, onSpare: boolean): Promise<PassOutcome | null> {
     // The utterance so far, taken now: the live pass goes on appending.
     const feats = [...this.feats];
     const sides = [...this.sides];
     const pcm = [...this.pcm];
-    const run = this.spareFree.then(async (): Promise<PassOutcome | null> => {
+    const after = onSpare ? this.spareFree : Promise.resolve();
+    const run = after.then(async (): Promise<PassOutcome | null> => {
       if (dropped()) return null;
       const pass: { feats: Float32Array; frames: number; sides: Float32Array[] | null } | null =
         kind === 'denoised'
           ? await this.denoisedFeatures(pcm)
           : batchCmn(join(feats), join(sides), this.model.dim);
       if (!pass || dropped()) return null;
-      const timing = await this.decodeAgain(this.spareSearch(), pass.feats, pass.frames, dropped);
-      return timing && { kind, sides: pass.sides, ...timing };
+      const search = onSpare ? this.spareSearch() : { decoder: this.decoder, loop: this.loop };
+      const timing = await this.decodeAgain(search, pass.feats, pass.frames, dropped);
+      return timing && { kind, onSpare, sides: pass.sides, ...timing };
     });
-    this.spareFree = run.catch(() => {});
+    if (onSpare) this.spareFree = run.catch(() => {});
     return run;
   }
 
@@ -327,12 +333,14 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     return this.spare;
   }
 
-  /** Makes a final pass's search the result: it swaps with the live one. */
+  /** Makes a final pass's search the result: one decoded on the spare swaps with the live one. */
   private adopt(outcome: PassOutcome): void {
-    const pass = this.spareSearch();
-    this.spare = { decoder: this.decoder, loop: this.loop };
-    this.decoder = pass.decoder;
-    this.loop = pass.loop;
+    if (outcome.onSpare) {
+      const pass = this.spareSearch();
+      this.spare = { decoder: this.decoder, loop: this.loop };
+      this.decoder = pass.decoder;
+      this.loop = pass.loop;
+    }
     // The level and spans of the result now refer to the pass's frames.
     if (outcome.sides) this.sides = outcome.sides;
     this.denoisedPass = outcome.kind === 'denoised';
