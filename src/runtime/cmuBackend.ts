@@ -58,7 +58,16 @@ export interface CmuBackendOptions {
   readonly removeNoise?: boolean | undefined;
   /** The grammar search's beam and exit beam (HmmDecoderOptions). Default theirs (150, 120). */
   readonly searchBeams?: readonly [number, number] | undefined;
-  /** SenoneRecognizerOptions.firstPassStands; undefined: {@link cmuConfidence}'s for the way it decodes. */
+  /**
+   * SenoneRecognizerOptions.firstPassStands. Default null: off. 1.5, 0.45 above the accept threshold, was
+   * chosen on the tuning speakers (2026-12-01, `docs/real-speech/first-pass-stands/`): it changed nothing there
+   * but one more command right, took held-out Speech Commands from 77.9 to 78.5 % at the same false acceptance,
+   * and answered long sentences and coffee-maker orders 100–700 ms sooner. But on a real recording of the test
+   * suite (`test/fixtures/real-speech/cards-001.wav`, a session's first utterance) the sure first pass said
+   * "five ten of clubs" where the batch-CMN pass says "ten of clubs": a session's first utterance is decoded
+   * live from the model's initial mean, which is what the batch-CMN pass corrects. It needs a check that the
+   * live mean has settled before it can be on (`evaluate.ts --first-pass-stands 1.5` measures it).
+   */
   readonly firstPassStands?: number | null | undefined;
   /**
    * Noise suppression of a whole utterance's 16 kHz audio (RNNoise): with it, an utterance that measures noisy
@@ -183,10 +192,8 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
         },
       }
     : null;
-  const confidence = cmuConfidence[noisyPass ? 'noisyPass' : 'plain'];
-  const { floor } = confidence;
-  const firstPassStands =
-    options.firstPassStands === undefined ? confidence.firstPassStands : options.firstPassStands;
+  const { floor } = cmuConfidence[noisyPass ? 'noisyPass' : 'plain'];
+  const firstPassStands = options.firstPassStands ?? null;
   const adopt = (hmm: HmmGraph) => ({
     guessedWords: hmm.guessedWords,
     recognizer: () =>
@@ -249,23 +256,11 @@ export function cmuSenoneModel(
  *   chosen at the edge of 5 % on the tuning speakers had come out at 8.8 % on other speakers; chosen on all
  *   760 clean speechocean762 tuning files (145 left-out sentences) and 100 per SNR, since the pair chosen on
  *   200 of them (-0.7, 1.3) came out at 6.2 % on the 760: 66.3 % / 2.2 % and 48.3 % / 3.1 %.
- *
- * `firstPassStands` (SenoneRecognizerOptions): off (null) in both. 1.5, 0.45 above the accept threshold, was
- * chosen on the tuning speakers (2026-12-01, `docs/real-speech/first-pass-stands/`): it changed nothing there
- * but one more command right, took held-out Speech Commands from 77.9 to 78.5 % at the same false acceptance,
- * and answered long sentences and coffee-maker orders 100–700 ms sooner. But on a real recording of the test
- * suite (`test/fixtures/real-speech/cards-001.wav`, a session's first utterance) the sure first pass said "five
- * ten of clubs" where the batch-CMN pass says "ten of clubs": a session's first utterance is decoded live from
- * the model's initial mean, which is what the batch-CMN pass corrects. It needs a check that the live mean has
- * settled before it can be on (`evaluate.ts --first-pass-stands 1.5` measures it).
  */
-export const cmuConfidence: Record<
-  'plain' | 'noisyPass',
-  { floor: number; ratioMidpoint: number; firstPassStands: number | null }
-> = {
-  plain: { floor: -0.6, ratioMidpoint: 1.05, firstPassStands: null },
-  noisyPass: { floor: -0.4, ratioMidpoint: 1.05, firstPassStands: null },
-};
+export const cmuConfidence = {
+  plain: { floor: -0.6, ratioMidpoint: 1.05 },
+  noisyPass: { floor: -0.4, ratioMidpoint: 1.05 },
+} as const;
 
 /** The intent decision's defaults on the CMU model's statistic, for its `plain` or `noisyPass` confidence. */
 export function cmuUnderstandDefaults(noisyPass: boolean) {

@@ -94,7 +94,7 @@ export interface RuntimeOptions {
   /**
    * The CMU model's confidence statistic from which a clean utterance's first pass stands without the
    * batch-CMN second pass (SenoneRecognizerOptions.firstPassStands); null: the second pass always runs.
-   * Absent: the runtime's (null for now: src/runtime/cmuBackend.ts `cmuConfidence` says why). Ignored by the
+   * Absent: null (src/runtime/cmuBackend.ts `CmuBackendOptions.firstPassStands` says why). Ignored by the
    * 'ctc' model.
    */
   firstPassStands?: number | null;
