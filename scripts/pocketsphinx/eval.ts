@@ -43,6 +43,8 @@ export interface ManifestRow {
   readonly intent: string | null;
   readonly slots: Readonly<Record<string, string>>;
   readonly voice?: string;
+  /** Who spoke it, where the set knows (scripts/build_realsets.py). */
+  readonly speaker?: string;
   readonly snr_db?: number;
 }
 

@@ -4,7 +4,8 @@
  *
  *   npx tsx scripts/realspeech/evaluate.ts [--root work/real] [--sets sc_report,speechocean,fsdd]
  *       [--conditions clean,6,9,12,15,18,21,24] [--limit N] [--systems ours,pocketsphinx]
- *       [--concurrency 1] [--frame-downsample 1] [--json-out FILE] [--details FILE]
+ *       [--concurrency 1] [--session file|speaker] [--frame-downsample 1] [--json-out FILE]
+ *       [--details FILE]
  *   npx tsx scripts/evaluate.ts --parts real [--limit N]     (the same, from the main evaluation)
  *
  * Per set×condition, over its first N files (the builder writes them in a seeded random order):
@@ -15,6 +16,11 @@
  * 0.9 s of silence it pads each file with included) over the files' durations, one file at a time by default;
  * pocketsphinx = its own per-utterance decoding wall time over the same durations (model loading apart, in
  * `load_seconds`). Both share this machine's CPUs with whatever else runs.
+ *
+ * `--session speaker`: our files go through one session per speaker (at most 20 commands a session, in the
+ * set's order), as a device kept open by one person sends them: the live cepstral mean carries over between
+ * them. Default `file`: a fresh session per file, as `voxstream infer` runs them. pocketsphinx decodes each
+ * file alone either way.
  *
  * `--frame-downsample N`: our CMU model scores 1 frame in N (RuntimeOptions.acousticFrameDownsample, default
  * 1). `--denoise off|rnnoise|auto`: noise suppression (RuntimeOptions.denoise; default: the runtime's, 'auto'). `--remove-noise on|off`: Sphinx's noise removal in our front end (RuntimeOptions.removeNoise; default:
@@ -55,8 +61,10 @@ export interface RealEvalOptions {
   readonly systems?: readonly System[];
   /** Our recognizer's models; required when `systems` has `ours`. */
   readonly engine?: Engine;
-  /** Our files in flight at once. Default 1 (a single stream's real-time factor). */
+  /** Our sessions in flight at once. Default 1 (a single stream's real-time factor). */
   readonly concurrency?: number;
+  /** Our sessions: one per file (default) or one per speaker (`ScoreOptions.session`). */
+  readonly session?: 'file' | 'speaker';
   /** Receives one line per file and system (JSON). */
   readonly onDetail?: (line: Record<string, unknown>) => void;
   /** Progress and notes (JSON lines). Default stderr. */
@@ -171,7 +179,7 @@ const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
   '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT] [--first-pass-stands X|off]\n' +
-  '       [--json-out FILE] [--details FILE]';
+  '       [--session file|speaker] [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -186,6 +194,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         limit: { type: 'string' },
         systems: { type: 'string', default: 'ours,pocketsphinx' },
         concurrency: { type: 'string', default: '1' },
+        session: { type: 'string', default: 'file' },
         'frame-downsample': { type: 'string', default: '1' },
         denoise: { type: 'string' },
         'remove-noise': { type: 'string' },
@@ -215,10 +224,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     !(Number.isInteger(concurrency) && concurrency > 0) ||
     !(Number.isInteger(frameDownsample) && frameDownsample > 0) ||
     systems.length === 0 ||
+    !(values.session === 'file' || values.session === 'speaker') ||
     !systems.every((s) => s === 'ours' || s === 'pocketsphinx') ||
     !conditions.every((c) => /^(clean|snr\d+)$/.test(c))
   ) {
-    process.stderr.write(`${USAGE}\n(--systems from ours,pocketsphinx; --conditions clean or SNRs in dB)\n`);
+    process.stderr.write(
+      `${USAGE}\n(--systems from ours,pocketsphinx; --conditions clean or SNRs in dB; --session file or speaker)\n`,
+    );
     return 2;
   }
   const details: string[] = [];
@@ -255,6 +267,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       limit,
       systems: systems as System[],
       concurrency,
+      session: values.session as 'file' | 'speaker',
       ...(engine === undefined ? {} : { engine }),
       ...(values.details === undefined ? {} : { onDetail: (l) => details.push(JSON.stringify(l)) }),
     });
@@ -277,6 +290,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         {
           root: relative('.', resolve(values.root)),
           frameDownsample,
+          session: values.session,
           denoise: engine?.options.denoise ?? values.denoise ?? null,
           removeNoise: engine?.options.removeNoise ?? null,
           searchBeams: engine?.options.searchBeams ?? 'default',

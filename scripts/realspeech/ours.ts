@@ -1,8 +1,8 @@
 /**
- * Our recognizer on a set's files: each file through `inferFile`, the server's own per-session graph, as
- * `voxstream infer` and scripts/evaluate.ts run it.
+ * Our recognizer on a set's files: each file through the server's own per-session graph (`inferFile`, as
+ * `voxstream infer` runs it), or several files through one session (`inferSession`).
  */
-import { type InferResult, inferFile } from '../../src/cli/infer.ts';
+import { type InferResult, inferSession } from '../../src/cli/infer.ts';
 import { Engine, type RuntimeOptions, createLogger, resolveRuntimeOptions } from '../../src/runtime/index.ts';
 
 /**
@@ -18,10 +18,15 @@ export function loadEngine(options: Partial<RuntimeOptions> = {}): Promise<Engin
 /** Options of {@link runOurs}. */
 export interface OursOptions {
   /**
-   * Files in flight at once. Default 1: one stream, so that the real-time factor is a single stream's, as
+   * Sessions in flight at once. Default 1: one stream, so that the real-time factor is a single stream's, as
    * pocketsphinx_batch decodes one utterance at a time.
    */
   readonly concurrency?: number;
+  /**
+   * Files that go through one session together, as index groups into `files` (each index once): a device that
+   * keeps its socket open for several commands ({@link inferSession}). Default: one session per file.
+   */
+  readonly sessions?: readonly (readonly number[])[];
   /** Called after each file with the number done so far. */
   readonly onProgress?: (done: number) => void;
 }
@@ -56,17 +61,32 @@ export async function runOurs(
   const context = await engine.context(contextName);
   const results: (InferResult | null)[] = new Array<InferResult | null>(files.length).fill(null);
   const errors: { file: string; message: string }[] = [];
+  const sessions = options.sessions ?? files.map((_, i) => [i]);
+  const seen = sessions.flat();
+  if (
+    seen.length !== files.length ||
+    new Set(seen).size !== files.length ||
+    seen.some((i) => !(i in files))
+  ) {
+    throw new RangeError('sessions: every file index exactly once');
+  }
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < files.length; i = next++) {
-      const file = files[i] as string;
+    for (let s = next++; s < sessions.length; s = next++) {
+      const group = sessions[s] as readonly number[];
+      const paths = group.map((i) => files[i] as string);
       try {
-        results[i] = await inferFile(engine, context, file);
+        const out = await inferSession(engine, context, paths);
+        group.forEach((i, k) => {
+          results[i] = out[k] ?? null;
+        });
       } catch (error) {
-        errors.push({ file, message: (error as Error).message });
+        // One session's error is every one of its files' (a single file: that file's).
+        for (const file of paths) errors.push({ file, message: (error as Error).message });
       }
-      options.onProgress?.(++done);
+      done += group.length;
+      options.onProgress?.(done);
     }
   };
   const cpu = process.cpuUsage();

@@ -14,6 +14,12 @@ import type { RealSet } from './sets.ts';
 export interface ScoreOptions {
   /** Our files in flight at once. Default 1. */
   readonly concurrency?: number;
+  /**
+   * `file` (default): one session per file, as `voxstream infer` runs them. `speaker`: one session per speaker,
+   * the speaker's files in the set's order, as a device kept open by one person (the live cepstral mean and
+   * the VAD's noise floor carry over between commands); files without a speaker get a session each.
+   */
+  readonly session?: 'file' | 'speaker';
   /** Receives one line per file (JSON). */
   readonly onDetail?: (line: Record<string, unknown>) => void;
   /** Progress and notes (JSON lines). */
@@ -75,10 +81,13 @@ function score(
 export async function scoreOurs(set: RealSet, engine: Engine, options: ScoreOptions): Promise<SystemScore> {
   const { log } = options;
   const files = set.rows.map((r) => join(set.folder, r.file));
+  let logged = 0;
   const run = await runOurs(engine, set.context, files, {
     concurrency: options.concurrency ?? 1,
+    ...(options.session === 'speaker' ? { sessions: speakerSessions(set.rows) } : {}),
     onProgress: (done) => {
-      if (done % 50 === 0 || done === files.length)
+      if (Math.floor(done / 50) > Math.floor(logged / 50) || done === files.length) {
+        logged = done;
         log({
           event: 'progress',
           system: 'ours',
@@ -87,6 +96,7 @@ export async function scoreOurs(set: RealSet, engine: Engine, options: ScoreOpti
           done,
           of: files.length,
         });
+      }
     },
   });
   for (const e of run.errors) log({ event: 'file_error', system: 'ours', ...e });
@@ -120,6 +130,29 @@ export async function scoreOurs(set: RealSet, engine: Engine, options: ScoreOpti
     rtf: run.audioMs > 0 ? round(run.processMs / run.audioMs) : null,
     cpu_rtf: run.audioMs > 0 ? round(run.cpuMs / run.audioMs) : null,
   };
+}
+
+/** Commands a `speaker` session holds at most: a speaker's files beyond it start a new session. */
+export const speakerSessionFiles = 20;
+
+/**
+ * Sessions of one speaker's files each (indices into `rows`, in the rows' order), at most
+ * {@link speakerSessionFiles} a session; a row without a speaker is a session of its own.
+ */
+export function speakerSessions(rows: readonly ManifestRow[]): number[][] {
+  const open = new Map<string, number[]>();
+  const sessions: number[][] = [];
+  rows.forEach((row, i) => {
+    const speaker = row.speaker;
+    let session = speaker === undefined ? undefined : open.get(speaker);
+    if (session === undefined || session.length >= speakerSessionFiles) {
+      session = [];
+      sessions.push(session);
+      if (speaker !== undefined) open.set(speaker, session);
+    }
+    session.push(i);
+  });
+  return sessions;
 }
 
 /** pocketsphinx on one set×condition. */

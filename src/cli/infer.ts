@@ -42,26 +42,73 @@ const silentReply = { speak: () => Promise.reject(new Error('no replies in infer
 
 /** Runs one file through the session graph (replies off), as fast as the models allow. */
 export async function inferFile(engine: Engine, context: LoadedContext, file: string): Promise<InferResult> {
+  return (await inferSession(engine, context, [file]))[0] as InferResult;
+}
+
+/** One file's audio, decoded and padded, and where it lies in the session's stream. */
+interface SessionPart {
+  readonly file: string;
+  readonly audioMs: number;
+  readonly samples: Int16Array;
+  /** Stream time at which its padded audio starts and ends, ms. */
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/**
+ * Runs files one after another through ONE session graph (replies off), as a device that keeps its socket open
+ * sends several commands: the session's state carries over between them (the CMU front end's live cepstral
+ * mean, the noise floor of the VAD). Each file is padded with silence as {@link inferFile} pads it, so that
+ * every file is its own utterance; an utterance belongs to the file in whose padded audio it starts. One
+ * result per file, in order; `processMs` is the session's wall time shared out by the files' durations.
+ *
+ * @throws Error when the session ends in an error before any intent, or files differ in sample rate
+ */
+export async function inferSession(
+  engine: Engine,
+  context: LoadedContext,
+  files: readonly string[],
+): Promise<InferResult[]> {
+  if (files.length === 0) return [];
   const started = performance.now();
-  const decoded = decodeAudioFile(new Uint8Array(await readFile(file)), file);
-  let { pcm, sampleRate } = decoded;
-  if (!(pcmInputRates as readonly number[]).includes(sampleRate)) {
-    pcm = resample(pcm, sampleRate, MODEL_CONTRACT.sampleRate);
-    sampleRate = MODEL_CONTRACT.sampleRate;
+  const parts: SessionPart[] = [];
+  let sampleRate = 0;
+  let atMs = 0;
+  for (const file of files) {
+    const decoded = decodeAudioFile(new Uint8Array(await readFile(file)), file);
+    let { pcm, sampleRate: rate } = decoded;
+    if (!(pcmInputRates as readonly number[]).includes(rate)) {
+      pcm = resample(pcm, rate, MODEL_CONTRACT.sampleRate);
+      rate = MODEL_CONTRACT.sampleRate;
+    }
+    sampleRate ||= rate;
+    if (rate !== sampleRate) {
+      throw new Error(`${file}: ${rate} Hz after decoding, the session's earlier files ${sampleRate} Hz`);
+    }
+    // Files are often trimmed to the speech (FSDD clips start and end on it); a live stream never is. Pad them
+    // with silence so that the VAD sees an onset and an end, as it would from a microphone.
+    const padded = new Float32Array(pcm.length + Math.round((rate * (leadMs + tailMs)) / 1000));
+    padded.set(pcm, Math.round((rate * leadMs) / 1000));
+    const samples = float32ToInt16(padded);
+    const toMs = atMs + (samples.length / rate) * 1000;
+    parts.push({
+      file,
+      audioMs: Math.round((decoded.pcm.length / decoded.sampleRate) * 1000),
+      samples,
+      fromMs: atMs,
+      toMs,
+    });
+    atMs = toMs;
   }
-  // Files are often trimmed to the speech (FSDD clips start and end on it); a live stream never is. Pad them
-  // with silence so that the VAD sees an onset and an end, as it would from a microphone.
-  const padded = new Float32Array(pcm.length + Math.round((sampleRate * (leadMs + tailMs)) / 1000));
-  padded.set(pcm, Math.round((sampleRate * leadMs) / 1000));
-  const samples = float32ToInt16(padded);
   const chunk = sampleRate / 50; // 20 ms, as a device would send
   const items: StreamItem[] = [];
-  for (let at = 0; at < samples.length; at += chunk)
-    items.push({ kind: 'ingest', bytes: int16ToBytes(samples.slice(at, at + chunk)) });
+  for (const { samples } of parts) {
+    for (let at = 0; at < samples.length; at += chunk)
+      items.push({ kind: 'ingest', bytes: int16ToBytes(samples.slice(at, at + chunk)) });
+  }
   items.push({ kind: 'end' });
   const clock = new SessionClock();
-  let stages: Record<string, number> = {};
-  const parts = sessionParts(engine, {
+  const graphParts = sessionParts(engine, {
     audio: { encoding: 'pcm_s16le', sampleRate },
     context,
     tts: { synthesize: silentReply.speak },
@@ -70,35 +117,50 @@ export async function inferFile(engine: Engine, context: LoadedContext, file: st
     offline: true,
     budgets: engine.options.budgets,
     clock,
-    onMetrics: (m) => {
-      stages = { ...m.stages };
-    },
   });
-  const out = await lastValueFrom(sessionGraph(from(items), parts).pipe(toArray()));
+  const out = await lastValueFrom(sessionGraph(from(items), graphParts).pipe(toArray()));
   const messages = out.filter((f) => f.kind === 'event').map((f) => f.message);
-  const intents = messages.filter(
-    (m): m is Extract<ServerMessage, { type: 'intent' }> => m.type === 'intent',
-  );
-  const finals = messages.filter((m): m is Extract<ServerMessage, { type: 'final' }> => m.type === 'final');
   const error = messages.find((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error');
-  if (error && intents.length === 0) throw Object.assign(new Error(error.message), { code: error.code });
-  // The decisive utterance: the first one understood, else the last one heard.
-  const pick = intents.findIndex((i) => i.understood);
-  const index = pick >= 0 ? pick : intents.length - 1;
-  const decision = intents[index];
-  return {
-    file,
-    understood: decision?.understood ?? false,
-    intent: decision?.intent ?? null,
-    slots: decision?.slots ?? {},
-    transcript: decision?.transcript ?? finals[index]?.text ?? '',
-    confidence: decision?.confidence ?? 0,
-    utterances: intents.length,
-    audioMs: Math.round((decoded.pcm.length / decoded.sampleRate) * 1000),
-    processMs: Math.round(performance.now() - started),
-    stages,
-    ...(finals[index]?.denoised ? { denoised: true as const } : {}),
-  };
+  if (error && !messages.some((m) => m.type === 'intent')) {
+    throw Object.assign(new Error(error.message), { code: error.code });
+  }
+  // Each utterance goes to the file in whose padded audio it started.
+  const fileOf = new Map<number, number>();
+  for (const m of messages) {
+    if (m.type !== 'speech_start') continue;
+    const index = parts.findIndex((p) => m.atMs < p.toMs);
+    fileOf.set(m.utterance, index < 0 ? parts.length - 1 : index);
+  }
+  const processMs = performance.now() - started;
+  const totalMs = parts.reduce((n, p) => n + p.audioMs, 0);
+  return parts.map((part, i) => {
+    const mine = (m: ServerMessage): boolean => 'utterance' in m && fileOf.get(m.utterance) === i;
+    const intents = messages.filter(
+      (m): m is Extract<ServerMessage, { type: 'intent' }> => m.type === 'intent' && mine(m),
+    );
+    // The decisive utterance: the first one understood, else the last one heard.
+    const pick = intents.findIndex((m) => m.understood);
+    const decision = intents[pick >= 0 ? pick : intents.length - 1];
+    const of = <T extends ServerMessage['type']>(type: T) =>
+      messages.find(
+        (m): m is Extract<ServerMessage, { type: T }> =>
+          m.type === type && decision !== undefined && 'utterance' in m && m.utterance === decision.utterance,
+      );
+    const final = of('final');
+    return {
+      file: part.file,
+      understood: decision?.understood ?? false,
+      intent: decision?.intent ?? null,
+      slots: decision?.slots ?? {},
+      transcript: decision?.transcript ?? final?.text ?? '',
+      confidence: decision?.confidence ?? 0,
+      utterances: intents.length,
+      audioMs: part.audioMs,
+      processMs: Math.round(totalMs > 0 ? (processMs * part.audioMs) / totalMs : processMs / parts.length),
+      stages: { ...of('metrics')?.stages },
+      ...(final?.denoised ? { denoised: true as const } : {}),
+    };
+  });
 }
 
 /** Where `infer` reads paths and writes its progress; the process's own streams unless a test gives others. */
