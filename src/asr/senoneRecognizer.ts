@@ -104,7 +104,11 @@ export interface SenoneRecognizerOptions {
    * The confidence statistic ({@link SenoneRecognizer.ratio} plus the noise allowance) at or above which the
    * first pass's result stands and the second pass is skipped: its best parse is complete, the best path of
    * all, and this sure. Only where the noisy-utterance pass does not apply (in noise the live pass's confidence
-   * is worth less and the denoised pass always runs). On long sentences the second pass is a whole new search
+   * is worth less and the denoised pass always runs), and never in a session's first utterance with voiced
+   * frames: until one has ended, the front end's live mean is still the model's initial one, not this
+   * session's channel, and that is what the second pass corrects (a recording of the tests,
+   * `cards-001.wav`, came out "five ten of clubs" from it, "ten of clubs" after the pass). This assumes the
+   * front end keeps its live mean across utterances (SphinxFeaturesOptions.keepCmnAcrossUtterances, default). On long sentences the second pass is a whole new search
    * (2 ms a frame on speechocean762's 2,011-sentence grammar), so this is what a confident answer would wait
    * for. null: the second pass always runs (default; the runtime's value is in src/runtime/cmuBackend.ts).
    */
@@ -160,6 +164,11 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   private readonly statistic: RatioStatistic;
   private readonly noisyPass: NoisyUtterancePass | null;
   private readonly firstPassStands: number | null;
+  /**
+   * Whether an utterance with voiced frames (c0 ≥ 0, those live CMN counts) has ended in this session, so
+   * that the live mean is this session's own ({@link SenoneRecognizerOptions.firstPassStands}).
+   */
+  private heard = false;
   /** The utterance's features and side data so far, for the second pass. */
   private feats: Float32Array[] = [];
   private sides: Float32Array[] = [];
@@ -233,6 +242,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const ahead = this.ahead;
     this.ahead = null;
     const kind = this.passNeeded();
+    if (this.sides.some(hasVoicedFrame)) this.heard = true;
     if (ahead && ahead.kind !== kind) ahead.state.dropped = true;
     if (kind === null) return;
     let outcome: PassOutcome | null = null;
@@ -285,7 +295,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
 
   /** Whether the first pass's result stands as it is ({@link SenoneRecognizerOptions.firstPassStands}). */
   private firstPassIsSure(): boolean {
-    if (this.firstPassStands === null) return false;
+    if (this.firstPassStands === null || !this.heard) return false;
     const best = this.decoder.finals()[0];
     const partial = this.decoder.partial();
     if (!best || !partial || best.score < partial.score - 1e-6) return false;
@@ -493,6 +503,12 @@ function batchCmn(
     for (let k = 0; k < cepstra; k++)
       feats[t * dim + k] = (sides[t * cepstra + k] as number) - (mean[k] as number) / voiced;
   return { feats, frames, sides: null };
+}
+
+/** Whether cepstra ([frames, 13]) hold a frame that live CMN counts (c0 ≥ 0). */
+function hasVoicedFrame(sides: Float32Array): boolean {
+  for (let k = 0; k < sides.length; k += cepstra) if ((sides[k] as number) >= 0) return true;
+  return false;
 }
 
 function join(parts: readonly Float32Array[]): Float32Array {

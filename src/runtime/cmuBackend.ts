@@ -59,14 +59,15 @@ export interface CmuBackendOptions {
   /** The grammar search's beam and exit beam (HmmDecoderOptions). Default theirs (150, 120). */
   readonly searchBeams?: readonly [number, number] | undefined;
   /**
-   * SenoneRecognizerOptions.firstPassStands. Default null: off. 1.5, 0.45 above the accept threshold, was
-   * chosen on the tuning speakers (2026-12-01, `docs/real-speech/first-pass-stands/`): it changed nothing there
-   * but one more command right, took held-out Speech Commands from 77.9 to 78.5 % at the same false acceptance,
-   * and answered long sentences and coffee-maker orders 100–700 ms sooner. But on a real recording of the test
-   * suite (`test/fixtures/real-speech/cards-001.wav`, a session's first utterance) the sure first pass said
-   * "five ten of clubs" where the batch-CMN pass says "ten of clubs": a session's first utterance is decoded
-   * live from the model's initial mean, which is what the batch-CMN pass corrects. It needs a check that the
-   * live mean has settled before it can be on (`evaluate.ts --first-pass-stands 1.5` measures it).
+   * SenoneRecognizerOptions.firstPassStands: the statistic from which a clean utterance's first pass stands
+   * without the batch-CMN pass, except in a session's first utterance. Default 1.5, 0.45 above the accept
+   * threshold, chosen on the tuning speakers (`docs/real-speech/first-pass-stands/`); null: the pass always
+   * runs. It was off for a while after a real recording of the test suite (`cards-001.wav`, a session's first
+   * utterance) came out "five ten of clubs" from the first pass, which decodes a session's first utterance
+   * from the model's initial mean: the batch-CMN pass is what corrects that, so a first utterance always takes
+   * it now. Held out, one session per speaker (`evaluate.ts --session speaker`), Speech Commands went from
+   * 77.8 to 78.5 % at the same false acceptance; later commands of a session answer sooner, by the whole
+   * pass on a long grammar.
    */
   readonly firstPassStands?: number | null | undefined;
   /**
@@ -193,7 +194,7 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
       }
     : null;
   const { floor } = cmuConfidence[noisyPass ? 'noisyPass' : 'plain'];
-  const firstPassStands = options.firstPassStands ?? null;
+  const firstPassStands = options.firstPassStands === undefined ? 1.5 : options.firstPassStands;
   const adopt = (hmm: HmmGraph) => ({
     guessedWords: hmm.guessedWords,
     recognizer: () =>

@@ -93,8 +93,9 @@ export interface RuntimeOptions {
   searchBeams?: readonly [number, number];
   /**
    * The CMU model's confidence statistic from which a clean utterance's first pass stands without the
-   * batch-CMN second pass (SenoneRecognizerOptions.firstPassStands); null: the second pass always runs.
-   * Absent: null (src/runtime/cmuBackend.ts `CmuBackendOptions.firstPassStands` says why). Ignored by the
+   * batch-CMN second pass (SenoneRecognizerOptions.firstPassStands; never in a session's first utterance);
+   * null: the second pass always runs. Absent: 1.5 (src/runtime/cmuBackend.ts `CmuBackendOptions.firstPassStands`
+   * says why). Ignored by the
    * 'ctc' model.
    */
   firstPassStands?: number | null;
