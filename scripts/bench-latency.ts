@@ -1,6 +1,8 @@
 /**
  * Latency benchmark of one live session: commands spoken into one socket in real time, one after another
- * with a pause, exactly as a device would. Two sources of speech:
+ * with a pause, exactly as a device would (with `--session-per-command`, a new session for each command, as a
+ * client that connects per command does: every command is then a session's first utterance). Two sources of
+ * speech:
  *   - synthesized (default): `--utterances` different commands generated from `--context` (seed 7), spoken by
  *     the npm espeak-ng voice en-us+m3, which is not the server's reply voice;
  *   - real recordings (`--recordings DIR`): the first `--limit` rows of a set folder's `manifest.jsonl` and
@@ -32,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { judge, loadRecordings } from '../src/bench/recordings.ts';
 import { startServer } from '../src/bench/server.ts';
 import { summary } from '../src/bench/stats.ts';
-import { type AudioChunks, VoxClient, prepareAudio } from '../src/client/index.ts';
+import { type AudioChunks, type ClientEvent, VoxClient, prepareAudio } from '../src/client/index.ts';
 import { generateSentences, loadContext } from '../src/context/index.ts';
 import { closeSpeech, speech } from '../test/helpers/speech.ts';
 
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     recordings: { type: 'string' },
     limit: { type: 'string', default: '100' },
     'acoustic-model': { type: 'string' },
+    'session-per-command': { type: 'boolean', default: false },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -52,8 +55,10 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: npx tsx scripts/bench-latency.ts [--url ws://host:port] [--utterances 24] [--context smart_home|PATH]\n' +
-      '    [--recordings DIR [--limit 100]] [--pause 1200] [--acoustic-model cmu|ctc] [--out result.json]\n' +
-      'One live session, real time: speech end -> intent and first reply audio, partial lag. Without --url it\n' +
+      '    [--recordings DIR [--limit 100]] [--pause 1200] [--acoustic-model cmu|ctc] [--session-per-command]\n' +
+      '    [--out result.json]\n' +
+      'One live session, real time: speech end -> intent and first reply audio, partial lag (with\n' +
+      '--session-per-command, a new session for each command). Without --url it\n' +
       'starts its own server. JSON on stdout (and --out), progress on stderr. More in the header of this file.\n',
   );
   process.exit(0);
@@ -120,12 +125,8 @@ interface Heard {
   partials: number[];
 }
 
-const client = await VoxClient.connect(url);
-await client.start({
-  audio: { encoding: 'pcm_s16le', sampleRate: 16000 },
-  ...(sessionContext !== undefined ? { context: sessionContext } : {}),
-});
-const sentAt: number[] = []; // wall time each 20 ms chunk of the session was sent
+const perCommand = values['session-per-command'] === true;
+let sentAt: number[] = []; // wall time each 20 ms chunk of the session was sent
 const partialLags: number[] = [];
 let heard = new Map<number, Heard>();
 let wake: (() => void) | null = null;
@@ -138,7 +139,7 @@ const utterance = (n: number): Heard => {
 const sentAtMs = (atMs: number) =>
   sentAt[Math.max(0, Math.min(sentAt.length - 1, Math.ceil(atMs / chunkMs) - 1))];
 
-client.events.subscribe((e) => {
+const onEvent = (e: ClientEvent): void => {
   if (e.type === 'speech_start') utterance(e.utterance);
   else if (e.type === 'partial') {
     utterance(e.utterance).partials.push(e.receivedAt);
@@ -162,20 +163,45 @@ client.events.subscribe((e) => {
     h.serverIntentMs = e.stages['intent'];
   } else return;
   wake?.();
-});
+};
 
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
 const allAnswered = () => [...heard.values()].every((h) => h.metrics);
 const records: Record<string, unknown>[] = [];
-// 300 ms of silence first, so that the first item has an onset as every later one has (the previous pause).
 let next = performance.now() + 50;
-for (let k = 0; k < 15; k++) {
-  await sleepUntil(next);
-  await client.sendAudio(new Uint8Array((16000 * 2 * chunkMs) / 1000));
-  sentAt.push(performance.now());
-  next += chunkMs;
-}
+/**
+ * Opens a session and sends it 300 ms of silence, so that its first item has an onset as every later one has
+ * (the previous pause).
+ */
+const open = async (): Promise<VoxClient> => {
+  const opened = await VoxClient.connect(url);
+  opened.events.subscribe(onEvent);
+  await opened.start({
+    audio: { encoding: 'pcm_s16le', sampleRate: 16000 },
+    ...(sessionContext !== undefined ? { context: sessionContext } : {}),
+  });
+  sentAt = [];
+  next = Math.max(next, performance.now());
+  for (let k = 0; k < 15; k++) {
+    await sleepUntil(next);
+    await opened.sendAudio(new Uint8Array((16000 * 2 * chunkMs) / 1000));
+    sentAt.push(performance.now());
+    next += chunkMs;
+  }
+  return opened;
+};
+const close = async (c: VoxClient): Promise<void> => {
+  c.stop();
+  await c.closed;
+};
+// One session for all commands, as a device that keeps its socket open; or one per command (as a Wyoming
+// client connects for each), where every command is a session's first utterance.
+let client = await open();
 for (const [i, item] of items.entries()) {
+  if (perCommand && i > 0) {
+    await close(client);
+    client = await open();
+  }
   heard = new Map();
   const first = sentAt.length;
   for (const chunk of item.audio.chunks) {
@@ -232,8 +258,7 @@ for (const [i, item] of items.entries()) {
   records.push(record);
   process.stderr.write(`${JSON.stringify({ event: 'utterance', ...record })}\n`);
 }
-client.stop();
-await client.closed;
+await close(client);
 await (started
   ? new Promise((r) => {
       started.child.once('exit', r);
@@ -252,6 +277,7 @@ const result = {
     : { synthesized: 'espeak-ng en-us+m3 (seed 7)', utterances: items.length },
   context,
   acousticModel: values['acoustic-model'] ?? (values.url ? null : 'server default'),
+  sessions: perCommand ? 'one per command' : 'one',
   pauseMs,
   utterances: records.length,
   answered: records.filter((r) => r['answered']).length,
