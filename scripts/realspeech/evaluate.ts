@@ -22,6 +22,9 @@
  * them. Default `file`: a fresh session per file, as `voxstream infer` runs them. pocketsphinx decodes each
  * file alone either way.
  *
+ * `--ahead-silence MS`: the final pass starts after this much silence following a complete command, before
+ * the endpoint, and is carried on over the rest (RecognizeOptions.aheadSilenceMs; default the runtime's).
+ *
  * `--frame-downsample N`: our CMU model scores 1 frame in N (RuntimeOptions.acousticFrameDownsample, default
  * 1). `--denoise off|rnnoise|auto`: noise suppression (RuntimeOptions.denoise; default: the runtime's, 'auto'). `--remove-noise on|off`: Sphinx's noise removal in our front end (RuntimeOptions.removeNoise; default:
  * the runtime's). `--beams BEAM,EXIT`: the grammar search's beams (RuntimeOptions.searchBeams; default the
@@ -179,7 +182,7 @@ const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
   '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT] [--first-pass-stands X|off]\n' +
-  '       [--session file|speaker] [--json-out FILE] [--details FILE]';
+  '       [--session file|speaker] [--ahead-silence MS] [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -199,6 +202,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         denoise: { type: 'string' },
         'remove-noise': { type: 'string' },
         'first-pass-stands': { type: 'string' },
+        'ahead-silence': { type: 'string' },
         beams: { type: 'string' },
         'json-out': { type: 'string' },
         details: { type: 'string' },
@@ -235,13 +239,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const details: string[] = [];
   // The same flags as `voxstream infer`, parsed the same way (a TypeError names the bad one).
-  let flags: Pick<Partial<RuntimeOptions>, 'removeNoise' | 'searchBeams' | 'firstPassStands'>;
+  let flags: Pick<Partial<RuntimeOptions>, 'removeNoise' | 'searchBeams' | 'firstPassStands' | 'endpointing'>;
   try {
+    const ahead = values['ahead-silence'];
+    if (ahead !== undefined && !(Number(ahead) > 0))
+      throw new TypeError(`--ahead-silence: expected a positive number of ms, got ${ahead}`);
     const stands = values['first-pass-stands'];
     if (stands !== undefined && stands !== 'off' && !Number.isFinite(Number(stands)))
       throw new TypeError(`--first-pass-stands: expected a number or off, got ${stands}`);
     flags = {
       ...(stands === undefined ? {} : { firstPassStands: stands === 'off' ? null : Number(stands) }),
+      ...(ahead === undefined ? {} : { endpointing: { recognize: { aheadSilenceMs: Number(ahead) } } }),
       ...(values['remove-noise'] === undefined
         ? {}
         : { removeNoise: onOff(values['remove-noise'], '--remove-noise') }),
@@ -291,6 +299,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           root: relative('.', resolve(values.root)),
           frameDownsample,
           session: values.session,
+          aheadSilenceMs: values['ahead-silence'] === undefined ? 'default' : Number(values['ahead-silence']),
           denoise: engine?.options.denoise ?? values.denoise ?? null,
           removeNoise: engine?.options.removeNoise ?? null,
           searchBeams: engine?.options.searchBeams ?? 'default',

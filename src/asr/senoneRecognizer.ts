@@ -134,6 +134,10 @@ interface PassOutcome {
   readonly onSpare: boolean;
   /** The cepstra the result's frames refer to (the denoised pass's own); null: the live ones. */
   readonly sides: Float32Array[] | null;
+  /** A batch-CMN pass's mean (13 cepstra); null for the denoised pass. */
+  readonly mean: Float64Array | null;
+  /** The utterance's feature chunks it decoded (the first this many). */
+  readonly chunks: number;
   readonly asrMs: number;
   readonly decodeMs: number;
 }
@@ -233,10 +237,10 @@ export class SenoneRecognizer implements UtteranceRecognizer {
    * SenoneRecognizerOptions.secondPass}): the utterance's static cepstra normalised by their mean over its
    * voiced frames (c0 ≥ 0, as Sphinx's batch CMN), the deltas as they were (a constant offset cancels in
    * them), decoded again from the start. The chunks go to the shared model together, so they share its runs.
-   * A pass started ahead ({@link finishAhead}), not dropped since, is taken as it is where it is still the pass
-   * needed (denoised or batch CMN). It was decoded without the frames after it, the pause that ended the
-   * utterance, so it is not always the same result; the stage starts none unless asked
-   * (`RecognizeOptions.aheadSilenceMs`; docs/real-speech/first-pass-stands/).
+   * A batch-CMN pass started ahead ({@link finishAhead}), not dropped since, is carried on over the chunks
+   * that came after it ({@link carryOn}) where batch CMN is still the pass needed, so the end only waits for
+   * those; its mean leaves out those chunks, the pause that ended the utterance, so it is not always the same
+   * result as the pass at the end (`RecognizeOptions.aheadSilenceMs`; docs/real-speech/first-pass-stands/).
    */
   async finish(): Promise<void> {
     const ahead = this.ahead;
@@ -248,8 +252,10 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     let outcome: PassOutcome | null = null;
     try {
       outcome = ahead && !ahead.state.dropped ? await ahead.done : null;
+      if (outcome) outcome = await this.carryOn(outcome);
     } catch {
       // Run again below.
+      outcome = null;
     }
     // At the end the live search is free: decoded on it, a session needs no spare (a long grammar's search is
     // megabytes) unless it starts passes ahead.
@@ -258,15 +264,17 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   }
 
   /**
-   * Starts the final pass {@link finish} would run now, on a search of its own, while the live pass goes on
-   * (the utterance's end is near: its words are followed by a pause); {@link finish} takes it if nothing has
-   * changed by then, and {@link dropAhead} forgets it when speech goes on. Nothing where no pass is needed or
-   * one is already under way.
+   * Starts the batch-CMN pass {@link finish} would run now, on a search of its own, while the live pass goes
+   * on (the utterance's end is near: its words are followed by a pause); {@link finish} carries it on over the
+   * rest of the utterance, and {@link dropAhead} forgets it when speech goes on. Nothing where another pass or
+   * none is needed, or one is already under way.
    */
   finishAhead(): void {
     if (this.ahead) return;
     const kind = this.passNeeded();
-    if (kind === null) return;
+    // Only the batch-CMN pass can be carried on over the frames after it ({@link carryOn}); the denoised pass
+    // would need RNNoise carried on over the rest of the audio, so it waits for the end.
+    if (kind !== 'batchCmn') return;
     const state = { dropped: false };
     const done = this.startPass(kind, () => state.dropped, true);
     // A pass dropped or failed ahead is only wasted work; finish() runs its own.
@@ -314,14 +322,19 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const after = onSpare ? this.spareFree : Promise.resolve();
     const run = after.then(async (): Promise<PassOutcome | null> => {
       if (dropped()) return null;
-      const pass: { feats: Float32Array; frames: number; sides: Float32Array[] | null } | null =
+      const pass: {
+        feats: Float32Array;
+        frames: number;
+        sides: Float32Array[] | null;
+        mean: Float64Array | null;
+      } | null =
         kind === 'denoised'
           ? await this.denoisedFeatures(pcm)
           : batchCmn(join(feats), join(sides), this.model.dim);
       if (!pass || dropped()) return null;
       const search = onSpare ? this.spareSearch() : { decoder: this.decoder, loop: this.loop };
-      const timing = await this.decodeAgain(search, pass.feats, pass.frames, dropped);
-      return timing && { kind, onSpare, sides: pass.sides, ...timing };
+      const timing = await this.decodeAgain(search, pass.feats, pass.frames, dropped, true);
+      return timing && { kind, onSpare, sides: pass.sides, mean: pass.mean, chunks: feats.length, ...timing };
     });
     if (onSpare) this.spareFree = run.catch(() => {});
     return run;
@@ -330,9 +343,36 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   /** The utterance's denoised audio through the front end ({@link NoisyUtterancePass}); null: nothing left. */
   private async denoisedFeatures(
     pcm: Float32Array[],
-  ): Promise<{ feats: Float32Array; frames: number; sides: Float32Array[] } | null> {
+  ): Promise<{ feats: Float32Array; frames: number; sides: Float32Array[]; mean: null } | null> {
     const denoised = await (this.noisyPass as NoisyUtterancePass).features(join(pcm));
-    return denoised.frames === 0 ? null : { ...denoised, sides: [denoised.cepstra] };
+    return denoised.frames === 0 ? null : { ...denoised, sides: [denoised.cepstra], mean: null };
+  }
+
+  /**
+   * A batch-CMN pass started ahead, carried on over the utterance's chunks that came after it: their cepstra
+   * normalised by the mean the pass started with (the utterance's voiced frames up to the pause) and decoded
+   * on the same search. So the end only waits for those few frames, and the result has seen every frame of the
+   * utterance, as the pass at the end does; only the mean differs, by the pause's frames that it leaves out.
+   * Returns the outcome with the chunks added; as it is where there is nothing to add.
+   */
+  private async carryOn(outcome: PassOutcome): Promise<PassOutcome | null> {
+    if (outcome.kind !== 'batchCmn' || !outcome.onSpare || outcome.mean === null) return outcome;
+    if (outcome.chunks >= this.feats.length) return outcome;
+    const tail = batchCmn(
+      join(this.feats.slice(outcome.chunks)),
+      join(this.sides.slice(outcome.chunks)),
+      this.model.dim,
+      outcome.mean,
+    );
+    if (!tail) return outcome;
+    const timing = await this.decodeAgain(this.spareSearch(), tail.feats, tail.frames, () => false, false);
+    if (!timing) return null;
+    return {
+      ...outcome,
+      chunks: this.feats.length,
+      asrMs: outcome.asrMs + timing.asrMs,
+      decodeMs: outcome.decodeMs + timing.decodeMs,
+    };
   }
 
   private spareSearch(): Search {
@@ -367,6 +407,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     feats: Float32Array,
     frames: number,
     dropped: () => boolean,
+    fresh: boolean,
   ): Promise<{ asrMs: number; decodeMs: number } | null> {
     const dim = this.model.dim;
     const t0 = performance.now();
@@ -379,8 +420,10 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     if (dropped()) return null;
     const asrMs = performance.now() - t0;
     let decodeMs = 0;
-    search.decoder.reset();
-    search.loop.reset();
+    if (fresh) {
+      search.decoder.reset();
+      search.loop.reset();
+    }
     for (let i = 0; i < scored.length; i++) {
       // A long sentence's search takes a few hundred ms: it gives the event loop back every few chunks, so
       // that the live pass (this session's and the others') goes on beside it, and it stops once dropped.
@@ -482,27 +525,33 @@ export class SenoneRecognizer implements UtteranceRecognizer {
 
 /**
  * The features with their static cepstra normalised over the whole utterance: by the mean of the cepstra
- * (`sides`, [frames, 13]) over the voiced frames (c0 ≥ 0, as Sphinx's batch CMN); the deltas as they were (a
- * constant offset cancels in them). Null without a voiced frame.
+ * (`sides`, [frames, 13]) over the voiced frames (c0 ≥ 0, as Sphinx's batch CMN), or by `mean` where given
+ * (a pass carried on with the mean it started with); the deltas as they were (a constant offset cancels in
+ * them). Null without a voiced frame to take the mean of.
  */
 function batchCmn(
   feats: Float32Array,
   sides: Float32Array,
   dim: number,
-): { feats: Float32Array; frames: number; sides: null } | null {
+  given?: Float64Array,
+): { feats: Float32Array; frames: number; sides: null; mean: Float64Array } | null {
   const frames = feats.length / dim;
-  const mean = new Float64Array(cepstra);
-  let voiced = 0;
-  for (let t = 0; t < frames; t++) {
-    if ((sides[t * cepstra] as number) < 0) continue;
-    voiced++;
-    for (let k = 0; k < cepstra; k++) mean[k] = (mean[k] as number) + (sides[t * cepstra + k] as number);
+  let mean = given;
+  if (mean === undefined) {
+    const sum = new Float64Array(cepstra);
+    let voiced = 0;
+    for (let t = 0; t < frames; t++) {
+      if ((sides[t * cepstra] as number) < 0) continue;
+      voiced++;
+      for (let k = 0; k < cepstra; k++) sum[k] = (sum[k] as number) + (sides[t * cepstra + k] as number);
+    }
+    if (voiced === 0) return null;
+    mean = sum.map((v) => v / voiced);
   }
-  if (voiced === 0) return null;
   for (let t = 0; t < frames; t++)
     for (let k = 0; k < cepstra; k++)
-      feats[t * dim + k] = (sides[t * cepstra + k] as number) - (mean[k] as number) / voiced;
-  return { feats, frames, sides: null };
+      feats[t * dim + k] = (sides[t * cepstra + k] as number) - (mean[k] as number);
+  return { feats, frames, sides: null, mean };
 }
 
 /** Whether cepstra ([frames, 13]) hold a frame that live CMN counts (c0 ≥ 0). */

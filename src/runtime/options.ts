@@ -128,7 +128,7 @@ export interface EndpointingOptions {
   recognize?: Partial<
     Pick<
       RecognizeOptions,
-      'earlySilenceMs' | 'extendableSilenceMs' | 'earlyMinRatio' | 'lowConfidenceSilenceMs'
+      'earlySilenceMs' | 'extendableSilenceMs' | 'earlyMinRatio' | 'lowConfidenceSilenceMs' | 'aheadSilenceMs'
     >
   >;
   understand?: Partial<Pick<UnderstandOptions, 'acceptThreshold' | 'candidates' | 'confidence'>>;

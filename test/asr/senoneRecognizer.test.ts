@@ -162,7 +162,7 @@ describe('SenoneRecognizer', () => {
     expect(noisy.second.runs).toBeGreaterThan(3);
   });
 
-  it('takes a second pass started ahead as it is, and decodes again at the end when it was dropped', async () => {
+  it('carries a second pass started ahead on over the chunks after it, and decodes again at the end when it was dropped', async () => {
     // Live features "on" (a wrong running mean) over 48 frames; the batch-CMN pass says "off".
     const chunk = (speech: boolean) => {
       const feats = new Float32Array(16 * dim).fill(0);
@@ -186,10 +186,12 @@ describe('SenoneRecognizer', () => {
     recognizer.finishAhead(); // one at a time
     await feed(recognizer, false); // the pause goes on: the live pass decodes it
     await recognizer.finish();
-    // 4 live chunks, then the pass ahead over the first 3: nothing decoded again at the end.
-    expect(model.seen).toHaveLength(7);
+    // 4 live chunks, the pass ahead over the first 3, and at the end only the 4th carried on with the mean
+    // the pass started with: (7 + 5 + 7) / 3 over the first three chunks' voiced frames.
+    expect(model.seen).toHaveLength(8);
+    expect(model.seen[7]?.[0]).toBeCloseTo(7 - 19 / 3, 5);
     expect(recognizer.result().hypotheses[0]?.intent).toBe('off');
-    expect(recognizer.result().frames).toBe(48);
+    expect(recognizer.result().frames).toBe(64);
 
     // Dropped (the speaker went on): the end decodes the whole utterance again.
     recognizer.reset();

@@ -85,8 +85,54 @@ describe.skipIf(!HAVE_DATA)('real-speech sets and their evaluation', () => {
       }
       // FSDD has only in-context files: no false-acceptance rate to report.
       expect(rows[2]?.ours?.false_accept).toBeNull();
+
+      // One session per speaker, the pass started ahead: the same files, each scored.
+      const quiet = [
+        vi.spyOn(process.stdout, 'write').mockImplementation(() => true),
+        vi.spyOn(process.stderr, 'write').mockImplementation(() => true),
+      ];
+      try {
+        code = await main([
+          ...['--root', out, '--sets', 'sc_report,fsdd', '--conditions', 'clean'],
+          ...['--systems', 'ours', '--session', 'speaker', '--ahead-silence', '96', '--json-out', json],
+        ]);
+      } finally {
+        for (const spy of quiet) spy.mockRestore();
+      }
+      expect(code).toBe(0);
+      const bySpeaker = JSON.parse(await readFile(json, 'utf8')) as {
+        session: string;
+        aheadSilenceMs: number;
+        rows: RealEvalRow[];
+      };
+      expect(bySpeaker.session).toBe('speaker');
+      expect(bySpeaker.aheadSilenceMs).toBe(96);
+      expect(bySpeaker.rows.map((r) => `${r.set}:${r.files}:${r.ours?.errors}`)).toEqual([
+        'sc_report:2:0',
+        'fsdd:2:0',
+      ]);
     } finally {
       await rm(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('real-speech evaluation flags', () => {
+  it('refuses a bad --session or --ahead-silence with its usage, exit 2', async () => {
+    const { main } = await import('../../scripts/realspeech/evaluate.ts');
+    let err = '';
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err += String(chunk);
+      return true;
+    });
+    try {
+      expect(await main(['--systems', 'ours', '--session', 'room'])).toBe(2);
+      expect(err).toMatch(/--session file or speaker/);
+      err = '';
+      expect(await main(['--systems', 'ours', '--ahead-silence', 'soon'])).toBe(2);
+      expect(err).toMatch(/--ahead-silence: expected a positive number of ms, got soon/);
+    } finally {
+      stderr.mockRestore();
     }
   });
 });
