@@ -108,9 +108,10 @@ export interface SenoneRecognizerOptions {
    * frames: until one has ended, the front end's live mean is still the model's initial one, not this
    * session's channel, and that is what the second pass corrects (a recording of the tests,
    * `cards-001.wav`, came out "five ten of clubs" from it, "ten of clubs" after the pass). This assumes the
-   * front end keeps its live mean across utterances (SphinxFeaturesOptions.keepCmnAcrossUtterances, default). On long sentences the second pass is a whole new search
-   * (2 ms a frame on speechocean762's 2,011-sentence grammar), so this is what a confident answer would wait
-   * for. null: the second pass always runs (default; the runtime's value is in src/runtime/cmuBackend.ts).
+   * front end keeps its live mean across utterances (SphinxFeaturesOptions.keepCmnAcrossUtterances, default).
+   * On long sentences the second pass is a whole new search (2 ms a frame on speechocean762's 2,011-sentence
+   * grammar), so this is what a confident answer would wait for. null: the second pass always runs (default
+   * here; the runtime's default, 1.5, is in src/runtime/cmuBackend.ts).
    */
   firstPassStands: number | null;
 }

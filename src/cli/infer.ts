@@ -50,8 +50,7 @@ interface SessionPart {
   readonly file: string;
   readonly audioMs: number;
   readonly samples: Int16Array;
-  /** Stream time at which its padded audio starts and ends, ms. */
-  readonly fromMs: number;
+  /** Stream time at which its padded audio ends, ms (it starts where the file before it ends). */
   readonly toMs: number;
 }
 
@@ -95,7 +94,6 @@ export async function inferSession(
       file,
       audioMs: Math.round((decoded.pcm.length / decoded.sampleRate) * 1000),
       samples,
-      fromMs: atMs,
       toMs,
     });
     atMs = toMs;
