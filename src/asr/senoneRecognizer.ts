@@ -4,6 +4,7 @@ import type { HmmGraph } from './hmmGraph.ts';
 import { type LoopPhone, PhoneLoop, type PhoneLoopOptions } from './phoneLoop.ts';
 import type { RecognitionResult, UtteranceRecognizer } from './recognizer.ts';
 import type { SenoneFrames } from './senoneFrames.ts';
+import { voicedCepstralMean } from '../audio/index.ts';
 import { speechLevelDb } from './speechLevel.ts';
 
 /** Frames the shared model takes at most in one request. */
@@ -247,7 +248,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const ahead = this.ahead;
     this.ahead = null;
     const kind = this.passNeeded();
-    if (this.sides.some(hasVoicedFrame)) this.heard = true;
+    this.heard ||= this.sides.some(hasVoicedFrame);
     if (ahead && ahead.kind !== kind) ahead.state.dropped = true;
     if (kind === null) return;
     let outcome: PassOutcome | null = null;
@@ -537,18 +538,8 @@ function batchCmn(
   given?: Float64Array,
 ): { feats: Float32Array; frames: number; sides: null; mean: Float64Array } | null {
   const frames = feats.length / dim;
-  let mean = given;
-  if (mean === undefined) {
-    const sum = new Float64Array(cepstra);
-    let voiced = 0;
-    for (let t = 0; t < frames; t++) {
-      if ((sides[t * cepstra] as number) < 0) continue;
-      voiced++;
-      for (let k = 0; k < cepstra; k++) sum[k] = (sum[k] as number) + (sides[t * cepstra + k] as number);
-    }
-    if (voiced === 0) return null;
-    mean = sum.map((v) => v / voiced);
-  }
+  const mean = given ?? voicedCepstralMean(sides);
+  if (mean === null) return null;
   for (let t = 0; t < frames; t++)
     for (let k = 0; k < cepstra; k++)
       feats[t * dim + k] = (sides[t * cepstra + k] as number) - (mean[k] as number);

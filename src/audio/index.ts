@@ -22,6 +22,7 @@ export { SphinxNoiseRemoval } from './sphinxNoise.ts';
 export {
   SphinxFeatures,
   batchCmnFeatures,
+  voicedCepstralMean,
   defaultSphinxFeaturesOptions,
   type SphinxFeaturesOptions,
 } from './sphinxFeatures.ts';

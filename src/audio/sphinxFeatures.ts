@@ -279,6 +279,21 @@ export class SphinxFeatures {
 }
 
 /**
+ * Batch CMN's mean: of the cepstra (`frames × 13`, before normalisation) over the frames with c0 ≥ 0 (those
+ * with c0 < 0 are digital silence, as in live CMN). Null without such a frame.
+ */
+export function voicedCepstralMean(cepstra: Float32Array): Float64Array | null {
+  const sum = new Float64Array(NCEP);
+  let voiced = 0;
+  for (let t = 0; t * NCEP < cepstra.length; t++) {
+    if ((cepstra[t * NCEP] as number) < 0) continue;
+    voiced++;
+    for (let k = 0; k < NCEP; k++) sum[k] = (sum[k] as number) + (cepstra[t * NCEP + k] as number);
+  }
+  return voiced === 0 ? null : sum.map((v) => v / voiced);
+}
+
+/**
  * `1s_c_d_dd` rows (`frames × 39`) of a whole utterance's cepstra (`frames × 13`, before normalisation) with
  * batch CMN: every frame less the mean of the frames with c0 ≥ 0 (those with c0 < 0 are digital silence, as
  * in live CMN), the deltas over that, the first and last frames repeated 3 times at the edges (as
@@ -289,14 +304,7 @@ export function batchCmnFeatures(cepstra: Float32Array): Float32Array {
   const frames = cepstra.length / NCEP;
   const out = new Float32Array(frames * DIMS);
   if (frames === 0) return out;
-  const mean = new Float64Array(NCEP);
-  let voiced = 0;
-  for (let t = 0; t < frames; t++) {
-    if ((cepstra[t * NCEP] as number) < 0) continue;
-    voiced++;
-    for (let k = 0; k < NCEP; k++) mean[k] = (mean[k] as number) + (cepstra[t * NCEP + k] as number);
-  }
-  for (let k = 0; k < NCEP; k++) mean[k] = voiced === 0 ? 0 : (mean[k] as number) / voiced;
+  const mean = voicedCepstralMean(cepstra) ?? new Float64Array(NCEP);
   const c = (t: number, k: number) =>
     (cepstra[Math.min(frames - 1, Math.max(0, t)) * NCEP + k] as number) - (mean[k] as number);
   for (let t = 0; t < frames; t++) {
