@@ -30,6 +30,8 @@
  * the runtime's). `--beams BEAM,EXIT`: the grammar search's beams (RuntimeOptions.searchBeams; default the
  * decoder's, 150,120). `--first-pass-stands X|off`: the statistic from which a clean utterance's first pass
  * stands without the second pass, or off for always the second pass (RuntimeOptions.firstPassStands; default the
+ * runtime's). `--cmn-prior FRAMES`: the frames of speech the model's initial cepstral mean counts as in batch CMN
+ * at an utterance's end, 0 for the utterance's own mean alone (RuntimeOptions.cmnPriorFrames; default the
  * runtime's). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
  *
  * stdout: a Markdown table, one row per set×condition. --json-out: the rows as JSON. --details: one JSON line
@@ -182,6 +184,7 @@ const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
   '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT] [--first-pass-stands X|off]\n' +
+  '       [--cmn-prior FRAMES]\n' +
   '       [--session file|speaker] [--ahead-silence MS] [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
@@ -202,6 +205,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         denoise: { type: 'string' },
         'remove-noise': { type: 'string' },
         'first-pass-stands': { type: 'string' },
+        'cmn-prior': { type: 'string' },
         'ahead-silence': { type: 'string' },
         beams: { type: 'string' },
         'json-out': { type: 'string' },
@@ -239,7 +243,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const details: string[] = [];
   // The same flags as `voxstream infer`, parsed the same way (a TypeError names the bad one).
-  let flags: Pick<Partial<RuntimeOptions>, 'removeNoise' | 'searchBeams' | 'firstPassStands' | 'endpointing'>;
+  let flags: Pick<
+    Partial<RuntimeOptions>,
+    'removeNoise' | 'searchBeams' | 'firstPassStands' | 'cmnPriorFrames' | 'endpointing'
+  >;
   try {
     const ahead = values['ahead-silence'];
     if (ahead !== undefined && !(Number(ahead) > 0))
@@ -247,8 +254,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     const stands = values['first-pass-stands'];
     if (stands !== undefined && stands !== 'off' && !Number.isFinite(Number(stands)))
       throw new TypeError(`--first-pass-stands: expected a number or off, got ${stands}`);
+    const prior = values['cmn-prior'];
+    if (prior !== undefined && !(Number(prior) >= 0))
+      throw new TypeError(`--cmn-prior: expected frames >= 0, got ${prior}`);
     flags = {
       ...(stands === undefined ? {} : { firstPassStands: stands === 'off' ? null : Number(stands) }),
+      ...(prior === undefined ? {} : { cmnPriorFrames: Number(prior) }),
       ...(ahead === undefined ? {} : { endpointing: { recognize: { aheadSilenceMs: Number(ahead) } } }),
       ...(values['remove-noise'] === undefined
         ? {}
@@ -306,6 +317,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           // null: off, the second pass always runs.
           firstPassStands:
             engine?.options.firstPassStands === undefined ? 'default' : engine.options.firstPassStands,
+          cmnPriorFrames: engine?.options.cmnPriorFrames ?? 'default',
           rows: rows.map((r) => ({ ...r, context: relative('.', r.context) })),
         },
         null,

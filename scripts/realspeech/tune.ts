@@ -23,10 +23,13 @@
  *       [--noisy-limit 100] [--conditions clean,6,18] [--target-fa 0.05] [--ref-frames 50]
  *       [--noise-bonuses 0,0.25,0.5,0.75,1,1.5] [--noise-refs-db 10,15,20,25,30]
  *       [--details FILE] [--from-details FILE] [--acoustic-model-dir DIR] [--denoise off|rnnoise|auto]
+ *       [--cmn-prior FRAMES]
  *
  * `--denoise`: as the runtime's option (default: the runtime's, 'auto'); the runs before the noisy-utterance
- * pass used 'off'. `--details` writes each file's evidence (JSON lines; with the n-best margin, which
- * scripts/realspeech/margin_confidence.py reads); `--from-details` chooses again from such a file
+ * pass used 'off'. `--cmn-prior`: as RuntimeOptions.cmnPriorFrames (default the runtime's). `--details` writes
+ * each file's evidence (JSON lines; with the n-best margin, which scripts/realspeech/margin_confidence.py
+ * reads, the parse's phones aligned to the final pass's frames, which scripts/realspeech/phone_confidence.py
+ * reads, and the live pass's parse before the final pass); `--from-details` chooses again from such a file
  * without decoding anything. stdout: one JSON object: the chosen settings and threshold, the best without the
  * noise allowance, the best with it, the best per-frame threshold alone, and acceptance / false acceptance of
  * each per set and condition. Progress on stderr. The defaults it printed are in src/asr/senoneRecognizer.ts
@@ -55,6 +58,7 @@ const { values } = parseArgs({
     'from-details': { type: 'string' },
     'acoustic-model-dir': { type: 'string' },
     denoise: { type: 'string' },
+    'cmn-prior': { type: 'string' },
     'noise-bonuses': { type: 'string', default: '0,0.25,0.5,0.75,1,1.5' },
     'noise-refs-db': { type: 'string', default: '10,15,20,25,30' },
   },
@@ -82,6 +86,16 @@ interface Point {
   utteranceFrames?: number;
   /** Whether the noisy-utterance pass decoded it again from denoised audio. */
   denoised?: boolean;
+  /**
+   * The parse's phones aligned to the final pass's frames (SenoneRecognizer.phones), each [frames, per-frame
+   * ratio against the phone loop, per-frame score]; null where no final pass ran.
+   */
+  phones?: [number, number, number][] | null;
+  /**
+   * The live pass's best complete parse just before the final pass (its words, its live statistic, and
+   * whether the final parse has the same words); null: none complete.
+   */
+  live?: { words: string; ratio: number; same: boolean } | null;
 }
 
 const points: Point[] = values['from-details']
@@ -99,6 +113,7 @@ async function decodeAll(): Promise<Point[]> {
       acousticModel: 'cmu',
       ...(values.denoise === undefined ? {} : { denoise: values.denoise as 'off' | 'rnnoise' | 'auto' }),
       ...(values['acoustic-model-dir'] ? { acousticModelDir: values['acoustic-model-dir'] } : {}),
+      ...(values['cmn-prior'] === undefined ? {} : { cmnPriorFrames: Number(values['cmn-prior']) }),
       endpointing: { understand: { acceptThreshold: 0 } },
     }),
     { log: createLogger('silent') },
@@ -133,6 +148,8 @@ async function decodeAll(): Promise<Point[]> {
           margin: evidence?.margin ?? null,
           utteranceFrames: evidence?.utteranceFrames ?? 0,
           denoised: evidence?.denoised ?? false,
+          phones: evidence?.phones ?? null,
+          live: evidence?.live ?? null,
         });
         if ((i + 1) % 100 === 0 || i + 1 === rows.length)
           process.stderr.write(
@@ -146,6 +163,10 @@ async function decodeAll(): Promise<Point[]> {
   return out;
 }
 
+function milli(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
 interface Evidence {
   ratio: number;
   frames: number;
@@ -153,6 +174,8 @@ interface Evidence {
   margin: number | null;
   utteranceFrames: number;
   denoised: boolean;
+  phones: [number, number, number][] | null;
+  live: { words: string; ratio: number; same: boolean } | null;
 }
 
 /**
@@ -164,7 +187,16 @@ function withEvidence(context: LoadedContext): LoadedContext & { evidence: (Evid
   const recognizer = () => {
     const r = context.decoding.recognizer();
     if (!(r instanceof SenoneRecognizer)) throw new TypeError('tune.ts tunes the CMU model only');
+    r.phoneEvidence = true;
     const result = r.result.bind(r);
+    // The live pass's best complete parse just before the final pass, to compare the final one with.
+    const finish = r.finish.bind(r);
+    let live: { words: string; ratio: number } | null = null;
+    r.finish = async () => {
+      const b = r.finals()[0];
+      live = b ? { words: b.words.join(' '), ratio: b.ratio as number } : null;
+      return finish();
+    };
     r.result = () => {
       const out = result();
       const best = out.hypotheses[0];
@@ -179,6 +211,12 @@ function withEvidence(context: LoadedContext): LoadedContext & { evidence: (Evid
               margin: other && out.frames > 0 ? (best.score - other.score) / out.frames : null,
               utteranceFrames: out.frames,
               denoised: out.denoised === true,
+              live: live && { ...live, same: live.words === bestWords },
+              phones:
+                r
+                  .phones(best)
+                  ?.map((p) => [p.frames, milli(p.ratio), milli(p.score)] as [number, number, number]) ??
+                null,
             }
           : null,
       );

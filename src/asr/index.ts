@@ -23,8 +23,10 @@ export {
 } from './hmmGraph.ts';
 export { HmmDecoder, defaultHmmDecoderOptions, type HmmDecoderOptions } from './hmmDecoder.ts';
 export { PhoneLoop, defaultPhoneLoopOptions, type LoopPhone, type PhoneLoopOptions } from './phoneLoop.ts';
+export { alignPhones, joinSenoneFrames, type PhoneSegment } from './phoneAlign.ts';
 export {
   SenoneRecognizer,
+  type AlignedPhone,
   type NoisyUtterancePass,
   type RatioStatistic,
   type SenoneModel,

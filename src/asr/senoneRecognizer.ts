@@ -4,7 +4,8 @@ import type { HmmGraph } from './hmmGraph.ts';
 import { type LoopPhone, PhoneLoop, type PhoneLoopOptions } from './phoneLoop.ts';
 import type { RecognitionResult, UtteranceRecognizer } from './recognizer.ts';
 import type { SenoneFrames } from './senoneFrames.ts';
-import { voicedCepstralMean } from '../audio/index.ts';
+import { type CmnPrior, voicedCepstralMean } from '../audio/index.ts';
+import { alignPhones, joinSenoneFrames } from './phoneAlign.ts';
 import { speechLevelDb } from './speechLevel.ts';
 
 /** Frames the shared model takes at most in one request. */
@@ -40,6 +41,12 @@ export interface RatioStatistic {
   /** Frames (10 ms) at which the statistic equals the ratio's margin above the floor. Default 50. */
   refFrames: number;
   /**
+   * The floor of the utterance's result (what the accept threshold applies to) where it is not {@link floor},
+   * which the live statistic keeps (the early endpoint and the sure first pass measure with it); null: the
+   * same. Default null.
+   */
+  finalFloor: number | null;
+  /**
    * Noise allowance: a final parse whose words stand `level` dB above the sound around them
    * ({@link speechLevelDb}) gets `noiseBonus * clamp((noiseRefDb - level) / noiseRefDb, 0, 1)` added, since
    * noise lowers the ratio of the right parse as much as that of a wrong one. 0: none. Needs the utterance's
@@ -48,14 +55,38 @@ export interface RatioStatistic {
   noiseBonus: number;
   /** Level (dB) from which down the noise allowance grows; at 0 dB it is whole. */
   noiseRefDb: number;
+  /**
+   * Weight of the worst phone: a final parse whose phones, aligned again after the final pass
+   * ({@link SenoneRecognizer.phones}), have their worst per-frame ratio against the phone loop at `worst` gets
+   * `worstPhoneWeight * min(worst - finalFloor, 2)` added. A per-frame mean over the words lets a long vowel
+   * outweigh the one consonant that tells an out-of-context word or sentence from a command. 0: none. Nothing
+   * is added where no final pass ran (the first pass stood).
+   */
+  worstPhoneWeight: number;
 }
 
 export const defaultRatioStatistic: RatioStatistic = {
   floor: -0.6,
   refFrames: 50,
+  finalFloor: null,
   noiseBonus: 0,
   noiseRefDb: 20,
+  worstPhoneWeight: 0,
 };
+
+/** Most the worst phone's ratio counts above the floor ({@link RatioStatistic.worstPhoneWeight}). */
+const worstPhoneCap = 2;
+
+/** A phone of a final parse aligned to the utterance's frames ({@link SenoneRecognizer.phones}). */
+export interface AlignedPhone {
+  /** Its HMM in the grammar's graph. */
+  readonly hmm: number;
+  readonly frames: number;
+  /** Per-frame log-likelihood ratio against the phone loop over its frames. */
+  readonly ratio: number;
+  /** Per-frame senone and transition log-score. */
+  readonly score: number;
+}
 
 /**
  * The noise allowance ({@link RatioStatistic.noiseBonus}) for words that stand `level` dB above the sound around
@@ -99,6 +130,11 @@ export interface SenoneRecognizerOptions {
    * a whole-file check. Needs the cepstra as side data (13 a frame). Default true.
    */
   secondPass: boolean;
+  /**
+   * The mean the second pass's batch CMN leans on ({@link CmnPrior}); null: the utterance's own mean alone, as
+   * pocketsphinx_batch (default here; the runtime's is in src/runtime/cmuBackend.ts).
+   */
+  cmnPrior: CmnPrior | null;
   /** The noisy-utterance pass ({@link NoisyUtterancePass}), which replaces the second pass where it applies; null: none (default). */
   noisyPass: NoisyUtterancePass | null;
   /**
@@ -140,6 +176,8 @@ interface PassOutcome {
   readonly mean: Float64Array | null;
   /** The utterance's feature chunks it decoded (the first this many). */
   readonly chunks: number;
+  /** The senone scores it decoded, to align the result's phones with. */
+  readonly scored: readonly SenoneFrames[];
   readonly asrMs: number;
   readonly decodeMs: number;
 }
@@ -161,6 +199,13 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   /** The live pass's search; after a final pass, that pass's (the two swap). */
   private decoder: HmmDecoder;
   private loop: PhoneLoop;
+  /**
+   * Align the final parse's phones ({@link phones}) even where the statistic does not weigh them
+   * ({@link RatioStatistic.worstPhoneWeight} 0): evidence for scripts/realspeech/tune.ts. Default false.
+   */
+  phoneEvidence = false;
+  /** The final pass's best parse (its words) and its phones aligned to the pass's frames; null: none. */
+  private aligned: { words: string; phones: AlignedPhone[] } | null = null;
   /** The search a final pass decodes on, made when first needed. */
   private spare: Search | null = null;
   /** Settles when the last final pass on {@link spare} has ended: passes take it one at a time. */
@@ -204,6 +249,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     this.dropAhead();
     this.decoder.reset();
     this.loop.reset();
+    this.aligned = null;
     this.feats = [];
     this.sides = [];
     this.pcm = [];
@@ -332,7 +378,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
       } | null =
         kind === 'denoised'
           ? await this.denoisedFeatures(pcm)
-          : batchCmn(join(feats), join(sides), this.model.dim);
+          : batchCmn(join(feats), join(sides), this.model.dim, this.options.cmnPrior ?? null);
       if (!pass || dropped()) return null;
       const search = onSpare ? this.spareSearch() : { decoder: this.decoder, loop: this.loop };
       const timing = await this.decodeAgain(search, pass.feats, pass.frames, dropped, true);
@@ -364,6 +410,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
       join(this.feats.slice(outcome.chunks)),
       join(this.sides.slice(outcome.chunks)),
       this.model.dim,
+      null,
       outcome.mean,
     );
     if (!tail) return outcome;
@@ -374,6 +421,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
       chunks: this.feats.length,
       asrMs: outcome.asrMs + timing.asrMs,
       decodeMs: outcome.decodeMs + timing.decodeMs,
+      scored: [...outcome.scored, ...timing.scored],
     };
   }
 
@@ -398,6 +446,21 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     this.denoisedPass = outcome.kind === 'denoised';
     this.asrMs += outcome.asrMs;
     this.decodeMs += outcome.decodeMs;
+    if (this.phoneEvidence || this.statistic.worstPhoneWeight !== 0)
+      this.aligned = this.alignBest(outcome.scored);
+  }
+
+  /** The best complete parse's phones aligned to a final pass's scores ({@link alignPhones}); null: none. */
+  private alignBest(scored: readonly SenoneFrames[]): { words: string; phones: AlignedPhone[] } | null {
+    const best = this.decoder.finals()[0];
+    const segments = best ? alignPhones(this.graph, joinSenoneFrames(scored), best) : null;
+    if (!best || !segments || segments.length === 0) return null;
+    const phones = segments.map((s) => {
+      const frames = s.end - s.start;
+      const loop = this.loop.scoreAt(s.end) - this.loop.scoreAt(s.start);
+      return { hmm: s.hmm, frames, ratio: (s.score - loop) / frames, score: s.score / frames };
+    });
+    return { words: best.words.join(' '), phones };
   }
 
   /**
@@ -410,7 +473,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     frames: number,
     dropped: () => boolean,
     fresh: boolean,
-  ): Promise<{ asrMs: number; decodeMs: number } | null> {
+  ): Promise<{ asrMs: number; decodeMs: number; scored: SenoneFrames[] } | null> {
     const dim = this.model.dim;
     const t0 = performance.now();
     const chunks: Promise<SenoneFrames>[] = [];
@@ -438,7 +501,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
       search.loop.advance(scored[i] as SenoneFrames);
       decodeMs += performance.now() - t1;
     }
-    return { asrMs, decodeMs };
+    return { asrMs, decodeMs, scored };
   }
 
   private async decode(feats: Float32Array, frames: number): Promise<void> {
@@ -475,6 +538,38 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   }
 
   /**
+   * The phones of the utterance's best final parse, aligned again to the final pass's frames after it
+   * ({@link alignPhones}), where `h` has that parse's words; null for other parses, where no final pass ran
+   * (the first pass stood), or where nothing asked for them ({@link phoneEvidence}, `worstPhoneWeight`).
+   */
+  phones(h: GraphHypothesis): readonly AlignedPhone[] | null {
+    return this.aligned && this.aligned.words === h.words.join(' ') ? this.aligned.phones : null;
+  }
+
+  /** The worst-phone term of a final parse ({@link RatioStatistic.worstPhoneWeight}); 0 without its phones. */
+  worstPhoneTerm(h: GraphHypothesis): number {
+    const { worstPhoneWeight } = this.statistic;
+    const phones = worstPhoneWeight === 0 ? null : this.phones(h);
+    if (!phones) return 0;
+    const worst = phones.reduce((m, p) => Math.min(m, p.ratio), Infinity);
+    return worstPhoneWeight * Math.min(worst - this.finalFloor, worstPhoneCap);
+  }
+
+  private get finalFloor(): number {
+    return this.statistic.finalFloor ?? this.statistic.floor;
+  }
+
+  /**
+   * The statistic of a final parse: as {@link ratio} above {@link RatioStatistic.finalFloor}, plus the noise
+   * allowance and the worst-phone term.
+   */
+  private finalRatio(h: GraphHypothesis): number {
+    const r = this.frameRatio(h);
+    const base = r ? (r.ratio - this.finalFloor) * Math.sqrt(r.frames / this.statistic.refFrames) : -10;
+    return base + this.noiseAllowance(h) + this.worstPhoneTerm(h);
+  }
+
+  /**
    * The confidence statistic of a path: its {@link frameRatio} above the floor, scaled by its length (see
    * {@link RatioStatistic}). A path without words gets -10.
    */
@@ -504,12 +599,12 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   }
 
   /**
-   * The utterance's result: its complete parses best first, each with its confidence statistic ({@link
-   * ratio}, plus the {@link noiseAllowance} now that the whole utterance is heard).
+   * The utterance's result: its complete parses best first, each with its final statistic ({@link finalRatio}:
+   * now that the whole utterance is heard, with the noise allowance and its best parse's worst phone).
    */
   result(): RecognitionResult {
     return {
-      hypotheses: this.finals().map((h) => ({ ...h, ratio: (h.ratio as number) + this.noiseAllowance(h) })),
+      hypotheses: this.decoder.finals().map((h) => ({ ...h, ratio: this.finalRatio(h) })),
       partial: this.decoder.partial(),
       unconstrainedScore: this.loop.score,
       frames: this.decoder.frames,
@@ -527,18 +622,19 @@ export class SenoneRecognizer implements UtteranceRecognizer {
 
 /**
  * The features with their static cepstra normalised over the whole utterance: by the mean of the cepstra
- * (`sides`, [frames, 13]) over the voiced frames (c0 ≥ 0, as Sphinx's batch CMN), or by `mean` where given
- * (a pass carried on with the mean it started with); the deltas as they were (a constant offset cancels in
- * them). Null without a voiced frame to take the mean of.
+ * (`sides`, [frames, 13]) over the voiced frames (c0 ≥ 0, as Sphinx's batch CMN) leaning on `prior` where
+ * given, or by `mean` where given (a pass carried on with the mean it started with); the deltas as they were
+ * (a constant offset cancels in them). Null without a mean to take.
  */
 function batchCmn(
   feats: Float32Array,
   sides: Float32Array,
   dim: number,
+  prior: CmnPrior | null,
   given?: Float64Array,
 ): { feats: Float32Array; frames: number; sides: null; mean: Float64Array } | null {
   const frames = feats.length / dim;
-  const mean = given ?? voicedCepstralMean(sides);
+  const mean = given ?? voicedCepstralMean(sides, prior);
   if (mean === null) return null;
   for (let t = 0; t < frames; t++)
     for (let k = 0; k < cepstra; k++)

@@ -23,6 +23,7 @@ export {
   SphinxFeatures,
   batchCmnFeatures,
   voicedCepstralMean,
+  type CmnPrior,
   defaultSphinxFeaturesOptions,
   type SphinxFeaturesOptions,
 } from './sphinxFeatures.ts';

@@ -279,10 +279,22 @@ export class SphinxFeatures {
 }
 
 /**
- * Batch CMN's mean: of the cepstra (`frames × 13`, before normalisation) over the frames with c0 ≥ 0 (those
- * with c0 < 0 are digital silence, as in live CMN). Null without such a frame.
+ * What batch CMN's mean leans on where an utterance has few frames: a mean (13 cepstra) that counts as `frames`
+ * frames of the utterance. The mean of a one-second command is mostly its one or two vowels, and taking all
+ * of it away takes part of the word with it; a prior keeps short utterances near a mean they share with other
+ * speech, and weighs little in a long one.
  */
-export function voicedCepstralMean(cepstra: Float32Array): Float64Array | null {
+export interface CmnPrior {
+  readonly mean: readonly number[];
+  readonly frames: number;
+}
+
+/**
+ * Batch CMN's mean: of the cepstra (`frames × 13`, before normalisation) over the frames with c0 ≥ 0 (those
+ * with c0 < 0 are digital silence, as in live CMN), with the `prior` mean counted as its frames where given.
+ * Null without such a frame and without a prior.
+ */
+export function voicedCepstralMean(cepstra: Float32Array, prior?: CmnPrior | null): Float64Array | null {
   const sum = new Float64Array(NCEP);
   let voiced = 0;
   for (let t = 0; t * NCEP < cepstra.length; t++) {
@@ -290,21 +302,23 @@ export function voicedCepstralMean(cepstra: Float32Array): Float64Array | null {
     voiced++;
     for (let k = 0; k < NCEP; k++) sum[k] = (sum[k] as number) + (cepstra[t * NCEP + k] as number);
   }
-  return voiced === 0 ? null : sum.map((v) => v / voiced);
+  if (!prior || prior.frames <= 0) return voiced === 0 ? null : sum.map((v) => v / voiced);
+  return sum.map((v, k) => (v + prior.frames * (prior.mean[k] as number)) / (voiced + prior.frames));
 }
 
 /**
  * `1s_c_d_dd` rows (`frames × 39`) of a whole utterance's cepstra (`frames × 13`, before normalisation) with
  * batch CMN: every frame less the mean of the frames with c0 ≥ 0 (those with c0 < 0 are digital silence, as
  * in live CMN), the deltas over that, the first and last frames repeated 3 times at the edges (as
- * {@link SphinxFeatures} pads them). What `pocketsphinx_batch` computes, and the recognizer's second pass.
+ * {@link SphinxFeatures} pads them). What `pocketsphinx_batch` computes, and, with a {@link CmnPrior}, the
+ * recognizer's denoised pass.
  */
-export function batchCmnFeatures(cepstra: Float32Array): Float32Array {
+export function batchCmnFeatures(cepstra: Float32Array, prior?: CmnPrior | null): Float32Array {
   if (cepstra.length % NCEP !== 0) throw new TypeError(`cepstra length must be a multiple of ${NCEP}`);
   const frames = cepstra.length / NCEP;
   const out = new Float32Array(frames * DIMS);
   if (frames === 0) return out;
-  const mean = voicedCepstralMean(cepstra) ?? new Float64Array(NCEP);
+  const mean = voicedCepstralMean(cepstra, prior) ?? new Float64Array(NCEP);
   const c = (t: number, k: number) =>
     (cepstra[Math.min(frames - 1, Math.max(0, t)) * NCEP + k] as number) - (mean[k] as number);
   for (let t = 0; t < frames; t++) {

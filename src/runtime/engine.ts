@@ -210,6 +210,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
               removeNoise: options.removeNoise,
               searchBeams: options.searchBeams,
               firstPassStands: options.firstPassStands,
+              cmnPriorFrames: options.cmnPriorFrames,
               denoiseUtterance,
             }),
           ),

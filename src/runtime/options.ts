@@ -99,6 +99,13 @@ export interface RuntimeOptions {
    * 'ctc' model.
    */
   firstPassStands?: number | null;
+  /**
+   * Frames of speech the model's initial cepstral mean counts as in the CMU model's batch CMN at an
+   * utterance's end (its second pass and its denoised pass; src/audio/sphinxFeatures.ts `CmnPrior`); 0: the
+   * utterance's own mean alone, as pocketsphinx_batch. Absent: the default in src/runtime/cmuBackend.ts
+   * (`CmuBackendOptions.cmnPriorFrames` says why). Ignored by the 'ctc' model.
+   */
+  cmnPriorFrames?: number;
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
   /**
@@ -212,6 +219,9 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
     throw new TypeError(
       `${label} searchBeams must be [beam, exitBeam], positive, exitBeam <= beam, got ${JSON.stringify(beams)}`,
     );
+  const prior = o.cmnPriorFrames;
+  if (prior !== undefined && !(Number.isFinite(prior) && prior >= 0))
+    throw new TypeError(`${label} cmnPriorFrames must be a number >= 0, got ${String(prior)}`);
   const stands = o.firstPassStands;
   if (stands !== undefined && stands !== null && !Number.isFinite(stands))
     throw new TypeError(`${label} firstPassStands must be a number or null, got ${String(stands)}`);

@@ -102,6 +102,19 @@ describe('SenoneRecognizer', () => {
     expect(recognizer.result().hypotheses[0]?.intent).toBe('off');
   });
 
+  it("leans the second pass's mean on a prior where given (cmnPrior)", async () => {
+    const model = fakeModel();
+    // 48 voiced frames of c0 = 6 and a prior of c0 = 0 counted as 16 frames: mean (48 × 6 + 16 × 0) / 64 = 4.5.
+    const prior = { mean: Array.from({ length: 13 }, () => 0), frames: 16 };
+    const recognizer = new SenoneRecognizer(model, hmm, loop, { cmnPrior: prior });
+    const side = new Float32Array(48 * 13);
+    for (let t = 0; t < 48; t++) side[t * 13] = 6;
+    for (let at = 0; at < 48; at += 16)
+      await recognizer.push(new Float32Array(16 * dim), 16, side.subarray(at * 13, (at + 16) * 13));
+    await recognizer.finish();
+    expect(model.seen.slice(3)[0]?.[0]).toBeCloseTo(1.5);
+  });
+
   it('lets a sure first pass stand without the second pass, but not in a first utterance or where the noisy pass applies', async () => {
     // As above: live features say "on", the batch-CMN pass would say "off".
     const frames = 48;
@@ -245,6 +258,38 @@ describe('SenoneRecognizer', () => {
     expect(recognizer.ratio(best!)).toBeCloseTo((ratio - floor) * Math.sqrt(words / refFrames), 9);
     expect(best?.ratio).toBeCloseTo(recognizer.ratio(best!), 9);
   });
+  it("aligns the final parse's phones after the final pass and weighs its worst one into the result, above the final floor", async () => {
+    const model = fakeModel();
+    const statistic = { floor: -1, finalFloor: -3, refFrames: 16, worstPhoneWeight: 0.5 };
+    const recognizer = new SenoneRecognizer(model, hmm, loop, { statistic });
+    // 8 frames of silence, 24 of "on" (AA then N, alternating in the fake model), 16 of silence; side data
+    // with c0 = 0 so that the second pass's features are the live ones.
+    const frames = 48;
+    const feats = new Float32Array(frames * dim);
+    for (let t = 0; t < frames; t++) feats[t * dim] = t >= 8 && t < 32 ? 3 : 0;
+    const side = new Float32Array(frames * 13);
+    for (let at = 0; at < frames; at += 16)
+      await recognizer.push(
+        feats.subarray(at * dim, (at + 16) * dim),
+        16,
+        side.subarray(at * 13, (at + 16) * 13),
+      );
+    const live = recognizer.finals()[0]!;
+    expect(recognizer.phones(live)).toBeNull(); // no final pass yet
+    await recognizer.finish();
+    const result = recognizer.result();
+    const best = result.hypotheses[0]!;
+    expect(best.intent).toBe('on');
+    const phones = recognizer.phones(best);
+    expect(phones?.length).toBe(2);
+    expect(phones?.reduce((n, p) => n + p.frames, 0)).toBe(recognizer.frameRatio(best)?.frames);
+    const worst = Math.min(...phones!.map((p) => p.ratio));
+    const { ratio, frames: words } = recognizer.frameRatio(best)!;
+    expect(best.ratio).toBeCloseTo((ratio + 3) * Math.sqrt(words / 16) + 0.5 * Math.min(worst + 3, 2), 9);
+    // The live statistic keeps its own floor.
+    expect(recognizer.ratio(best)).toBeCloseTo((ratio + 1) * Math.sqrt(words / 16), 9);
+  });
+
   it('decodes a noisy utterance again from its denoised audio, and a clean one as before', async () => {
     // "on" over frames 8–31, its words 5 dB above the sound around them.
     const { frames, feats, side } = wordsAboveNoise(5);

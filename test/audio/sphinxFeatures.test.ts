@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   batchCmnFeatures,
+  voicedCepstralMean,
   defaultSphinxFeaturesOptions,
   SphinxFeatures,
   type SphinxFeaturesOptions,
@@ -323,5 +324,26 @@ describe('batchCmnFeatures', () => {
     expect(got[5 * 39]).toBeCloseTo((ceps[5]![0] as number) - mean0, 3);
     expect(batchCmnFeatures(new Float32Array(0)).length).toBe(0);
     expect(() => batchCmnFeatures(new Float32Array(14))).toThrow(TypeError);
+  });
+
+  it('leans on a prior mean as many frames as it counts for', () => {
+    const ceps = madeUpCepstra(10, 4, [0, 9]);
+    const flat = Float32Array.from(ceps.flat());
+    const voiced = ceps.filter((c) => (c[0] as number) >= 0);
+    const prior = { mean: Array.from({ length: 13 }, (_, k) => 40 - k), frames: 24 };
+    const mean = voicedCepstralMean(flat, prior);
+    for (let k = 0; k < 13; k++) {
+      const sum = voiced.reduce((s, c) => s + (c[k] as number), 0);
+      expect(mean?.[k]).toBeCloseTo((sum + 24 * (40 - k)) / (voiced.length + 24), 6);
+    }
+    expect(batchCmnFeatures(flat, prior)[5 * 39]).toBeCloseTo(
+      (ceps[5]![0] as number) - (mean?.[0] as number),
+      3,
+    );
+    // No prior, or one of no weight: the utterance's own mean; without voiced frames only a prior gives one.
+    expect(voicedCepstralMean(flat, { ...prior, frames: 0 })).toEqual(voicedCepstralMean(flat));
+    const silent = Float32Array.from(madeUpCepstra(3, 1, [0, 1, 2]).flat());
+    expect(voicedCepstralMean(silent)).toBeNull();
+    expect(Array.from(voicedCepstralMean(silent, prior) ?? [])).toEqual(prior.mean);
   });
 });

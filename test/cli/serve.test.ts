@@ -83,6 +83,8 @@ describe('voxstream serve options', () => {
     expect(() => resolveServerOptions({ searchBeams: [100, 120] })).toThrow(/searchBeams must be/);
     expect(() => resolveServerOptions({ searchBeams: [100] as never })).toThrow(/searchBeams must be/);
     expect(() => resolveServerOptions({ firstPassStands: Number.NaN })).toThrow(/firstPassStands must be/);
+    expect(() => resolveServerOptions({ cmnPriorFrames: -1 })).toThrow(/cmnPriorFrames must be/);
+    expect(resolveServerOptions({ cmnPriorFrames: 30 }).cmnPriorFrames).toBe(30);
     expect(() => resolveServerOptions({ firstPassStands: null })).not.toThrow();
     expect(() => resolveServerOptions({ removeNoise: 'on' as never })).toThrow(
       /removeNoise must be true or false/,
