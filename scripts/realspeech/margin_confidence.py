@@ -16,11 +16,11 @@ Two measures, one JSON object on stdout:
   /usr/bin/python3 scripts/realspeech/margin_confidence.py DETAILS.jsonl [--target-fa 0.04] [--floor -0.4]
 """
 import argparse
-import hashlib
 import json
 import math
 
 import numpy as np
+from confidence_rule import Rule, fold, kept, statistic
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("details")
@@ -32,48 +32,16 @@ if not any("margin" in r for r in rows):
     raise SystemExit("margin_confidence: no `margin` in these details; run tune.ts --details again")
 
 
-def speaker(r: dict) -> str:
-    if r["set"].startswith("sc"):  # word-SPEAKER_nohash_N.wav, _unknown_-word_SPEAKER_nohash_N.wav
-        return r["file"].split("_nohash")[0].split("-")[-1].split("_")[-1]
-    return r["file"][:5]  # speechocean762: SSSSSUUUU.wav
-
-
 for r in rows:
-    r["fold"] = hashlib.md5(speaker(r).encode()).digest()[0] % 2
-sets = sorted({r["set"] for r in rows})
-keys = sorted({(r["set"], r["condition"]) for r in rows})
+    r["fold"] = fold(r)
+rule = Rule(rows, args.target_fa)
+evaluate = rule.evaluate
+sets = rule.sets
 MARGIN_CAP = 2.0
 
 
 def margin(r: dict) -> float:
     return MARGIN_CAP if r.get("margin") is None else min(r["margin"], MARGIN_CAP)
-
-
-def statistic(r: dict, floor: float) -> float:
-    return -1e9 if r["ratio"] is None else (r["ratio"] - floor) * math.sqrt(r["frames"] / 50)
-
-
-def evaluate(rs: list, accepted: np.ndarray) -> tuple:
-    """The rule's objective (mean acceptance over sets and conditions), whether it keeps the target, per set."""
-    per, means, ok = {}, [], True
-    for s in sets:
-        idx = [i for i, r in enumerate(rs) if r["set"] == s]
-        ooc = [i for i in idx if not rs[i]["inContext"]]
-        ooc_clean = [i for i in ooc if rs[i]["condition"] == "clean"]
-        fa = sum(accepted[i] for i in ooc) / max(1, len(ooc))
-        fa_clean = sum(accepted[i] for i in ooc_clean) / max(1, len(ooc_clean))
-        conditions = {}
-        for ks, c in keys:
-            if ks != s:
-                continue
-            ic = [i for i in idx if rs[i]["condition"] == c and rs[i]["inContext"]]
-            conditions[c] = sum(bool(accepted[i]) and rs[i]["right"] for i in ic) / max(1, len(ic))
-            means.append(conditions[c])
-        per[s] = {"acceptance": round(float(np.mean(list(conditions.values()))), 3),
-                  "clean": round(conditions.get("clean", float("nan")), 3),
-                  "false_accept": round(fa, 3), "clean_false_accept": round(fa_clean, 3)}
-        ok = ok and fa <= args.target_fa and fa_clean <= args.target_fa
-    return float(np.mean(means)), ok, per
 
 
 def features(r: dict) -> list | None:
@@ -119,14 +87,6 @@ def best_threshold(rs: list, score):
     return best
 
 
-def kept(rs: list, score, fa: float) -> float:
-    pos = [score(r) for r in rs if r["inContext"] and r["right"] and r["ratio"] is not None]
-    neg = sorted((score(r) for r in rs if not r["inContext"]), reverse=True)
-    k = int(fa * len(neg))
-    cut = neg[k] if k < len(neg) else -1e9
-    return round(float(np.mean([p > cut for p in pos])), 3)
-
-
 out = {"details": args.details, "target_false_accept": args.target_fa, "floor": args.floor, "pooled": {},
        "folds": []}
 for s in sets:
@@ -140,16 +100,16 @@ for s in sets:
                                              for a in (0.5, 1, 2)}}
            for fa in (0.02, 0.04, 0.06)},
     }
-for fold in (0, 1):
-    fit = [r for r in rows if r["fold"] != fold]
-    test = [r for r in rows if r["fold"] == fold]
+for half in (0, 1):
+    fit = [r for r in rows if r["fold"] != half]
+    test = [r for r in rows if r["fold"] == half]
     grid = best_grid(fit)
     score = fit_logistic(fit)
     chosen = best_threshold(fit, score)
     g_obj, _, g_per = evaluate(test, np.array([statistic(r, grid[1]) for r in test]) >= grid[2])
     l_obj, _, l_per = evaluate(test, np.array([score(r) for r in test]) >= chosen[1])
     out["folds"].append({
-        "test_fold": fold, "fit_files": len(fit), "test_files": len(test),
+        "test_fold": half, "fit_files": len(fit), "test_files": len(test),
         "statistic": {"floor": grid[1], "threshold": grid[2], "fit_mean": round(grid[0], 3),
                       "test_mean": round(g_obj, 3), "test": g_per},
         "logistic_with_margin": {"fit_mean": round(chosen[0], 3), "test_mean": round(l_obj, 3), "test": l_per},

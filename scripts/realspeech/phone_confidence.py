@@ -24,11 +24,12 @@ One JSON object on stdout:
   /usr/bin/python3 scripts/realspeech/phone_confidence.py DETAILS.jsonl [DETAILS.jsonl ...] [--target-fa 0.04]
 """
 import argparse
-import hashlib
 import json
 import math
 
 import numpy as np
+from confidence_rule import Rule, fold, kept
+from confidence_rule import statistic as shipped_statistic
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("details", nargs="+")
@@ -42,19 +43,13 @@ if not any(r.get("phones") for r in rows):
     raise SystemExit("phone_confidence: no `phones` in these details; run tune.ts --details again")
 
 
-def speaker(r: dict) -> str:
-    if r["set"].startswith("sc"):  # word-SPEAKER_nohash_N.wav, _unknown_-word_SPEAKER_nohash_N.wav
-        return r["file"].split("_nohash")[0].split("-")[-1].split("_")[-1]
-    return r["file"][:5]  # speechocean762: SSSSSUUUU.wav
-
-
 for r in rows:
-    r["fold"] = hashlib.md5(speaker(r).encode()).digest()[0] % 2
+    r["fold"] = fold(r)
     phones = r.get("phones") or []
     r["phone_mean"] = float(np.mean([p[1] for p in phones])) if phones else None
     r["phone_min"] = float(min(p[1] for p in phones)) if phones else None
-sets = sorted({r["set"] for r in rows})
-keys = sorted({(r["set"], r["condition"]) for r in rows})
+rule = Rule(rows, args.target_fa)
+evaluate = rule.evaluate
 NONE = -1e9
 
 
@@ -63,7 +58,7 @@ def scale(r: dict) -> float:
 
 
 def statistic(r: dict, floor: float, _p: float = 0) -> float:
-    return NONE if r["ratio"] is None else (r["ratio"] - floor) * scale(r)
+    return shipped_statistic(r, floor)
 
 
 def phone_mean(r: dict, floor: float, _p: float = 0) -> float:
@@ -92,29 +87,6 @@ CANDIDATES = {
 }
 
 
-def evaluate(rs: list, accepted: np.ndarray) -> tuple:
-    """The rule's objective (mean acceptance over sets and conditions), whether it keeps the target, per set."""
-    per, means, ok = {}, [], True
-    for s in sets:
-        idx = [i for i, r in enumerate(rs) if r["set"] == s]
-        ooc = [i for i in idx if not rs[i]["inContext"]]
-        ooc_clean = [i for i in ooc if rs[i]["condition"] == "clean"]
-        fa = sum(accepted[i] for i in ooc) / max(1, len(ooc))
-        fa_clean = sum(accepted[i] for i in ooc_clean) / max(1, len(ooc_clean))
-        conditions = {}
-        for ks, c in keys:
-            if ks != s:
-                continue
-            ic = [i for i in idx if rs[i]["condition"] == c and rs[i]["inContext"]]
-            conditions[c] = sum(bool(accepted[i]) and rs[i]["right"] for i in ic) / max(1, len(ic))
-            means.append(conditions[c])
-        per[s] = {"acceptance": round(float(np.mean(list(conditions.values()))), 3),
-                  "clean": round(conditions.get("clean", float("nan")), 3),
-                  "false_accept": round(fa, 3), "clean_false_accept": round(fa_clean, 3)}
-        ok = ok and fa <= args.target_fa and fa_clean <= args.target_fa
-    return float(np.mean(means)), ok, per
-
-
 def best_grid(rs: list, score, params: list):
     best = None
     for floor in np.arange(-1.5, 0.51, 0.1):
@@ -127,17 +99,9 @@ def best_grid(rs: list, score, params: list):
     return best
 
 
-def kept(rs: list, score, fa: float) -> float:
-    pos = [score(r) for r in rs if r["inContext"] and r["right"] and r["ratio"] is not None]
-    neg = sorted((score(r) for r in rs if not r["inContext"]), reverse=True)
-    k = int(fa * len(neg))
-    cut = neg[k] if k < len(neg) else NONE
-    return round(float(np.mean([p > cut for p in pos])), 3)
-
-
 out = {"details": args.details, "target_false_accept": args.target_fa, "floor": args.floor,
        "files": len(rows), "with_phones": sum(bool(r.get("phones")) for r in rows), "pooled": {}, "folds": []}
-for s in sets:
+for s in rule.sets:
     rs = [r for r in rows if r["set"] == s]
     out["pooled"][s] = {
         "out_of_context": sum(not r["inContext"] for r in rs),
