@@ -3,7 +3,9 @@
  * is reported: e.g. `sc_tunehold` (a quarter of the Speech Commands tuning speakers, held out of the model's
  * adaptation; out of context: `_unknown_` words and `_silence_` clips) and `so_tunehold` (speechocean762 train
  * speakers held out the same way, reading train sentences, a fifth of them left out of the grammar;
- * `build_realsets.py --sets speechocean_train --tuning-holdout`).
+ * `build_realsets.py --sets speechocean_train --tuning-holdout`). Add `fsdd_train` (FSDD's training speakers,
+ * scripts/realspeech/fsdd_train_set.py) to see what a rule costs short, tightly trimmed 8 kHz digits: a rule
+ * chosen on the other two alone cost FSDD's held-out digits 4 points (docs/real-speech/worst-phone/).
  *
  * Every file goes through the server's own per-session graph (`inferFile`) with nothing rejected, and for the
  * utterance it answers with, the recognizer's per-frame likelihood ratio against the phone loop over the
