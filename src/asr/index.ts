@@ -26,14 +26,17 @@ export { PhoneLoop, defaultPhoneLoopOptions, type LoopPhone, type PhoneLoopOptio
 export { alignPhones, joinSenoneFrames, type PhoneSegment } from './phoneAlign.ts';
 export {
   SenoneRecognizer,
-  type AlignedPhone,
   type NoisyUtterancePass,
-  type RatioStatistic,
   type SenoneModel,
   type SenoneRecognizerOptions,
+} from './senoneRecognizer.ts';
+export {
+  type AlignedPhone,
+  type RatioStatistic,
   defaultRatioStatistic,
   noiseAllowance,
-} from './senoneRecognizer.ts';
+  worstPhoneTerm,
+} from './ratioStatistic.ts';
 export { dictationGraph, defaultDictationOptions, type DictationOptions } from './dictationGraph.ts';
 export { ctcViterbiScore } from './ctcScore.ts';
 export { type SenoneFrames, denseSenoneFrames } from './senoneFrames.ts';
