@@ -129,13 +129,15 @@ def write_wav(path: str, pcm: np.ndarray) -> None:
         w.writeframes((np.clip(pcm, -1, 1) * 32767).round().astype("<i2").tobytes())
 
 
-def load_noises(shared: str) -> dict[str, np.ndarray]:
+def load_noises(shared: str, training: bool = False) -> dict[str, np.ndarray]:
+    """The evaluation part of each noise file (after TRAIN_NOISE_SHARE); `training`: the part before it."""
     folder = os.path.join(shared, "data", "noise")
     noises = {}
     for name in sorted(os.listdir(folder)):
         if name.endswith(".flac"):
             pcm = decode(os.path.join(folder, name))
-            noises[name[: -len(".flac")]] = pcm[int(len(pcm) * TRAIN_NOISE_SHARE):]
+            cut = int(len(pcm) * TRAIN_NOISE_SHARE)
+            noises[name[: -len(".flac")]] = pcm[:cut] if training else pcm[cut:]
     return noises
 
 
@@ -302,6 +304,9 @@ def main() -> None:
     ap.add_argument("--per-condition", type=int, default=200, help="files per set in each noisy condition")
     ap.add_argument("--clean-limit", type=int, default=None, help="files per set in the clean condition (default all)")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--training-noise", action="store_true",
+                    help="mix the part of each noise file that training uses, not the evaluation part: for "
+                         "copies of tuning speakers that a model trains on (scripts/realspeech/dump_fusion.ts)")
     ap.add_argument("--tuning-holdout", action="store_true",
                     help="also build sc_tunehold and so_tunehold (the held-out quarter of the tuning speakers)")
     args = ap.parse_args()
@@ -333,11 +338,12 @@ def main() -> None:
     readme_path = os.path.join(args.out, "README.json")
     readme = json.load(open(readme_path)) if os.path.exists(readme_path) else {}
     readme.update({"builder": "scripts/build_realsets.py", "seed": args.seed, "sample_rate": SAMPLE_RATE,
-                   "noise": f"last {round((1 - TRAIN_NOISE_SHARE) * 100)} % of each ../shared/data/noise file; "
-                            "file and offset seeded per (set, file, snr)",
+                   "noise": (f"first {round(TRAIN_NOISE_SHARE * 100)} % (training part)" if args.training_noise
+                             else f"last {round((1 - TRAIN_NOISE_SHARE) * 100)} %")
+                            + " of each ../shared/data/noise file; file and offset seeded per (set, file, snr)",
                    "order": "rows in a seeded random order; noisy conditions hold the first per_condition rows"})
     readme.setdefault("sets", {})
-    noises = load_noises(args.shared) if snrs else {}
+    noises = load_noises(args.shared, args.training_noise) if snrs else {}
 
     for source in chosen:
         sets, meta = builders[source](args.shared)

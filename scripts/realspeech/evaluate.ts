@@ -32,7 +32,8 @@
  * stands without the second pass, or off for always the second pass (RuntimeOptions.firstPassStands; default the
  * runtime's). `--cmn-prior FRAMES`: the frames of speech the model's initial cepstral mean counts as in batch CMN
  * at an utterance's end, 0 for the utterance's own mean alone (RuntimeOptions.cmnPriorFrames; default the
- * runtime's). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
+ * runtime's). `--fusion PATH|none`: the fusion model on the CMU path that rescores each utterance's parses
+ * (RuntimeOptions.fusionModelPath, a `voxstream-fusion-cmu-1` model; default the runtime's). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
  *
  * stdout: a Markdown table, one row per set×condition. --json-out: the rows as JSON. --details: one JSON line
  * per file and system. Progress on stderr. Exit 0; 1 when the sets are missing; 2 on bad flags.
@@ -184,7 +185,7 @@ const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
   '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT] [--first-pass-stands X|off]\n' +
-  '       [--cmn-prior FRAMES]\n' +
+  '       [--cmn-prior FRAMES] [--fusion PATH|none]\n' +
   '       [--session file|speaker] [--ahead-silence MS] [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
@@ -206,6 +207,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'remove-noise': { type: 'string' },
         'first-pass-stands': { type: 'string' },
         'cmn-prior': { type: 'string' },
+        fusion: { type: 'string' },
         'ahead-silence': { type: 'string' },
         beams: { type: 'string' },
         'json-out': { type: 'string' },
@@ -245,7 +247,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // The same flags as `voxstream infer`, parsed the same way (a TypeError names the bad one).
   let flags: Pick<
     Partial<RuntimeOptions>,
-    'removeNoise' | 'searchBeams' | 'firstPassStands' | 'cmnPriorFrames' | 'endpointing'
+    'removeNoise' | 'searchBeams' | 'firstPassStands' | 'cmnPriorFrames' | 'endpointing' | 'fusionModelPath'
   >;
   try {
     const ahead = values['ahead-silence'];
@@ -260,6 +262,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     flags = {
       ...(stands === undefined ? {} : { firstPassStands: stands === 'off' ? null : Number(stands) }),
       ...(prior === undefined ? {} : { cmnPriorFrames: Number(prior) }),
+      ...(values.fusion === undefined
+        ? {}
+        : { fusionModelPath: values.fusion === 'none' ? null : values.fusion }),
       ...(ahead === undefined ? {} : { endpointing: { recognize: { aheadSilenceMs: Number(ahead) } } }),
       ...(values['remove-noise'] === undefined
         ? {}
@@ -318,6 +323,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           firstPassStands:
             engine?.options.firstPassStands === undefined ? 'default' : engine.options.firstPassStands,
           cmnPriorFrames: engine?.options.cmnPriorFrames ?? 'default',
+          fusion: engine?.options.fusionModelPath ?? null,
           rows: rows.map((r) => ({ ...r, context: relative('.', r.context) })),
         },
         null,

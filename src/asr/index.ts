@@ -24,6 +24,7 @@ export {
 export { HmmDecoder, defaultHmmDecoderOptions, type HmmDecoderOptions } from './hmmDecoder.ts';
 export { PhoneLoop, defaultPhoneLoopOptions, type LoopPhone, type PhoneLoopOptions } from './phoneLoop.ts';
 export { alignPhones, joinSenoneFrames, type PhoneSegment } from './phoneAlign.ts';
+export type { ParseRescorer } from './parseRescorer.ts';
 export {
   SenoneRecognizer,
   type NoisyUtterancePass,

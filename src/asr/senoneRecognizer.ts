@@ -2,6 +2,7 @@ import type { GraphHypothesis } from './graphDecoder.ts';
 import { HmmDecoder, type HmmDecoderOptions } from './hmmDecoder.ts';
 import type { HmmGraph } from './hmmGraph.ts';
 import { type LoopPhone, PhoneLoop, type PhoneLoopOptions } from './phoneLoop.ts';
+import type { ParseRescorer } from './parseRescorer.ts';
 import type { RecognitionResult, UtteranceRecognizer } from './recognizer.ts';
 import type { SenoneFrames } from './senoneFrames.ts';
 import { type CmnPrior, voicedCepstralMean } from '../audio/index.ts';
@@ -82,6 +83,12 @@ export interface SenoneRecognizerOptions {
    * here; the runtime's default, 1.5, is in src/runtime/cmuBackend.ts).
    */
   firstPassStands: number | null;
+  /**
+   * A second opinion on the complete parses after a final pass ({@link ParseRescorer}: the fusion model on
+   * the CMU path); the result then answers with the parse it rates best, at its statistic. Where no final pass
+   * ran (the first pass stood) the decoder's statistic decides. null: none (default).
+   */
+  rescorer: ParseRescorer | null;
 }
 
 /** Cepstra a frame in the side data; the first 13 of the 39 features are those, normalised. */
@@ -135,8 +142,15 @@ export class SenoneRecognizer implements UtteranceRecognizer {
    * ({@link RatioStatistic.worstPhoneWeight} 0): evidence for scripts/realspeech/tune.ts. Default false.
    */
   phoneEvidence = false;
+  /**
+   * Called with the senone scores a final pass decoded, once that pass is adopted: training data for a model
+   * that reads the frames (scripts/realspeech/dump_fusion.ts). Default none.
+   */
+  onFinalScores: ((scores: SenoneFrames) => void) | null = null;
   /** The final pass's best parse (its words) and its phones aligned to the pass's frames; null: none. */
   private aligned: { words: string; phones: AlignedPhone[] } | null = null;
+  /** The rescorer's statistics of the final parses, by their words; null: not rescored. */
+  private rescored: Map<string, number> | null = null;
   /** The search a final pass decodes on, made when first needed. */
   private spare: Search | null = null;
   /** Settles when the last final pass on {@link spare} has ended: passes take it one at a time. */
@@ -181,6 +195,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     this.decoder.reset();
     this.loop.reset();
     this.aligned = null;
+    this.rescored = null;
     this.feats = [];
     this.sides = [];
     this.pcm = [];
@@ -239,7 +254,24 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     // At the end the live search is free: decoded on it, a session needs no spare (a long grammar's search is
     // megabytes) unless it starts passes ahead.
     outcome ??= await this.startPass(kind, () => false, false);
-    if (outcome) this.adopt(outcome);
+    if (!outcome) return;
+    this.adopt(outcome);
+    await this.rescore(outcome.scored);
+  }
+
+  /** Asks the rescorer ({@link SenoneRecognizerOptions.rescorer}) about the final pass's parses. */
+  private async rescore(scored: readonly SenoneFrames[]): Promise<void> {
+    const rescorer = this.options.rescorer;
+    if (!rescorer) return;
+    const parses = this.decoder
+      .finals()
+      .slice(0, rescorer.maxCandidates)
+      .map((h) => ({ ...h, ratio: this.finalRatio(h) }));
+    if (parses.length === 0) return;
+    const t0 = performance.now();
+    const stats = await rescorer.rescore(joinSenoneFrames(scored), parses);
+    this.asrMs += performance.now() - t0;
+    this.rescored = new Map(parses.map((h, i) => [h.words.join(' '), stats[i] as number]));
   }
 
   /**
@@ -379,6 +411,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     this.decodeMs += outcome.decodeMs;
     if (this.phoneEvidence || this.statistic.worstPhoneWeight !== 0)
       this.aligned = this.alignBest(outcome.scored);
+    this.onFinalScores?.(joinSenoneFrames(outcome.scored));
   }
 
   /** The best complete parse's phones aligned to a final pass's scores ({@link alignPhones}); null: none. */
@@ -525,8 +558,18 @@ export class SenoneRecognizer implements UtteranceRecognizer {
    * now that the whole utterance is heard, with the noise allowance and its best parse's worst phone).
    */
   result(): RecognitionResult {
+    let hypotheses = this.decoder.finals().map((h) => ({ ...h, ratio: this.finalRatio(h) }));
+    const rescored = this.rescored;
+    if (rescored) {
+      // The rescorer's choice first; parses it did not weigh after those it did.
+      const of = (h: GraphHypothesis) => rescored.get(h.words.join(' ')) ?? -Infinity;
+      hypotheses = hypotheses
+        .filter((h) => rescored.has(h.words.join(' ')))
+        .map((h) => ({ ...h, ratio: of(h) }))
+        .sort((a, b) => b.ratio - a.ratio);
+    }
     return {
-      hypotheses: this.decoder.finals().map((h) => ({ ...h, ratio: this.finalRatio(h) })),
+      hypotheses,
       partial: this.decoder.partial(),
       unconstrainedScore: this.loop.score,
       frames: this.decoder.frames,

@@ -9,6 +9,7 @@ import {
   type Lexicon,
   type LoopPhone,
   type NoisyUtterancePass,
+  type ParseRescorer,
   SenoneMixture,
   SenoneRecognizer,
   compileHmmGraph,
@@ -20,8 +21,10 @@ import { type AcousticTables, loadAcousticTables } from '../asr/acousticTables.t
 import { downsampledSenoneFrames } from '../asr/senoneFrames.ts';
 import { fileURLToPath } from 'node:url';
 import { Batcher, type BatchStats } from '../inference/batcher.ts';
-import type { Device } from '../inference/providers.ts';
+import { type Device, ModelLoadError } from '../inference/providers.ts';
 import { GaussianSelector, type SelectedGaussians } from '../inference/gaussianSelector.ts';
+import { CmuFusionModel } from '../inference/cmuFusionModel.ts';
+import { cmuFusionRescorer } from './cmuFusion.ts';
 import { chunkFrames } from '../pipeline/index.ts';
 import type { AcousticBackend, ModelRunWrapper } from './acoustic.ts';
 
@@ -88,6 +91,11 @@ export interface CmuBackendOptions {
    * denoised audio at its end (src/asr/senoneRecognizer.ts `NoisyUtterancePass`). Default none.
    */
   readonly denoiseUtterance?: ((pcm: Float32Array) => Promise<Float32Array>) | null | undefined;
+  /**
+   * The fusion model on the CMU path (`voxstream-fusion-cmu-1`, scripts/train_fusion_cmu.py): it rescores each
+   * utterance's parses after its final pass (src/runtime/cmuFusion.ts). Default none.
+   */
+  readonly fusionPath?: string | null | undefined;
 }
 
 /**
@@ -152,6 +160,16 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
       worker: options.worker,
     }),
   ]);
+  const fusionPath = options.fusionPath ?? null;
+  let fusion: CmuFusionModel | null = null;
+  try {
+    fusion = fusionPath
+      ? await CmuFusionModel.load({ path: fusionPath, device: options.device, worker: options.worker })
+      : null;
+  } catch (error) {
+    await selector.release();
+    throw new ModelLoadError(fusionPath as string, error instanceof ModelLoadError ? error.cause : error);
+  }
   let mixture: SenoneMixture;
   try {
     const { streams, codebooks } = selector.shape;
@@ -160,7 +178,7 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
     if (codebooks !== tables.phones.length)
       throw new TypeError(`${codebooks} codebooks for ${tables.phones.length} phones`);
   } catch (error) {
-    await selector.release();
+    await Promise.all([selector.release(), fusion?.release()]);
     throw new TypeError(`${dir}: the model's files do not fit together: ${(error as Error).message}`);
   }
   const batcher = new Batcher<SenoneRequest, SelectedGaussians>(
@@ -210,6 +228,14 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
     : null;
   const { floor, finalFloor, worstPhoneWeight } = cmuConfidence[noisyPass ? 'noisyPass' : 'plain'];
   const firstPassStands = options.firstPassStands === undefined ? 1.5 : options.firstPassStands;
+  const understand = cmuUnderstandDefaults(noisyPass !== null);
+  let rescorer: ParseRescorer | null = null;
+  try {
+    rescorer = fusion ? cmuFusionRescorer(fusion, tables, options.lexicon, understand) : null;
+  } catch (error) {
+    await Promise.all([selector.release(), fusion?.release()]);
+    throw new TypeError(`${fusionPath}: ${(error as Error).message}`);
+  }
   const adopt = (hmm: HmmGraph) => ({
     guessedWords: hmm.guessedWords,
     recognizer: () =>
@@ -219,6 +245,7 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
         firstPassStands,
         cmnPrior,
         statistic: { floor, finalFloor, worstPhoneWeight },
+        rescorer,
       }),
   });
   return {
@@ -229,10 +256,12 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
     // The context compiler's worker loads the same tables from this folder.
     offThread: { modelDir: dir, adopt },
     features: () => sphinxFeatures({ removeNoise: options.removeNoise ?? false }),
-    understand: cmuUnderstandDefaults(noisyPass !== null),
+    understand,
     recognize: cmuRecognizeDefaults,
     queued: () => batcher.queued,
-    release: () => selector.release(),
+    release: async () => {
+      await Promise.all([selector.release(), fusion?.release()]);
+    },
   };
 }
 

@@ -162,17 +162,18 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
         return await load();
       } catch (error) {
         // The message names the model file the caller gave (a load may fail on its .json sidecar first).
-        throw error instanceof ModelLoadError && error.path === path
+        // The CMU backend loads the CMU path's fusion model too, and names it where that one fails.
+        throw error instanceof ModelLoadError && (error.path === path || error.path === fusionPath)
           ? error
           : new ModelLoadError(path, error);
       }
     };
     const worker = options.inferenceThreads === 'worker';
     const wrapRun = load.wrapRun ?? runDirectly;
-    if (fusionPath !== null && options.acousticModel !== 'ctc')
-      throw new TypeError(
-        `the fusion model reads the CTC encoder's frames: use acousticModel 'ctc' with it (got '${options.acousticModel}')`,
-      );
+    // The CMU path's fusion model (voxstream-fusion-cmu-1) is its backend's: it rescores the parses of each
+    // utterance's final pass. The CTC path's (voxstream-fusion-2) is the intent stage's, loaded below.
+    const cmuFusionPath = options.acousticModel === 'cmu' ? fusionPath : null;
+    const ctcFusionPath = options.acousticModel === 'ctc' ? fusionPath : null;
     // The metrics exist before the models, so the acoustic batcher can report to them.
     const metrics = new ServerMetrics(load.activeSessions ?? (() => 0));
     const onBatch = (model: string) => (s: BatchStats) => observeBatch(metrics, model, s);
@@ -212,11 +213,14 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
               firstPassStands: options.firstPassStands,
               cmnPriorFrames: options.cmnPriorFrames,
               denoiseUtterance,
+              fusionPath: cmuFusionPath,
             }),
           ),
       SileroVad.load({ worker }),
-      fusionPath !== null
-        ? named(fusionPath, () => FusionModel.load({ path: fusionPath, device: options.device, worker }))
+      ctcFusionPath !== null
+        ? named(ctcFusionPath, () =>
+            FusionModel.load({ path: ctcFusionPath, device: options.device, worker }),
+          )
         : Promise.resolve(null),
     ] as const);
     const failed = settled.find((r) => r.status === 'rejected');
@@ -242,7 +246,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       provider: acoustic.provider,
       providerReason: acoustic.providerReason,
       lexiconWords: lexicon.size,
-      fusion: fusion ? fusionPath : 'none (the likelihood ratio decides)',
+      fusion: fusionPath ?? 'none (the likelihood ratio decides)',
     });
     // A worker compiles contexts (started by the first, the default context below), a fixed pool of workers
     // speaks every voice offered: what sessions ask of either is bounded here, at load.

@@ -109,8 +109,11 @@ export interface RuntimeOptions {
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
   /**
-   * The audio–text fusion model for a second pass over the parses (`defaultFusionModelPath` is the shipped
-   * one); absent or null: none, the CTC likelihood ratio decides (the default; see models/fusion/README.md).
+   * The audio–text fusion model for a second pass over the parses; absent or null: none, the decoder's
+   * likelihood ratio decides. With acousticModel 'ctc' a `voxstream-fusion-2` model that reads the CTC
+   * encoder's frames (`defaultFusionModelPath`, models/fusion/README.md); with 'cmu' a
+   * `voxstream-fusion-cmu-1` model that reads the CMU model's frames and rescores each utterance's parses
+   * after its final pass (src/runtime/cmuFusion.ts).
    */
   fusionModelPath?: string | null;
   /**

@@ -222,6 +222,58 @@ describe('SenoneRecognizer', () => {
     expect(recognizer.result().hypotheses[0]?.intent).toBe('off');
   });
 
+  it("answers with the rescorer's choice after the final pass, at its statistic, and without one as the decoder does", async () => {
+    // As above: "on" live, "off" after batch CMN.
+    const frames = 48;
+    const feats = new Float32Array(frames * dim);
+    const side = new Float32Array(frames * 13);
+    for (let t = 0; t < frames; t++) {
+      side[t * 13] = t >= 12 && t < 36 ? 5 : 7;
+      feats[t * dim] = 3;
+    }
+    const asked: { frames: number; words: string[]; ratios: number[] }[] = [];
+    const rescorer = {
+      maxCandidates: 8,
+      rescore: async (
+        scores: { frames: number },
+        parses: readonly { words: readonly string[]; ratio?: number }[],
+      ) => {
+        asked.push({
+          frames: scores.frames,
+          words: parses.map((p) => p.words.join(' ')),
+          ratios: parses.map((p) => p.ratio ?? NaN),
+        });
+        // Prefers "on", whatever the decoder says.
+        return parses.map((p) => (p.words.join(' ') === 'on' ? 2 : -1));
+      },
+    };
+    const run = async (options: ConstructorParameters<typeof SenoneRecognizer>[3]) => {
+      const recognizer = new SenoneRecognizer(fakeModel(), hmm, loop, options);
+      for (let at = 0; at < frames; at += 16)
+        await recognizer.push(
+          feats.subarray(at * dim, (at + 16) * dim),
+          16,
+          side.subarray(at * 13, (at + 16) * 13),
+        );
+      await recognizer.finish();
+      return recognizer.result().hypotheses;
+    };
+    const plain = await run({});
+    expect(plain[0]?.intent).toBe('off');
+    const rescored = await run({ rescorer });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.frames).toBe(frames);
+    // It was given the decoder's parses best first, with their statistics.
+    expect(asked[0]?.words).toEqual(plain.map((h) => h.words.join(' ')));
+    expect(asked[0]?.ratios[0]).toBeCloseTo(plain[0]?.ratio as number, 9);
+    expect(rescored.map((h) => [h.intent, h.ratio])).toEqual(
+      asked[0]?.words
+        .map((w) => [w, w === 'on' ? 2 : -1])
+        .sort((a, b) => (b[1] as number) - (a[1] as number)),
+    );
+    expect(rescored[0]?.intent).toBe('on');
+  });
+
   it('keeps the first pass when it has no cepstra, or when told not to decode again', async () => {
     for (const options of [{}, { secondPass: false }]) {
       const model = fakeModel();

@@ -26,13 +26,13 @@ describe('Engine.load', () => {
     ).rejects.toThrow(/\/nope\/fusion\.onnx/);
   });
 
-  it('rejects naming the CMU model folder that does not load, and a fusion model without the CTC encoder', async () => {
+  it('rejects naming the CMU model folder or the CMU path fusion model that does not load', async () => {
     await expect(
       Engine.load(resolveRuntimeOptions({ acousticModelDir: '/nope/am-en-us' }), { log }),
     ).rejects.toThrow(/\/nope\/am-en-us/);
     await expect(
-      Engine.load(resolveRuntimeOptions({ fusionModelPath: '/nope/fusion.onnx' }), { log }),
-    ).rejects.toThrow(/fusion model reads the CTC encoder's frames/);
+      Engine.load(resolveRuntimeOptions({ fusionModelPath: '/nope/fusion-cmu.onnx' }), { log }),
+    ).rejects.toThrow(/^cannot load model \/nope\/fusion-cmu\.onnx/);
     expect(() => resolveRuntimeOptions({ acousticModel: 'kaldi' as 'cmu' })).toThrow(
       /acousticModel must be one of cmu, ctc/,
     );
@@ -49,6 +49,11 @@ describe('Engine.load', () => {
           { log },
         ),
       ).rejects.toThrow(/fusion\.json.*"voxstream-fusion-1".*voxstream-fusion-2/);
+      // The CMU model's fusion model is another format: a CTC path's model is refused there by name.
+      writeFileSync(join(dir, 'fusion.json'), JSON.stringify({ format: 'voxstream-fusion-2' }));
+      await expect(
+        Engine.load(resolveRuntimeOptions({ fusionModelPath: join(dir, 'fusion.onnx') }), { log }),
+      ).rejects.toThrow(/fusion\.onnx.*"voxstream-fusion-2".*voxstream-fusion-cmu-1/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
