@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { AcousticModelName } from '../runtime/acoustic.ts';
+import { cmuFusionFormat } from '../inference/cmuFusionModel.ts';
 import { defaultFusionModelPath } from '../inference/fusionPath.ts';
 
 /** One `--flag`: a string option (`--url ws://…` or `--url=ws://…`) or a boolean switch (`--json`). */
@@ -136,15 +138,31 @@ export const fusionFlag = (value: string): string | null =>
   value === 'none' ? null : value === 'on' ? defaultFusionModelPath : value;
 
 /**
+ * The acoustic model a fusion model runs on, from the `format` of its `.json` beside the `.onnx`: `cmu` for the
+ * CMU path's (voxstream-fusion-cmu-1), `ctc` for any other. A file that cannot be read is left to the
+ * engine's load, which names it; this guesses `ctc` for it, the fusion model's original path.
+ */
+export function fusionAcousticModel(path: string): AcousticModelName {
+  try {
+    const meta = JSON.parse(readFileSync(path.replace(/\.onnx$/, '.json'), 'utf8')) as { format?: unknown };
+    return meta.format === cmuFusionFormat ? 'cmu' : 'ctc';
+  } catch {
+    return 'ctc';
+  }
+}
+
+/**
  * `--acoustic-model cmu|ctc` and `--acoustic-model-dir DIR` as runtime options. A fusion model (`--fusion` other
- * than `none`) reads the CTC encoder's frames, so it selects `ctc` when no acoustic model is named.
+ * than `none`) is trained on one acoustic model's frames, so when none is named it selects that one
+ * ({@link fusionAcousticModel}).
  */
 export function acousticFlags(
   model: string | undefined,
   dir: string | undefined,
   fusion: string | undefined,
 ): { acousticModel?: AcousticModelName; acousticModelDir?: string } {
-  const chosen = model ?? (fusion !== undefined && fusion !== 'none' ? 'ctc' : undefined);
+  const fusionPath = fusion === undefined ? null : fusionFlag(fusion);
+  const chosen = model ?? (fusionPath !== null ? fusionAcousticModel(fusionPath) : undefined);
   return {
     ...(chosen !== undefined ? { acousticModel: chosen as AcousticModelName } : {}),
     ...(dir !== undefined ? { acousticModelDir: dir } : {}),
