@@ -33,6 +33,8 @@ interface Meta {
   /** The base phones, in token order (token i + 1). */
   phones: string[];
   accept_logit: number;
+  /** Fewest parses an utterance needs for the model to weigh them (scripts/realspeech/fusion_gate.py); 1 if absent. */
+  min_parses?: number;
 }
 
 /**
@@ -48,6 +50,8 @@ export class CmuFusionModel {
     readonly features: readonly string[],
     readonly phones: readonly string[],
     readonly acceptLogit: number,
+    /** Fewer complete parses than this and the decoder's statistic decides alone: nothing to choose. */
+    readonly minParses: number,
     readonly provider: string,
   ) {}
 
@@ -88,6 +92,7 @@ export class CmuFusionModel {
       meta.features,
       meta.phones,
       meta.accept_logit,
+      meta.min_parses ?? 1,
       opened.provider,
     );
   }

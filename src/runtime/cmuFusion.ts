@@ -24,7 +24,8 @@ const marginFloor = -5;
  * words lie, and the decoder's view of it: statistic, length, margin to the best, rank) in, one logit each
  * out. The logit becomes a statistic on the decoder's scale, `midpoint + (logit - acceptLogit) / ratioScale`,
  * so that the intent stage's confidence, `sigmoid((statistic - midpoint) * ratioScale)`, is the model's
- * `sigmoid(logit - acceptLogit)`, and its accept threshold (0.5) is the model's.
+ * `sigmoid(logit - acceptLogit)`, and its accept threshold (0.5) is the model's. With fewer parses than the
+ * model's `minParses` it returns the decoder's own statistics.
  */
 export function cmuFusionRescorer(
   model: CmuFusionModel,
@@ -50,6 +51,8 @@ export function cmuFusionRescorer(
   return {
     maxCandidates,
     rescore: async (scores: SenoneFrames, parses: readonly GraphHypothesis[]) => {
+      // One parse leaves nothing to choose: the decoder's own statistic decides it, unchanged.
+      if (parses.length < model.minParses) return parses.map((h) => h.ratio ?? -10);
       const starts = parses.flatMap((h) => (h.speech ? [h.speech.start] : []));
       const ends = parses.flatMap((h) => (h.speech ? [h.speech.end] : []));
       const lo = starts.length ? Math.max(0, Math.min(...starts) - padFrames) : 0;
