@@ -21,9 +21,10 @@ import glob
 import json
 import math
 import os
-import zlib
+import sys
 
-MIDPOINT = 1.05
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from train_fusion_cmu import MIDPOINT, is_valid_speaker  # noqa: E402  (the one speaker split and threshold)
 
 
 def main() -> None:
@@ -46,7 +47,7 @@ def main() -> None:
 
     def is_valid(s):
         _, speaker, _ = info[(s["dump"], s["file"])]
-        return zlib.crc32((speaker or s["file"]).encode("utf-8")) % 10 < 3
+        return is_valid_speaker({"speaker": speaker, "file": s["file"]})
 
     valid = [json.loads(l) for l in open(args.valid_scores)]
     valid = [s for s in valid if is_valid(s)]
