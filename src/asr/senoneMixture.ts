@@ -6,6 +6,11 @@ export const topGaussians = 4;
 const natsPerStep = Math.log(1.0001) * 1024;
 /** No kept Gaussian counts as worse than 96 steps below its stream's best (pocketsphinx's MAX_NEG_ASCR). */
 const floorNats = -96 * natsPerStep;
+/**
+ * Frames whose senone scores stay cached: those of the last few runs read, whichever session's. A session's
+ * grammar search and its phone loop read a run of at most 16 frames one after the other, without yielding.
+ */
+const recentFrames = 32;
 
 /** The selected Gaussians of a run of frames, as gaussians.onnx gives them for one stream of audio. */
 export interface GaussianSelection {
@@ -22,10 +27,21 @@ export interface GaussianSelection {
  * stream's best Gaussian, floored at 96 steps below it), summed over the streams. A grammar search reads only
  * the senones of its active HMMs, a few hundred of the 5,126, so this costs far less than scoring them all.
  * Each frame's scores are offset by the sum of its streams' best Gaussians (the same for every senone).
+ *
+ * A score is kept once computed in a cache of the most recent frames, shared by every run of frames: the
+ * searches read the same senones of a frame many times, and each a frame at a time. A score read again after
+ * its frame has left the cache (a final alignment) is computed again, to the same value. Until 2026-12-02 each
+ * run kept a score slot for every senone of its frames (656 KB a 16-frame chunk, held until the utterance
+ * ended): a garbage-collection load of 300 MB/s at 75 sessions, for reads of a few hundred senones a frame.
  */
 export class SenoneMixture {
   /** Linear mixture weights, [streams, senones, densities]. */
   private readonly weights: Float32Array;
+  /** Scores of the recent frames, [recentFrames, senones]; slot `key % recentFrames` holds frame `key`. */
+  private readonly recent: Float64Array;
+  /** The frame key each score of {@link recent} belongs to (-1: none); keys are unique to a run's frames. */
+  private readonly recentKeys: Float64Array;
+  private nextKey = 0;
 
   /**
    * @param mixw byte-coded mixture weights (-ln(w) / 0.1024), [streams, senones, densities] (mixw.bin)
@@ -45,23 +61,24 @@ export class SenoneMixture {
       );
     const table = Float32Array.from({ length: 256 }, (_, b) => Math.exp(-b * natsPerStep));
     this.weights = Float32Array.from(mixw, (b) => table[b] as number);
+    this.recent = new Float64Array(recentFrames * senones);
+    this.recentKeys = new Float64Array(recentFrames * senones).fill(-1);
   }
 
   get senones(): number {
     return this.senoneCodebook.length;
   }
 
-  /** The frames of one selection as senone scores, computed when first read and kept. */
+  /** The frames of one selection as senone scores, computed when read. */
   frames(selection: GaussianSelection): SenoneFrames {
-    const { streams, codebooks, densities, weights, senoneCodebook } = this;
+    const { streams, codebooks, densities, weights, senoneCodebook, recent, recentKeys } = this;
     const senones = this.senones;
     const perFrame = streams * codebooks * topGaussians;
     if (selection.top.length < selection.frames * perFrame)
       throw new RangeError(`selection: ${selection.top.length} values for ${selection.frames} frames`);
-    // 0 marks a score not yet computed: a fresh array is all zeros already. Filling it with NaN took ~5 of the
-    // ~18 µs a frame cost before any read, while a search reads 170–660 of the 5,126 senones a frame (real
-    // speech, 2026-11-30). A score that is exactly 0 is only computed again, alike.
-    const cache = new Float64Array(selection.frames * senones);
+    // This run's frames are keys first .. first + frames - 1 of the recent-frames cache.
+    const first = this.nextKey;
+    this.nextKey += selection.frames;
     // Per frame and stream: the best Gaussian, and every kept Gaussian's likelihood relative to it.
     const rel = new Float64Array(selection.frames * perFrame);
     for (let t = 0; t < selection.frames; t++) {
@@ -78,9 +95,9 @@ export class SenoneMixture {
     return {
       frames: selection.frames,
       score(t: number, s: number): number {
-        const at = t * senones + s;
-        const known = cache[at] as number;
-        if (known !== 0) return known;
+        const key = first + t;
+        const at = (key % recentFrames) * senones + s;
+        if (recentKeys[at] === key) return recent[at] as number;
         const c = senoneCodebook[s] as number;
         let product = 1;
         for (let st = 0; st < streams; st++) {
@@ -92,7 +109,8 @@ export class SenoneMixture {
           product *= sum;
         }
         const score = Math.log(product);
-        cache[at] = score;
+        recent[at] = score;
+        recentKeys[at] = key;
         return score;
       },
     };
