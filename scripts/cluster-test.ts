@@ -72,7 +72,8 @@ function upgrade(url: string, localAddress: string): Promise<{ status: number; w
 /** `voxstream bench --url` in a child process; its report. */
 function bench(url: string, sessions: number, seconds: number, out: string): Promise<Json> {
   const args = ['bin/voxstream.js', 'bench', '--url', url, '--sessions', String(sessions)];
-  args.push('--duration', String(seconds), '--out', out, '--svg', `${out}.svg`);
+  // No warm-up of bench's own: this script warms the backends up once, through the proxy, before its benches.
+  args.push('--duration', String(seconds), '--warmup', '0', '--out', out, '--svg', `${out}.svg`);
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));

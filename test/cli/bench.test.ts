@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { benchCommand } from '../../src/cli/bench.ts';
 
 describe('voxstream bench', () => {
-  it('starts a server, runs a small level, and writes JSON with latency, memory and an SVG chart beside it', async () => {
+  it('starts a server, warms it up, runs a small level, and writes JSON with latency, memory and an SVG chart beside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vx-bench-'));
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -15,6 +15,8 @@ describe('voxstream bench', () => {
         '2',
         '--duration',
         '6',
+        '--warmup',
+        '3',
         '--out',
         join(dir, 'run-1.json'),
       ]);
@@ -25,6 +27,9 @@ describe('voxstream bench', () => {
       expect(level.utterances).toBeGreaterThan(0);
       expect(level.speechEndToIntentMs.p50).toBeGreaterThan(0);
       expect(report.memory).toMatchObject({ idle: { sessions: 2 } });
+      // The warm-up is reported on its own and is not a level.
+      expect(report.warmup).toMatchObject({ sessions: 2, seconds: 3, connected: 2 });
+      expect(report.levels).toHaveLength(1);
       expect(report.memory.baselineMiB).toBeGreaterThan(0);
       // Without --svg the chart goes beside --out, named after it.
       expect(readFileSync(join(dir, 'run-1.svg'), 'utf8')).toMatch(/^<svg/);
@@ -35,10 +40,11 @@ describe('voxstream bench', () => {
     }
   }, 120_000);
 
-  it('refuses a bad --sessions list with its usage', async () => {
+  it('refuses a bad --sessions list or --warmup with its usage', async () => {
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       expect(await benchCommand(['--sessions', '10,x'])).toBe(2);
+      expect(await benchCommand(['--warmup', 'soon'])).toBe(2);
     } finally {
       err.mockRestore();
     }
