@@ -21,7 +21,7 @@ commands:
           stream a file to a running server and print what comes back
   mic     [--url ws://localhost:8080] [--context NAME]
           talk to a running server from the microphone (needs sox or arecord)
-  bench   [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--budget 500]
+  bench   [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--warmup 10] [--budget 500]
           ramp concurrent real-time sessions; latency against load as JSON and an SVG chart
 `;
 
