@@ -4,7 +4,7 @@
  * client that connects per command does: every command is then a session's first utterance). Two sources of
  * speech:
  *   - synthesized (default): `--utterances` different commands generated from `--context` (seed 7), spoken by
- *     the npm espeak-ng voice en-us+m3, which is not the server's reply voice;
+ *     the npm espeak-ng voice of src/bench/utterances.ts `commandVoice` (en-us+f5), not the server's reply voice;
  *   - real recordings (`--recordings DIR`): the first `--limit` rows of a set folder's `manifest.jsonl` and
  *     WAVs as scripts/build_realsets.py writes them (e.g. work/real/sc_report_clean); `--context` is then the
  *     set's context file (e.g. work/real/contexts/speech_commands.yaml), which the server loads as its
@@ -37,6 +37,7 @@ import { summary } from '../src/bench/stats.ts';
 import { type AudioChunks, type ClientEvent, VoxClient, prepareAudio } from '../src/client/index.ts';
 import { generateSentences, loadContext } from '../src/context/index.ts';
 import { closeSpeech, speech } from '../test/helpers/speech.ts';
+import { commandVoice } from '../src/bench/utterances.ts';
 
 const { values } = parseArgs({
   options: {
@@ -274,7 +275,7 @@ const inContext = records.filter((r) => r['expected'] !== null);
 const result = {
   source: values.recordings
     ? { recordings: values.recordings, files: items.length }
-    : { synthesized: 'espeak-ng en-us+m3 (seed 7)', utterances: items.length },
+    : { synthesized: `espeak-ng ${commandVoice.voice} (seed 7)`, utterances: items.length },
   context,
   acousticModel: values['acoustic-model'] ?? (values.url ? null : 'server default'),
   sessions: perCommand ? 'one per command' : 'one',

@@ -7,7 +7,7 @@ import { type LevelResult, runLevel } from '../bench/loadGenerator.ts';
 import { loadRecordings } from '../bench/recordings.ts';
 import { startServer } from '../bench/server.ts';
 import { gaugeValue, histogramTotals, summary } from '../bench/stats.ts';
-import { commandPool } from '../bench/utterances.ts';
+import { commandPool, commandVoice } from '../bench/utterances.ts';
 import { prepareAudio } from '../client/index.ts';
 import { defaultRuntimeOptions } from '../runtime/index.ts';
 import type { LoadOptions, Utterance } from '../bench/loadGenerator.ts';
@@ -17,7 +17,7 @@ const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25
                        [server flags when it starts one: --device cpu|webgpu|cuda|auto --max-batch N
                        --inference-threads worker|main --acoustic-model cmu|ctc --frame-downsample N
                        --denoise rnnoise|auto|off --remove-noise on|off --beams B,E --fusion on|none|PATH]
-Devices say 24 commands of the context spoken by espeak-ng (en-us+m3), or with --recordings the first --limit
+Devices say 24 commands of the context spoken by espeak-ng (en-us+f5), or with --recordings the first --limit
 rows of a real-speech set's manifest.jsonl (scripts/build_realsets.py; give its context with --context PATH).
 A context given as a path is the started server's default context (sessions name none); with --url, start that
 server with the same --context. Before the first level, --warmup seconds at its session count (0: none) that count
@@ -286,7 +286,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     acousticModel: values['acoustic-model'] ?? (values.url ? null : defaultRuntimeOptions.acousticModel),
     utterances: values.recordings
       ? { recordings: values.recordings, files: pool.length }
-      : { synthesized: 'espeak-ng en-us+m3', commands: pool.length },
+      : { synthesized: `espeak-ng ${commandVoice.voice}`, commands: pool.length },
     rightCounts:
       'the expected intent and slots understood (out-of-context recordings: not understood); capacity counts latency only, over every answered utterance',
     budgetMs: budget,

@@ -5,7 +5,7 @@ let tts: Promise<EspeakTts> | null = null;
 
 /**
  * Speaks `text` with the npm espeak-ng (WASM) at 16 kHz, the way a test makes the command it streams
- * (voice en-us+m3 at 150 wpm, not the server's reply voice), with a -80 dBFS noise floor around it.
+ * (the benchmarks' command voice, en-us+f5 at 150 wpm, not the server's reply voice), with a -80 dBFS noise floor around it.
  */
 export async function speech(text: string, padMs = 300): Promise<{ sampleRate: number; pcm: Float32Array }> {
   tts ??= EspeakTts.load({ ...commandVoice, poolSize: 1 });
