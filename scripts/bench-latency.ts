@@ -36,8 +36,8 @@ import { startServer } from '../src/bench/server.ts';
 import { summary } from '../src/bench/stats.ts';
 import { type AudioChunks, type ClientEvent, VoxClient, prepareAudio } from '../src/client/index.ts';
 import { generateSentences, loadContext } from '../src/context/index.ts';
-import { closeSpeech, speech } from '../test/helpers/speech.ts';
 import { commandVoice } from '../src/bench/utterances.ts';
+import { closeSpeech, speech } from '../test/helpers/speech.ts';
 
 const { values } = parseArgs({
   options: {

@@ -32,7 +32,8 @@ export interface GaussianSelection {
  * searches read the same senones of a frame many times, and each a frame at a time. A score read again after
  * its frame has left the cache (a final alignment) is computed again, to the same value. Until 2026-12-02 each
  * run kept a score slot for every senone of its frames (656 KB a 16-frame chunk, held until the utterance
- * ended): a garbage-collection load of 300 MB/s at 75 sessions, for reads of a few hundred senones a frame.
+ * ended): up to 300 MB/s of garbage at 75 sessions all speaking (computed, not measured), for reads of a few
+ * hundred senones a frame.
  */
 export class SenoneMixture {
   /** Linear mixture weights, [streams, senones, densities]. */

@@ -17,11 +17,12 @@ const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25
                        [server flags when it starts one: --device cpu|webgpu|cuda|auto --max-batch N
                        --inference-threads worker|main --acoustic-model cmu|ctc --frame-downsample N
                        --denoise rnnoise|auto|off --remove-noise on|off --beams B,E --fusion on|none|PATH]
-Devices say 24 commands of the context spoken by espeak-ng (en-us+f5), or with --recordings the first --limit
+Devices say 24 commands of the context spoken by espeak-ng (${commandVoice.voice}), or with --recordings the first --limit
 rows of a real-speech set's manifest.jsonl (scripts/build_realsets.py; give its context with --context PATH).
 A context given as a path is the started server's default context (sessions name none); with --url, start that
 server with the same --context. Before the first level, --warmup seconds at its session count (0: none) that count
-for nothing but a line of their own: a fresh server answers slower while its code compiles. Capacity counts latency only: every answered utterance, understood or not.
+for nothing but a line of their own: a fresh server answers slower at first. Capacity counts latency only: every
+answered utterance, understood or not.
 "right": the expected intent and slots came back understood (out-of-context recordings: not understood).`;
 
 /** Context names a session's `start` may carry; anything else is a path, given to the server instead. */
