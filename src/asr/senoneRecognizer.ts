@@ -43,11 +43,25 @@ export interface SenoneModel {
 export interface NoisyUtterancePass {
   /** Level (dB) below which an utterance counts as noisy. */
   gateDb: number;
+  /** The denoiser of one utterance's audio. */
+  denoiser(): UtteranceDenoiser;
+}
+
+/**
+ * One utterance's audio denoised and through the front end. The denoiser learns the noise from the whole
+ * utterance before it denoises it (src/audio/rnnoise.ts `UtteranceDenoise`); {@link learn} lets it do that
+ * while the utterance is still coming in, so that its end waits for less.
+ */
+export interface UtteranceDenoiser {
+  /** The utterance's next 16 kHz audio in [-1, 1], while it goes on. */
+  learn(pcm: Float32Array): void;
   /**
-   * The utterance's 16 kHz audio in [-1, 1] denoised and through the front end: its features ([frames, dim],
-   * batch CMN) and their cepstra before normalisation ([frames, 13]).
+   * The whole utterance's audio (of which {@link learn} had the first part, maybe none) denoised and through
+   * the front end: its features ([frames, dim], batch CMN) and their cepstra before normalisation
+   * ([frames, 13]).
    */
   features(pcm: Float32Array): Promise<{ feats: Float32Array; cepstra: Float32Array; frames: number }>;
+  release(): void;
 }
 
 /** Settings of {@link SenoneRecognizer}. */
@@ -93,6 +107,11 @@ export interface SenoneRecognizerOptions {
 
 /** Cepstra a frame in the side data; the first 13 of the 39 features are those, normalised. */
 const cepstra = 13;
+/**
+ * Frames of words the live pass's best path needs before its level counts as evidence that the utterance is
+ * noisy, and the denoiser starts learning the noise ahead of the end ({@link SenoneRecognizer.learnAhead}).
+ */
+const learnAfterFrames = 16;
 
 /** A grammar search and its phone loop over the same frames: the live pass's, or a final pass's. */
 interface Search {
@@ -170,6 +189,8 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   private sides: Float32Array[] = [];
   /** The utterance's audio so far, for the noisy-utterance pass. */
   private pcm: Float32Array[] = [];
+  /** The noisy-utterance pass's denoiser, learning the noise while the utterance goes on; null: not started. */
+  private learning: UtteranceDenoiser | null = null;
   /** Whether the utterance's result came from denoised audio. */
   private denoisedPass = false;
   private asrMs = 0;
@@ -192,6 +213,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
 
   reset(): void {
     this.dropAhead();
+    this.stopLearning();
     this.decoder.reset();
     this.loop.reset();
     this.aligned = null;
@@ -210,13 +232,41 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   async push(feats: Float32Array, frames: number, side?: Float32Array, pcm?: Float32Array): Promise<void> {
     // The audio is kept even for a chunk without frames: it belongs to the utterance all the same. Not copied:
     // the feature stage hands each chunk a new array of its own (extractFeatures).
-    if (this.noisyPass && pcm && pcm.length > 0) this.pcm.push(pcm);
+    if (this.noisyPass && pcm && pcm.length > 0) {
+      this.pcm.push(pcm);
+      this.learning?.learn(pcm);
+    }
     if (frames <= 0) return;
     if (this.secondPass && side && side.length === frames * cepstra) {
       this.feats.push(feats.subarray(0, frames * this.model.dim));
       this.sides.push(side);
     }
     await this.decode(feats, frames);
+    this.learnAhead();
+  }
+
+  /**
+   * Starts the noisy-utterance pass's denoiser learning the noise from the utterance so far and from the
+   * audio after it, once the live pass's best path has words ({@link learnAfterFrames}) standing less than the
+   * pass's gate above the sound around them: the pass will probably be needed at the end, which then waits
+   * only for the denoiser's second time through the audio (src/audio/rnnoise.ts `UtteranceDenoise`). Where the
+   * pass is not needed after all, the work is wasted, never wrong: the denoiser's output is the same either
+   * way.
+   */
+  private learnAhead(): void {
+    if (!this.noisyPass || this.learning || this.pcm.length === 0 || !this.secondPass) return;
+    const best = this.decoder.partial();
+    const span = best?.speech;
+    if (!best || !span || span.end - span.start < learnAfterFrames) return;
+    const level = this.level(best);
+    if (level === null || level >= this.noisyPass.gateDb) return;
+    this.learning = this.noisyPass.denoiser();
+    for (const p of this.pcm) this.learning.learn(p);
+  }
+
+  private stopLearning(): void {
+    this.learning?.release();
+    this.learning = null;
   }
 
   /** Whether the last utterance's result came from its denoised audio (the noisy-utterance pass). */
@@ -242,6 +292,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const kind = this.passNeeded();
     this.heard ||= this.sides.some(hasVoicedFrame);
     if (ahead && ahead.kind !== kind) ahead.state.dropped = true;
+    if (kind !== 'denoised') this.stopLearning();
     if (kind === null) return;
     let outcome: PassOutcome | null = null;
     try {
@@ -330,9 +381,14 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const feats = [...this.feats];
     const sides = [...this.sides];
     const pcm = [...this.pcm];
+    // The denoiser that has learnt the noise so far, if any, is this pass's.
+    const denoiser = kind === 'denoised' ? this.takeDenoiser() : null;
     const after = onSpare ? this.spareFree : Promise.resolve();
     const run = after.then(async (): Promise<PassOutcome | null> => {
-      if (dropped()) return null;
+      if (dropped()) {
+        denoiser?.release();
+        return null;
+      }
       const pass: {
         feats: Float32Array;
         frames: number;
@@ -340,7 +396,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
         mean: Float64Array | null;
       } | null =
         kind === 'denoised'
-          ? await this.denoisedFeatures(pcm)
+          ? await this.denoisedFeatures(denoiser as UtteranceDenoiser, pcm)
           : batchCmn(join(feats), join(sides), this.model.dim, this.options.cmnPrior ?? null);
       if (!pass || dropped()) return null;
       const search = onSpare ? this.spareSearch() : { decoder: this.decoder, loop: this.loop };
@@ -351,12 +407,24 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     return run;
   }
 
+  /** The denoiser that learnt the noise ahead ({@link learnAhead}), or a new one; the caller releases it. */
+  private takeDenoiser(): UtteranceDenoiser {
+    const denoiser = this.learning ?? (this.noisyPass as NoisyUtterancePass).denoiser();
+    this.learning = null;
+    return denoiser;
+  }
+
   /** The utterance's denoised audio through the front end ({@link NoisyUtterancePass}); null: nothing left. */
   private async denoisedFeatures(
+    denoiser: UtteranceDenoiser,
     pcm: Float32Array[],
   ): Promise<{ feats: Float32Array; frames: number; sides: Float32Array[]; mean: null } | null> {
-    const denoised = await (this.noisyPass as NoisyUtterancePass).features(join(pcm));
-    return denoised.frames === 0 ? null : { ...denoised, sides: [denoised.cepstra], mean: null };
+    try {
+      const denoised = await denoiser.features(join(pcm));
+      return denoised.frames === 0 ? null : { ...denoised, sides: [denoised.cepstra], mean: null };
+    } finally {
+      denoiser.release();
+    }
   }
 
   /**

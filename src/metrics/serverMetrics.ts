@@ -50,6 +50,16 @@ export class ServerMetrics {
       'Utterances that measured noisy and went through RNNoise to be decoded again (denoise auto)',
     ),
   );
+  /**
+   * Utterances whose RNNoise pass began learning the noise while they went on (the live pass measured them
+   * noisy), by whether the denoised pass then ran (`used`) or the work was wasted (`unused`).
+   */
+  readonly denoiseLearnedAhead = this.registry.add(
+    new Counter(
+      'voxstream_denoise_learned_ahead_total',
+      'Utterances whose RNNoise pass started while they went on, by whether it was then used (denoise auto)',
+    ),
+  );
   readonly batchSize = this.registry.add(
     new Histogram(
       'voxstream_batch_size',

@@ -25,6 +25,7 @@ import { type Device, ModelLoadError } from '../inference/providers.ts';
 import { GaussianSelector, type SelectedGaussians } from '../inference/gaussianSelector.ts';
 import { CmuFusionModel } from '../inference/cmuFusionModel.ts';
 import { cmuFusionRescorer } from './cmuFusion.ts';
+import type { UtteranceDenoise } from '../audio/rnnoise.ts';
 import { chunkFrames } from '../pipeline/index.ts';
 import type { AcousticBackend, ModelRunWrapper } from './acoustic.ts';
 
@@ -86,11 +87,13 @@ export interface CmuBackendOptions {
    */
   readonly cmnPriorFrames?: number | undefined;
   /**
-   * Noise suppression of a whole utterance's 16 kHz audio (RNNoise): with it, an utterance that measures noisy
-   * (its words less than {@link noisyGateDb} dB above the sound around them) is decoded again from its
-   * denoised audio at its end (src/asr/senoneRecognizer.ts `NoisyUtterancePass`). Default none.
+   * Noise suppression of a whole utterance's 16 kHz audio (RNNoise, src/audio/rnnoise.ts `UtteranceDenoise`),
+   * one per utterance: with it, an utterance that measures noisy (its words less than {@link noisyGateDb} dB
+   * above the sound around them) is decoded again from its denoised audio at its end
+   * (src/asr/senoneRecognizer.ts `NoisyUtterancePass`). Default none.
    */
-  readonly denoiseUtterance?: ((pcm: Float32Array) => Promise<Float32Array>) | null | undefined;
+  readonly denoiseUtterance?:
+    (() => Pick<UtteranceDenoise, 'learn' | 'denoise' | 'release'>) | null | undefined;
   /**
    * The fusion model on the CMU path (`voxstream-fusion-cmu-1`, scripts/train_fusion_cmu.py): it rescores each
    * utterance's parses after its final pass (src/runtime/cmuFusion.ts). Default none.
@@ -210,18 +213,24 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
   const noisyPass: NoisyUtterancePass | null = denoise
     ? {
         gateDb: noisyGateDb,
-        features: async (pcm) => {
-          const mfcc = new SphinxMfcc({ removeNoise: options.removeNoise ?? false });
-          const denoised = await denoise(pcm);
-          const head = mfcc.push(denoised);
-          const tail = mfcc.flush();
-          const cepstra = new Float32Array(head.length + tail.length);
-          cepstra.set(head);
-          cepstra.set(tail, head.length);
+        denoiser: () => {
+          const utterance = denoise();
           return {
-            feats: batchCmnFeatures(cepstra, cmnPrior),
-            cepstra,
-            frames: cepstra.length / SPHINX_FRONT_END.cepstra,
+            learn: (pcm) => utterance.learn(pcm),
+            release: () => utterance.release(),
+            features: async (pcm) => {
+              const mfcc = new SphinxMfcc({ removeNoise: options.removeNoise ?? false });
+              const head = mfcc.push(await utterance.denoise(pcm));
+              const tail = mfcc.flush();
+              const cepstra = new Float32Array(head.length + tail.length);
+              cepstra.set(head);
+              cepstra.set(tail, head.length);
+              return {
+                feats: batchCmnFeatures(cepstra, cmnPrior),
+                cepstra,
+                frames: cepstra.length / SPHINX_FRONT_END.cepstra,
+              };
+            },
           };
         },
       }

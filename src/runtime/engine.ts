@@ -1,5 +1,5 @@
 import { Lexicon } from '../asr/index.ts';
-import { RnnoiseDenoiser, denoiseWhole } from '../audio/rnnoise.ts';
+import { RnnoiseDenoiser, UtteranceDenoise } from '../audio/rnnoise.ts';
 import { RnnoiseWorker } from '../audio/rnnoiseWorkerClient.ts';
 import { MODEL_CONTRACT } from '../audio/index.ts';
 import { wordLoopIntent } from '../asr/wordLoop.ts';
@@ -194,9 +194,25 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
         : null;
     const denoiseUtterance =
       rnnoise && noisyPass
-        ? (pcm: Float32Array) => {
-            metrics.denoisedUtterances.inc();
-            return denoiseWhole(rnnoise, pcm, MODEL_CONTRACT.sampleRate);
+        ? () => {
+            const utterance = new UtteranceDenoise(rnnoise, MODEL_CONTRACT.sampleRate);
+            let ahead: 'used' | 'unused' | null = null;
+            return {
+              learn: (pcm: Float32Array) => {
+                ahead = 'unused';
+                utterance.learn(pcm);
+              },
+              denoise: (pcm: Float32Array) => {
+                metrics.denoisedUtterances.inc();
+                if (ahead) ahead = 'used';
+                return utterance.denoise(pcm);
+              },
+              release: () => {
+                if (ahead) metrics.denoiseLearnedAhead.inc({ outcome: ahead });
+                ahead = null;
+                utterance.release();
+              },
+            };
           }
         : null;
     const settled = await Promise.allSettled([

@@ -147,7 +147,11 @@ describe('SenoneRecognizer', () => {
             ? null
             : {
                 gateDb,
-                features: async () => ({ feats: new Float32Array(frames * dim), cepstra: side, frames }),
+                denoiser: () => ({
+                  learn: () => {},
+                  release: () => {},
+                  features: async () => ({ feats: new Float32Array(frames * dim), cepstra: side, frames }),
+                }),
               },
       });
       const sure = await utterance(recognizer);
@@ -350,13 +354,18 @@ describe('SenoneRecognizer', () => {
     for (let t = 8; t < 32; t++) denoisedFeats[t * dim] = -1;
     const run = async (gateDb: number) => {
       const heard: Float32Array[] = [];
+      const learnt: Float32Array[] = [];
       const recognizer = new SenoneRecognizer(fakeModel(), hmm, loop, {
         noisyPass: {
           gateDb,
-          features: async (pcm) => {
-            heard.push(pcm);
-            return { feats: denoisedFeats, cepstra: side, frames };
-          },
+          denoiser: () => ({
+            learn: (pcm) => learnt.push(pcm),
+            release: () => {},
+            features: async (pcm) => {
+              heard.push(pcm);
+              return { feats: denoisedFeats, cepstra: side, frames };
+            },
+          }),
         },
       });
       for (let at = 0; at < frames; at += 16)
@@ -367,15 +376,23 @@ describe('SenoneRecognizer', () => {
           Float32Array.of(at, at + 1),
         );
       await recognizer.finish();
-      return { heard, recognizer };
+      return { heard, learnt, recognizer };
     };
     const noisy = await run(20);
     expect(noisy.heard.map((p) => Array.from(p))).toEqual([[0, 1, 16, 17, 32, 33]]);
+    // The denoiser began learning the noise once the live pass had 16 frames of words below the gate (after
+    // the second chunk), from the first chunk on, ahead of the end.
+    expect(noisy.learnt.map((p) => Array.from(p))).toEqual([
+      [0, 1],
+      [16, 17],
+      [32, 33],
+    ]);
     expect(noisy.recognizer.denoised).toBe(true);
     expect(noisy.recognizer.result().hypotheses[0]?.intent).toBe('off');
     expect(noisy.recognizer.result().denoised).toBe(true);
     const clean = await run(3);
     expect(clean.heard).toHaveLength(0);
+    expect(clean.learnt).toHaveLength(0);
     expect(clean.recognizer.denoised).toBe(false);
     expect(clean.recognizer.result().hypotheses[0]?.intent).toBe('on');
     expect(clean.recognizer.result().denoised).toBe(false);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RnnoiseDenoiser, denoiseWhole } from '../../src/audio/rnnoise.ts';
+import { RnnoiseDenoiser, UtteranceDenoise, denoiseWhole } from '../../src/audio/rnnoise.ts';
+import { RnnoiseWorker } from '../../src/audio/rnnoiseWorkerClient.ts';
 import { mulberry32 } from '../../src/context/index.ts';
 
 const rate = 16000;
@@ -69,6 +70,33 @@ describe('RnnoiseDenoiser', () => {
     const first = Math.round(0.2 * rate);
     expect(rms(whole, 0, first)).toBeLessThan(rms(denoise(denoiser, noise), 0, first) / 2);
     expect(rms(whole, 0, noise.length)).toBeLessThan(rms(noise) / 3);
+  });
+
+  it('learns the noise of an utterance while it comes in and then denoises it as a whole stretch would be', async () => {
+    const denoiser = await RnnoiseDenoiser.load();
+    const worker = await RnnoiseWorker.start();
+    const random = mulberry32(9);
+    const noise = Float32Array.from({ length: rate }, () => 0.05 * (random() * 2 - 1));
+    try {
+      const whole = await denoiseWhole(denoiser, noise, rate);
+      // In process and in the worker, learnt in uneven chunks as they come (up to part of it, or all of it),
+      // the rest at the end: the same samples out as denoiseWhole's.
+      for (const streams of [denoiser, worker])
+        for (const learnt of [0, 7000, noise.length]) {
+          const utterance = new UtteranceDenoise(streams, rate);
+          for (let at = 0; at < learnt; at += 333)
+            utterance.learn(noise.subarray(at, Math.min(at + 333, learnt)));
+          expect(await utterance.denoise(noise)).toEqual(whole);
+          utterance.release();
+        }
+      // Told of less audio than it has learnt, it refuses.
+      const utterance = new UtteranceDenoise(denoiser, rate);
+      utterance.learn(noise);
+      await expect(utterance.denoise(noise.subarray(0, 100))).rejects.toThrow(/fewer than/);
+      utterance.release();
+    } finally {
+      await worker.close();
+    }
   });
 
   it('refuses a stream used after release', async () => {
