@@ -9,7 +9,8 @@
  * Speech end is when the client sent the chunk with the last sound above -50 dBFS (prepareAudio's
  * `speechEndChunk`), on the client's clock, as in bench-latency.ts. Commands are spoken by the npm espeak-ng
  * voice of src/bench/utterances.ts `commandVoice`; the server decodes with the CTC encoder by default (trained
- * on synthesized voices; the figures in docs/bench-wyoming*.json were made with en-us+m3, before 2026-12-02).
+ * on synthesized voices). docs/bench-wyoming.json and -8.json were made with en-us+m3 and CTC,
+ * docs/bench-wyoming-cmu*.json with en-us+f5 and `--acoustic-model cmu` (the server's own default).
  *
  *   npx tsx scripts/bench-wyoming.ts [--streams 4] [--utterances 12] [--context smart_home] [--pause 600]
  *       [--max-silence 2500] [--acoustic-model ctc|cmu] [--out result.json]
