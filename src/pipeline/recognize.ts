@@ -24,6 +24,14 @@ export interface RecognizeOptions {
    * doubtful answer is not also a slow one. Default 320, as for a command that could go on.
    */
   lowConfidenceSilenceMs: number;
+  /**
+   * How far (nats) the best complete command may trail the best path of all and still count as the utterance's
+   * end, where the two have the same words: the best path is then still inside the command's last phone, which
+   * in noise can go on taking in the noise after a word (an "s" after "yes") for hundreds of ms while the
+   * complete path, one state further, trails it by a few nats. 0: only when the complete path is the best of
+   * all (default here, and the CMU path's rule before 2026-12-02; its margin is in src/runtime/cmuBackend.ts).
+   */
+  sameWordsMarginNats: number;
   /** Feature chunks that may wait for the acoustic model before the session is failed. Default 64 (10 s). */
   maxQueuedChunks: number;
   /**
@@ -44,6 +52,7 @@ export const defaultRecognizeOptions: RecognizeOptions = {
   extendableSilenceMs: 320,
   earlyMinRatio: -0.6,
   lowConfidenceSilenceMs: 320,
+  sameWordsMarginNats: 0,
   maxQueuedChunks: 64,
   aheadSilenceMs: null,
 };
@@ -70,7 +79,9 @@ export function recognize(
   const complete = (silenceMs: number): boolean => {
     const partial = recognizer.partial();
     const best = recognizer.finals()[0];
-    if (!partial || !best || best.score < partial.score - 1e-6) return false;
+    if (!partial || !best) return false;
+    const margin = sameWords(best.words, partial.words) ? o.sameWordsMarginNats : 0;
+    if (best.score < partial.score - margin - 1e-6) return false;
     if (recognizer.ratio(best) < o.earlyMinRatio) return silenceMs >= o.lowConfidenceSilenceMs;
     return silenceMs >= (best.extendable ? o.extendableSilenceMs : o.earlySilenceMs);
   };
@@ -196,4 +207,8 @@ export function recognize(
         },
       ),
     );
+}
+
+function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((w, i) => w === b[i]);
 }

@@ -93,6 +93,29 @@ describe('recognize: early endpoint', () => {
     expect(await reasonAfter(fixedRecognizer(1, true), 240)).toBe('silence');
     expect(await reasonAfter(fixedRecognizer(1, true), 320)).toBe('endpoint');
   });
+
+  it('takes a complete command trailing the best path by up to sameWordsMarginNats where their words are the same', async () => {
+    // The best path of all is still in "stop"'s last phone (4 nats ahead), or in another word ("go", 4 ahead).
+    const trailing = (partialWords: string[]): UtteranceRecognizer => {
+      const fixed = fixedRecognizer(1);
+      const stop = fixed.finals()[0] as GraphHypothesis;
+      return { ...fixed, partial: () => ({ ...stop, words: partialWords, score: stop.score + 4 }) };
+    };
+    const ended = async (recognizer: UtteranceRecognizer, sameWordsMarginNats: number) => {
+      const out = await lastValueFrom(
+        from(utterance([80, 160, 240])).pipe(
+          recognize(recognizer, new Subject<number>(), { earlySilenceMs: 96, sameWordsMarginNats }),
+          toArray(),
+        ),
+      );
+      const recognized = out.find((f) => f.kind === 'recognized');
+      return recognized?.kind === 'recognized' ? recognized.reason : 'none';
+    };
+    expect(await ended(trailing(['stop']), 0)).toBe('silence');
+    expect(await ended(trailing(['stop']), 3)).toBe('silence');
+    expect(await ended(trailing(['stop']), 5)).toBe('endpoint');
+    expect(await ended(trailing(['go']), 5)).toBe('silence');
+  });
 });
 
 describe('recognize: the final event', () => {
