@@ -143,7 +143,7 @@ export class UtteranceDenoise {
   private readonly stream: ReturnType<DenoiseStreams['stream']>;
   /** Samples of the utterance the first time has taken. */
   private learned = 0;
-  /** The first time's pushes still under way (the worker's); the first to fail, once settled. */
+  /** The first time's pushes to the worker, awaited (and any failure thrown) by {@link denoise}. */
   private learning: Promise<unknown>[] = [];
 
   constructor(
