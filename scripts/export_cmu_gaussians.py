@@ -3,14 +3,17 @@
 
 Usage:
   /usr/bin/python3 scripts/export_cmu_gaussians.py [--model DIR] [--out models/am-en-us]
+  /usr/bin/python3 scripts/export_cmu_gaussians.py --k-input FILE   # an older export (constant top 4) made to take k
 
 senones.onnx (scripts/import_cmu_am.py) scores all 5,126 senones of every frame inside the graph; on this 2-core
 CPU that costs ~0.35 ms a frame, mostly the gathers of the top-4 Gaussians to every senone (its model card), so
 150 real-time streams would need ~5 cores for scoring alone. A grammar search only ever looks at the senones of
 its active HMMs (pocketsphinx's default, -compallsen no). So the CPU path splits the work:
-- gaussians.onnx: feats [batch, frames, 39] -> top [batch, frames, 3, codebooks, 4] (each stream's 4 best Gaussian
-  log-likelihoods per codebook, natural log) and index [batch, frames, 3, codebooks, 4] (their densities, int32):
-  the dense part, one matmul per stream and a TopK;
+- gaussians.onnx: feats [batch, frames, 39] and k (int64 [1]) -> top [batch, frames, 3, codebooks, k] (each
+  stream's k best Gaussian log-likelihoods per codebook, natural log, best first) and index [batch, frames, 3,
+  codebooks, k] (their densities, int32): the dense part, one matmul per stream and a TopK. The live pass asks
+  for pocketsphinx's 4, the final pass of an utterance for more (src/runtime/cmuBackend.ts,
+  `defaultFinalGaussians`); ONNX Runtime's TopK costs about k / 4 times as much;
 - mixw.bin: the mixture weights as bytes, [3 streams, senones, 128 densities], each -ln(w) / 0.1024 (sendump's
   own encoding), from which src/asr/senoneMixture.ts scores a senone on demand exactly as senones.onnx does.
 """
@@ -59,11 +62,44 @@ class GaussianSelector(torch.nn.Module):
         return torch.stack(tops, dim=2), torch.stack(idxs, dim=2)
 
 
+def k_as_input(path):
+    """Rewrites an export in place so that every TopK takes its k from a graph input `k` (int64 [1]).
+
+    The torch export traces k as a constant. The committed MAP-adapted model's means exist only in its
+    gaussians.onnx (its adaptation's work folder is not kept), so this is also how an older export with a
+    constant top 4 gains the input without exporting it again; the graph is otherwise unchanged.
+    """
+    import onnx
+
+    model = onnx.load(path)
+    graph = model.graph
+    if any(i.name == "k" for i in graph.input):
+        return {"file": path, "k_input": "already"}
+    constants = {}
+    for node in graph.node:
+        if node.op_type == "TopK":
+            constants[node.input[1]] = None
+            node.input[1] = "k"
+    kept = [n for n in graph.node if not (n.op_type == "Constant" and n.output[0] in constants)]
+    del graph.node[:]
+    graph.node.extend(kept)
+    graph.input.append(onnx.helper.make_tensor_value_info("k", onnx.TensorProto.INT64, [1]))
+    for output in graph.output:
+        output.type.tensor_type.shape.dim[-1].dim_param = "k"
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return {"file": path, "k_input": "added", "topk_nodes": len(constants)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default=DEBIAN_MODEL)
     ap.add_argument("--out", default=os.path.join(REPO, "models", "am-en-us"))
+    ap.add_argument("--k-input", metavar="FILE", help="only rewrite this existing gaussians.onnx to take k")
     args = ap.parse_args()
+    if args.k_input:
+        print(json.dumps(k_as_input(args.k_input)))
+        return
     mdef = read_mdef(os.path.join(args.model, "mdef"))
     means = read_gauden(os.path.join(args.model, "means"))
     variances = read_gauden(os.path.join(args.model, "variances"))
@@ -79,6 +115,7 @@ def main():
         dynamic_axes={"feats": {0: "batch", 1: "frames"}, "top": {0: "batch", 1: "frames"}, "index": {0: "batch", 1: "frames"}},
         opset_version=17,
     )
+    k_as_input(path)
     np.ascontiguousarray(mixw.transpose(0, 2, 1)).tofile(os.path.join(args.out, "mixw.bin"))
     print(json.dumps({"gaussians.onnx": os.path.getsize(path), "mixw.bin": os.path.getsize(os.path.join(args.out, "mixw.bin")),
                       "streams": int(mixw.shape[0]), "densities": int(mixw.shape[1]), "senones": int(mixw.shape[2]),

@@ -4,8 +4,8 @@
  *
  *   npx tsx scripts/realspeech/evaluate.ts [--root work/real] [--sets sc_report,speechocean,fsdd]
  *       [--conditions clean,6,9,12,15,18,21,24] [--limit N] [--systems ours,pocketsphinx]
- *       [--concurrency 1] [--session file|speaker] [--frame-downsample 1] [--json-out FILE]
- *       [--details FILE]
+ *       [--concurrency 1] [--session file|speaker] [--frame-downsample 1] [--final-gaussians K]
+ *       [--pocketsphinx-args="-topn 16"] [--json-out FILE] [--details FILE]
  *   npx tsx scripts/evaluate.ts --parts real [--limit N]     (the same, from the main evaluation)
  *
  * Per set×condition, over its first N files (the builder writes them in a seeded random order):
@@ -32,8 +32,13 @@
  * stands without the second pass, or off for always the second pass (RuntimeOptions.firstPassStands; default the
  * runtime's). `--cmn-prior FRAMES`: the frames of speech the model's initial cepstral mean counts as in batch CMN
  * at an utterance's end, 0 for the utterance's own mean alone (RuntimeOptions.cmnPriorFrames; default the
- * runtime's). `--fusion PATH|none`: the fusion model on the CMU path that rescores each utterance's parses
- * (RuntimeOptions.fusionModelPath, a `voxstream-fusion-cmu-1` model; default the runtime's). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less load-bound.
+ * runtime's). `--pocketsphinx-args="-flag value …"` (with the `=`: the value starts with a dash): more
+ * arguments for pocketsphinx_batch, overriding ours (e.g. `-topn 16`). `--final-gaussians K`: Gaussians per
+ * codebook of our final pass (RuntimeOptions.finalGaussians; default the runtime's, 4, pocketsphinx's;
+ * docs/real-speech/final-gaussians/). `--fusion PATH|none`: the fusion model on the CMU path that rescores each
+ * utterance's parses (RuntimeOptions.fusionModelPath, a `voxstream-fusion-cmu-1` model; default the
+ * runtime's). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less
+ * load-bound.
  *
  * stdout: a Markdown table, one row per set×condition. --json-out: the rows as JSON. --details: one JSON line
  * per file and system. Progress on stderr. Exit 0; 1 when the sets are missing; 2 on bad flags.
@@ -71,6 +76,8 @@ export interface RealEvalOptions {
   readonly concurrency?: number;
   /** Our sessions: one per file (default) or one per speaker (`ScoreOptions.session`). */
   readonly session?: 'file' | 'speaker';
+  /** More `-flag value` pairs for pocketsphinx_batch (`ScoreOptions.pocketsphinxArgs`). */
+  readonly pocketsphinxArgs?: readonly string[];
   /** Receives one line per file and system (JSON). */
   readonly onDetail?: (line: Record<string, unknown>) => void;
   /** Progress and notes (JSON lines). Default stderr. */
@@ -185,8 +192,9 @@ const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
   '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT] [--first-pass-stands X|off]\n' +
-  '       [--cmn-prior FRAMES] [--fusion PATH|none]\n' +
-  '       [--session file|speaker] [--ahead-silence MS] [--json-out FILE] [--details FILE]';
+  '       [--cmn-prior FRAMES] [--final-gaussians K] [--fusion PATH|none]\n' +
+  '       [--session file|speaker] [--ahead-silence MS] [--pocketsphinx-args="-topn 16"]\n' +
+  '       [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -207,6 +215,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         'remove-noise': { type: 'string' },
         'first-pass-stands': { type: 'string' },
         'cmn-prior': { type: 'string' },
+        'final-gaussians': { type: 'string' },
+        'pocketsphinx-args': { type: 'string' },
         fusion: { type: 'string' },
         'ahead-silence': { type: 'string' },
         beams: { type: 'string' },
@@ -244,10 +254,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const details: string[] = [];
+  const psArgs = (values['pocketsphinx-args'] ?? '').split(/\s+/).filter((a) => a !== '');
   // The same flags as `voxstream infer`, parsed the same way (a TypeError names the bad one).
   let flags: Pick<
     Partial<RuntimeOptions>,
-    'removeNoise' | 'searchBeams' | 'firstPassStands' | 'cmnPriorFrames' | 'endpointing' | 'fusionModelPath'
+    | 'removeNoise'
+    | 'searchBeams'
+    | 'firstPassStands'
+    | 'cmnPriorFrames'
+    | 'finalGaussians'
+    | 'endpointing'
+    | 'fusionModelPath'
   >;
   try {
     const ahead = values['ahead-silence'];
@@ -259,7 +276,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const prior = values['cmn-prior'];
     if (prior !== undefined && !(Number(prior) >= 0))
       throw new TypeError(`--cmn-prior: expected frames >= 0, got ${prior}`);
+    const kept = values['final-gaussians'];
+    if (kept !== undefined && !(Number.isInteger(Number(kept)) && Number(kept) >= 1))
+      throw new TypeError(`--final-gaussians: expected a positive integer, got ${kept}`);
     flags = {
+      ...(kept === undefined ? {} : { finalGaussians: Number(kept) }),
       ...(stands === undefined ? {} : { firstPassStands: stands === 'off' ? null : Number(stands) }),
       ...(prior === undefined ? {} : { cmnPriorFrames: Number(prior) }),
       ...(values.fusion === undefined
@@ -292,6 +313,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       systems: systems as System[],
       concurrency,
       session: values.session as 'file' | 'speaker',
+      ...(psArgs.length === 0 ? {} : { pocketsphinxArgs: psArgs }),
       ...(engine === undefined ? {} : { engine }),
       ...(values.details === undefined ? {} : { onDetail: (l) => details.push(JSON.stringify(l)) }),
     });
@@ -323,6 +345,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           firstPassStands:
             engine?.options.firstPassStands === undefined ? 'default' : engine.options.firstPassStands,
           cmnPriorFrames: engine?.options.cmnPriorFrames ?? 'default',
+          finalGaussians: engine?.options.finalGaussians ?? 'default',
+          pocketsphinxArgs: psArgs,
           fusion: engine?.options.fusionModelPath ?? null,
           rows: rows.map((r) => ({ ...r, context: relative('.', r.context) })),
         },

@@ -22,6 +22,8 @@ export interface PocketsphinxOptions {
   readonly dict?: string;
   /** Called after each utterance with the number done so far. */
   readonly onProgress?: (done: number) => void;
+  /** More `-flag value` pairs for pocketsphinx_batch (e.g. `-topn 16`); they override ours. */
+  readonly extraArgs?: readonly string[];
 }
 
 /** What pocketsphinx made of a set's files. */
@@ -69,6 +71,7 @@ export async function runPocketsphinx(
     const { hypotheses, processMs } = await decodeBatch(audio, {
       jsgf,
       dict,
+      ...(options.extraArgs === undefined ? {} : { extraArgs: options.extraArgs }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     });
     return {

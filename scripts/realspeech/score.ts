@@ -20,6 +20,8 @@ export interface ScoreOptions {
    * the VAD's noise floor carry over between commands); files without a speaker get a session each.
    */
   readonly session?: 'file' | 'speaker';
+  /** pocketsphinx: more `-flag value` pairs for pocketsphinx_batch (PocketsphinxOptions.extraArgs). */
+  readonly pocketsphinxArgs?: readonly string[];
   /** Receives one line per file (JSON). */
   readonly onDetail?: (line: Record<string, unknown>) => void;
   /** Progress and notes (JSON lines). */
@@ -166,6 +168,7 @@ export async function scorePocketsphinx(set: RealSet, options: ScoreOptions): Pr
     set.set,
     audio.map((a) => a.pcm),
     {
+      ...(options.pocketsphinxArgs === undefined ? {} : { extraArgs: options.pocketsphinxArgs }),
       onProgress: (done) => {
         if (done % 50 === 0 || done === audio.length)
           log({

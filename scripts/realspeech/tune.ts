@@ -25,10 +25,11 @@
  *       [--noisy-limit 100] [--conditions clean,6,18] [--target-fa 0.05] [--ref-frames 50]
  *       [--noise-bonuses 0,0.25,0.5,0.75,1,1.5] [--noise-refs-db 10,15,20,25,30]
  *       [--details FILE] [--from-details FILE] [--acoustic-model-dir DIR] [--denoise off|rnnoise|auto]
- *       [--cmn-prior FRAMES]
+ *       [--cmn-prior FRAMES] [--final-gaussians K]
  *
  * `--denoise`: as the runtime's option (default: the runtime's, 'auto'); the runs before the noisy-utterance
- * pass used 'off'. `--cmn-prior`: as RuntimeOptions.cmnPriorFrames (default the runtime's). `--details` writes
+ * pass used 'off'. `--cmn-prior`: as RuntimeOptions.cmnPriorFrames (default the runtime's). `--final-gaussians`: as
+ * RuntimeOptions.finalGaussians (default the runtime's). `--details` writes
  * each file's evidence (JSON lines; with the n-best margin, which scripts/realspeech/margin_confidence.py
  * reads, the parse's phones aligned to the final pass's frames, which scripts/realspeech/phone_confidence.py
  * reads, and the live pass's parse before the final pass); `--from-details` chooses again from such a file
@@ -61,6 +62,7 @@ const { values } = parseArgs({
     'acoustic-model-dir': { type: 'string' },
     denoise: { type: 'string' },
     'cmn-prior': { type: 'string' },
+    'final-gaussians': { type: 'string' },
     'noise-bonuses': { type: 'string', default: '0,0.25,0.5,0.75,1,1.5' },
     'noise-refs-db': { type: 'string', default: '10,15,20,25,30' },
   },
@@ -116,6 +118,9 @@ async function decodeAll(): Promise<Point[]> {
       ...(values.denoise === undefined ? {} : { denoise: values.denoise as 'off' | 'rnnoise' | 'auto' }),
       ...(values['acoustic-model-dir'] ? { acousticModelDir: values['acoustic-model-dir'] } : {}),
       ...(values['cmn-prior'] === undefined ? {} : { cmnPriorFrames: Number(values['cmn-prior']) }),
+      ...(values['final-gaussians'] === undefined
+        ? {}
+        : { finalGaussians: Number(values['final-gaussians']) }),
       endpointing: { understand: { acceptThreshold: 0 } },
     }),
     { log: createLogger('silent') },

@@ -1,6 +1,6 @@
 import type { SenoneFrames } from './senoneFrames.ts';
 
-/** Gaussians per codebook that each frame keeps (pocketsphinx's top-N). */
+/** Gaussians per codebook that the live pass keeps of each frame (pocketsphinx's top-N, its `-topn`). */
 export const topGaussians = 4;
 /** Nats of one step of sendump's byte-coded mixture weights: ln(1.0001) × 2^10. */
 const natsPerStep = Math.log(1.0001) * 1024;
@@ -15,9 +15,11 @@ const recentFrames = 32;
 /** The selected Gaussians of a run of frames, as gaussians.onnx gives them for one stream of audio. */
 export interface GaussianSelection {
   readonly frames: number;
-  /** [frames, streams, codebooks, 4] natural-log Gaussian likelihoods, best first per codebook. */
+  /** Gaussians kept per codebook, K (default {@link topGaussians}). */
+  readonly kept?: number;
+  /** [frames, streams, codebooks, K] natural-log Gaussian likelihoods, best first per codebook. */
   readonly top: Float32Array;
-  /** [frames, streams, codebooks, 4] the densities they are, within their codebook. */
+  /** [frames, streams, codebooks, K] the densities they are, within their codebook. */
   readonly index: Int32Array;
 }
 
@@ -74,7 +76,8 @@ export class SenoneMixture {
   frames(selection: GaussianSelection): SenoneFrames {
     const { streams, codebooks, densities, weights, senoneCodebook, recent, recentKeys } = this;
     const senones = this.senones;
-    const perFrame = streams * codebooks * topGaussians;
+    const kept = selection.kept ?? topGaussians;
+    const perFrame = streams * codebooks * kept;
     if (selection.top.length < selection.frames * perFrame)
       throw new RangeError(`selection: ${selection.top.length} values for ${selection.frames} frames`);
     // This run's frames are keys first .. first + frames - 1 of the recent-frames cache.
@@ -84,11 +87,10 @@ export class SenoneMixture {
     const rel = new Float64Array(selection.frames * perFrame);
     for (let t = 0; t < selection.frames; t++) {
       for (let st = 0; st < streams; st++) {
-        const base = (t * streams + st) * codebooks * topGaussians;
+        const base = (t * streams + st) * codebooks * kept;
         let best = -Infinity;
-        for (let c = 0; c < codebooks; c++)
-          best = Math.max(best, selection.top[base + c * topGaussians] as number);
-        for (let i = 0; i < codebooks * topGaussians; i++)
+        for (let c = 0; c < codebooks; c++) best = Math.max(best, selection.top[base + c * kept] as number);
+        for (let i = 0; i < codebooks * kept; i++)
           rel[base + i] = Math.exp(Math.max((selection.top[base + i] as number) - best, floorNats));
       }
     }
@@ -102,10 +104,10 @@ export class SenoneMixture {
         const c = senoneCodebook[s] as number;
         let product = 1;
         for (let st = 0; st < streams; st++) {
-          const g = ((t * streams + st) * codebooks + c) * topGaussians;
+          const g = ((t * streams + st) * codebooks + c) * kept;
           const w = (st * senones + s) * densities;
           let sum = 0;
-          for (let k = 0; k < topGaussians; k++)
+          for (let k = 0; k < kept; k++)
             sum += (weights[w + (index[g + k] as number)] as number) * (rel[g + k] as number);
           product *= sum;
         }

@@ -15,7 +15,7 @@ import type { LoadOptions, Utterance } from '../bench/loadGenerator.ts';
 const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--warmup 10] [--context smart_home|PATH]
                        [--recordings DIR [--limit 100]] [--budget 500] [--out bench.json] [--svg X.svg] [--token T]
                        [server flags when it starts one: --device cpu|webgpu|cuda|auto --max-batch N
-                       --inference-threads worker|main --acoustic-model cmu|ctc --frame-downsample N
+                       --inference-threads worker|main --acoustic-model cmu|ctc --frame-downsample N --final-gaussians K
                        --denoise rnnoise|auto|off --remove-noise on|off --beams B,E --fusion on|none|PATH]
 Devices say 24 commands of the context spoken by espeak-ng (${commandVoice.voice}), or with --recordings the first --limit
 rows of a real-speech set's manifest.jsonl (scripts/build_realsets.py; give its context with --context PATH).
@@ -64,6 +64,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       fusion: { type: 'string' },
       'acoustic-model': { type: 'string' },
       'frame-downsample': { type: 'string' },
+      'final-gaussians': { type: 'string' },
       denoise: { type: 'string' },
       'remove-noise': { type: 'string' },
       beams: { type: 'string' },
@@ -89,6 +90,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     ...(values.fusion ? ['--fusion', values.fusion] : []),
     ...(values['acoustic-model'] ? ['--acoustic-model', values['acoustic-model']] : []),
     ...(values['frame-downsample'] ? ['--frame-downsample', values['frame-downsample']] : []),
+    ...(values['final-gaussians'] ? ['--final-gaussians', values['final-gaussians']] : []),
     ...(values.denoise ? ['--denoise', values.denoise] : []),
     ...(values['remove-noise'] ? ['--remove-noise', values['remove-noise']] : []),
     ...(values.beams ? ['--beams', values.beams] : []),

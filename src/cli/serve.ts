@@ -43,6 +43,7 @@ const flags = {
   'remove-noise': { type: 'string' },
   beams: { type: 'string' },
   'frame-downsample': { type: 'string' },
+  'final-gaussians': { type: 'string' },
   'acoustic-model-dir': { type: 'string' },
   quiet: { type: 'boolean' },
   ...wyomingFlags,
@@ -94,6 +95,7 @@ export async function serveOptions(
     'token-max-ttl': 'tokenMaxTtlSec',
     'tts-workers': 'ttsWorkers',
     'frame-downsample': 'acousticFrameDownsample',
+    'final-gaussians': 'finalGaussians',
   } as const;
   for (const [flag, option] of Object.entries(numbers)) {
     const v = values[flag as keyof typeof numbers];

@@ -228,6 +228,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
               searchBeams: options.searchBeams,
               firstPassStands: options.firstPassStands,
               cmnPriorFrames: options.cmnPriorFrames,
+              finalGaussians: options.finalGaussians,
               denoiseUtterance,
               fusionPath: cmuFusionPath,
             }),

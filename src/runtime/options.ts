@@ -106,6 +106,12 @@ export interface RuntimeOptions {
    * (`CmuBackendOptions.cmnPriorFrames` says why). Ignored by the 'ctc' model.
    */
   cmnPriorFrames?: number;
+  /**
+   * Gaussians per codebook from which the CMU model's final pass of an utterance scores each senone (the live
+   * pass keeps pocketsphinx's 4): an integer from 1 to the model's 128 densities. Absent: the default in
+   * src/runtime/cmuBackend.ts (`defaultFinalGaussians`). Ignored by the 'ctc' model.
+   */
+  finalGaussians?: number;
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
   /**
@@ -225,6 +231,9 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
   const prior = o.cmnPriorFrames;
   if (prior !== undefined && !(Number.isFinite(prior) && prior >= 0))
     throw new TypeError(`${label} cmnPriorFrames must be a number >= 0, got ${String(prior)}`);
+  const kept = o.finalGaussians;
+  if (kept !== undefined && !(Number.isInteger(kept) && kept >= 1))
+    throw new TypeError(`${label} finalGaussians must be a positive integer, got ${String(kept)}`);
   const stands = o.firstPassStands;
   if (stands !== undefined && stands !== null && !Number.isFinite(stands))
     throw new TypeError(`${label} firstPassStands must be a number or null, got ${String(stands)}`);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { loadAcousticTables } from '../../src/asr/acousticTables.ts';
-import { SenoneMixture } from '../../src/asr/senoneMixture.ts';
+import { type GaussianSelection, SenoneMixture } from '../../src/asr/senoneMixture.ts';
 import { GaussianSelector } from '../../src/inference/gaussianSelector.ts';
 import { SenoneScorer } from '../../src/inference/senoneScorer.ts';
 import { cmuMixture } from '../helpers/cmuFixture.ts';
@@ -65,6 +65,39 @@ describe('SenoneMixture over gaussians.onnx (the CPU path)', () => {
       expect(both).toEqual(aloneA.map((row, t) => row.map((x, i) => x - (aloneB[t]?.[i] as number))));
       expect(grid((t, s) => runA.score(t, s))).toEqual(aloneA);
       expect(grid((t, s) => first.score(t, s))).toEqual(aloneA);
+    } finally {
+      await selector.release();
+    }
+  });
+
+  it('scores from the K best Gaussians a run asks for: more Gaussians, never a lower score', async () => {
+    const { feats, selector, mixture } = await cmuMixture();
+    try {
+      const chunk = feats.slice(40 * 39, (40 + 16) * 39);
+      const runs = [];
+      for (const kept of [4, 16, 128]) {
+        const [selected] = await selector.run([chunk], 16, kept);
+        if (!selected) throw new Error('no output');
+        expect(selected.kept).toBe(kept);
+        expect(selected.top.length).toBe(16 * 3 * 42 * kept);
+        runs.push(selected);
+      }
+      const [four, sixteen, all] = runs as [GaussianSelection, GaussianSelection, GaussianSelection];
+      // The 16 best begin with the 4 best, best first.
+      for (let g = 0; g < 16 * 3 * 42; g++)
+        for (let k = 0; k < 4; k++)
+          expect(sixteen.top[g * 16 + k]).toBeCloseTo(four.top[g * 4 + k] as number, 4);
+      const [a, b, c] = [mixture.frames(four), mixture.frames(sixteen), mixture.frames(all)];
+      let gained = 0;
+      for (let t = 0; t < 16; t++)
+        for (let s = 0; s < mixture.senones; s += 7) {
+          const [x, y, z] = [a.score(t, s), b.score(t, s), c.score(t, s)];
+          expect(y).toBeGreaterThanOrEqual(x - 1e-9);
+          expect(z).toBeGreaterThanOrEqual(y - 1e-9);
+          if (y > x + 1e-3) gained++;
+        }
+      expect(gained).toBeGreaterThan(0);
+      await expect(selector.run([chunk], 16, 0)).rejects.toThrow(/kept: a positive integer/);
     } finally {
       await selector.release();
     }

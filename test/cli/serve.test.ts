@@ -28,6 +28,7 @@ describe('voxstream serve options', () => {
           'tts-workers': '2',
           'max-message-bytes': '8192',
           'frame-downsample': '2',
+          'final-gaussians': '16',
           'remove-noise': 'on',
           beams: '120, 100',
         },
@@ -48,6 +49,7 @@ describe('voxstream serve options', () => {
         tokenMaxTtlSec: 3600,
         voices: ['en-gb', 'en-us+f3'],
         ttsWorkers: 2,
+        finalGaussians: 16,
         maxMessageBytes: 8192,
         acousticFrameDownsample: 2,
         removeNoise: true,
@@ -85,6 +87,9 @@ describe('voxstream serve options', () => {
     expect(() => resolveServerOptions({ firstPassStands: Number.NaN })).toThrow(/firstPassStands must be/);
     expect(() => resolveServerOptions({ cmnPriorFrames: -1 })).toThrow(/cmnPriorFrames must be/);
     expect(resolveServerOptions({ cmnPriorFrames: 30 }).cmnPriorFrames).toBe(30);
+    expect(() => resolveServerOptions({ finalGaussians: 0 })).toThrow(/finalGaussians must be/);
+    expect(() => resolveServerOptions({ finalGaussians: 2.5 })).toThrow(/finalGaussians must be/);
+    expect(resolveServerOptions({ finalGaussians: 16 }).finalGaussians).toBe(16);
     expect(() => resolveServerOptions({ firstPassStands: null })).not.toThrow();
     expect(() => resolveServerOptions({ removeNoise: 'on' as never })).toThrow(
       /removeNoise must be true or false/,

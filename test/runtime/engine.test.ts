@@ -38,6 +38,12 @@ describe('Engine.load', () => {
     );
   });
 
+  it('refuses a final pass asking for more Gaussians than a codebook has', async () => {
+    await expect(Engine.load(resolveRuntimeOptions({ finalGaussians: 129 }), { log })).rejects.toThrow(
+      /finalGaussians: an integer from 1 to 128, got 129/,
+    );
+  });
+
   it('refuses a fusion model of another format, saying which it is and which it runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vx-fusion-'));
     try {
