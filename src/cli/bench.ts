@@ -199,6 +199,16 @@ export async function benchCommand(argv: string[]): Promise<number> {
       process.stderr.write(`${JSON.stringify({ event: 'warmup', ...warmup })}\n`);
     }
     for (const n of levels) {
+      // Each level's memory against the server just before it, the previous level's sessions closed: the heap
+      // in use at its lowest over a second (between collections), and resident memory then. Against the
+      // start-up baseline instead, whatever start-up left for the collector made these negative.
+      let startHeapMiB: number | null = null;
+      for (let i = 0; i < 5; i++) {
+        const h = await heapMiB();
+        if (h !== null) startHeapMiB = startHeapMiB === null ? h : Math.min(startHeapMiB, h);
+        await settle(200);
+      }
+      const startRssMiB = pid ? rssMiB() : null;
       const m0 = await metrics();
       const p0 = started ? procStats(started.child.pid as number) : null;
       const t0 = performance.now();
@@ -242,15 +252,18 @@ export async function benchCommand(argv: string[]): Promise<number> {
             ? {
                 cpuCores: Math.round(((p1.cpuSec - p0.cpuSec) / seconds) * 100) / 100,
                 peakRssMiB: peakMiB,
+                // Resident memory keeps its high-water mark, so after a larger level this is near 0; and the
+                // system may take pages back during a level (RSS below its start): null then, not a negative.
                 activeKiBPerSession:
-                  memory && r.connected > 0
-                    ? Math.round(((peakMiB - (memory['baselineMiB'] as number)) * 1024) / r.connected)
+                  startRssMiB !== null && r.connected > 0 && peakMiB >= startRssMiB
+                    ? Math.round(((peakMiB - startRssMiB) * 1024) / r.connected)
                     : null,
                 rssAfterCloseMiB: Math.round(p1.rssBytes / 2 ** 20),
                 peakHeapMiB,
+                // An upper bound: the peak in use includes garbage not yet collected.
                 activeHeapKiBPerSession:
-                  memory && r.connected > 0 && memory['baselineHeapMiB'] !== null
-                    ? Math.round(((peakHeapMiB - (memory['baselineHeapMiB'] as number)) * 1024) / r.connected)
+                  startHeapMiB !== null && r.connected > 0
+                    ? Math.round(((peakHeapMiB - startHeapMiB) * 1024) / r.connected)
                     : null,
               }
             : null,
