@@ -120,8 +120,9 @@ export const noisyGateDb = 20;
  * Default {@link CmuBackendOptions.finalGaussians}: 4, pocketsphinx's, as the live pass. Measured on the tuning
  * speakers (docs/real-speech/final-gaussians/): with 16 the final pass chose the same words (Speech Commands
  * clean 84.8 % right first choice either way, speechocean762 80.5 → 80.8 %) and only raised the parses'
- * ratio against the phone loop (+0.08 a frame), which the accept threshold absorbs: at the same rule 56.5 %
- * against 56.3 % accepted right; and its selection costs about 8 times as much in ONNX Runtime's TopK.
+ * ratio against the phone loop (+0.08 a frame), which the accept threshold absorbs: floor and threshold chosen
+ * again by the same rule, 55.5 % against 55.9 % accepted right; and its selection costs about 8 times as much
+ * in ONNX Runtime's TopK.
  * pocketsphinx itself gains from it (74.9 → 78.5 % on the same clean words).
  */
 export const defaultFinalGaussians = 4;
