@@ -35,7 +35,9 @@
  * runtime's). `--pocketsphinx-args="-flag value …"` (with the `=`: the value starts with a dash): more
  * arguments for pocketsphinx_batch, overriding ours (e.g. `-topn 16`). `--final-gaussians K`: Gaussians per
  * codebook of our final pass (RuntimeOptions.finalGaussians; default the runtime's, 4, pocketsphinx's;
- * docs/real-speech/final-gaussians/). `--fusion PATH|none`: the fusion model on the CMU path that rescores each
+ * docs/real-speech/final-gaussians/). `--competitors N`: the first N common words of
+ * models/lexicon/competitors.txt beside each context's commands (RuntimeOptions.competitors; default 0, none;
+ * docs/real-speech/oov-competitors/). `--fusion PATH|none`: the fusion model on the CMU path that rescores each
  * utterance's parses (RuntimeOptions.fusionModelPath, a `voxstream-fusion-cmu-1` model; default the
  * runtime's). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less
  * load-bound.
@@ -192,7 +194,7 @@ const USAGE =
   'usage: realspeech/evaluate [--root work/real] [--sets sc_report,speechocean,fsdd] [--conditions clean,6,...]\n' +
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
   '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT] [--first-pass-stands X|off]\n' +
-  '       [--cmn-prior FRAMES] [--final-gaussians K] [--fusion PATH|none]\n' +
+  '       [--cmn-prior FRAMES] [--final-gaussians K] [--fusion PATH|none] [--competitors N]\n' +
   '       [--session file|speaker] [--ahead-silence MS] [--pocketsphinx-args="-topn 16"]\n' +
   '       [--json-out FILE] [--details FILE]';
 
@@ -216,6 +218,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'first-pass-stands': { type: 'string' },
         'cmn-prior': { type: 'string' },
         'final-gaussians': { type: 'string' },
+        competitors: { type: 'string' },
         'pocketsphinx-args': { type: 'string' },
         fusion: { type: 'string' },
         'ahead-silence': { type: 'string' },
@@ -263,6 +266,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     | 'firstPassStands'
     | 'cmnPriorFrames'
     | 'finalGaussians'
+    | 'competitors'
     | 'endpointing'
     | 'fusionModelPath'
   >;
@@ -279,7 +283,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const kept = values['final-gaussians'];
     if (kept !== undefined && !(Number.isInteger(Number(kept)) && Number(kept) >= 1))
       throw new TypeError(`--final-gaussians: expected a positive integer, got ${kept}`);
+    const competitors = values.competitors;
+    if (competitors !== undefined && !(Number.isInteger(Number(competitors)) && Number(competitors) >= 0))
+      throw new TypeError(`--competitors: expected an integer >= 0, got ${competitors}`);
     flags = {
+      ...(competitors === undefined ? {} : { competitors: Number(competitors) }),
       ...(kept === undefined ? {} : { finalGaussians: Number(kept) }),
       ...(stands === undefined ? {} : { firstPassStands: stands === 'off' ? null : Number(stands) }),
       ...(prior === undefined ? {} : { cmnPriorFrames: Number(prior) }),
@@ -346,6 +354,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             engine?.options.firstPassStands === undefined ? 'default' : engine.options.firstPassStands,
           cmnPriorFrames: engine?.options.cmnPriorFrames ?? 'default',
           finalGaussians: engine?.options.finalGaussians ?? 'default',
+          competitors: engine?.options.competitors ?? 0,
           pocketsphinxArgs: psArgs,
           fusion: engine?.options.fusionModelPath ?? null,
           rows: rows.map((r) => ({ ...r, context: relative('.', r.context) })),

@@ -11,6 +11,7 @@ Usage:
   npx tsx scripts/realspeech/evaluate.ts --root work/oov/r50 --systems ours --sets sc_tunehold \\
       --conditions clean,6,12 --limit 700 --details r50.jsonl
   /usr/bin/python3 scripts/realspeech/oov_contexts.py --score r50.jsonl [more.jsonl ...]
+  /usr/bin/python3 scripts/realspeech/oov_contexts.py --write-list models/lexicon/competitors.txt
 
 Writes <out>/contexts/sc<N>.yaml and <out>/r<N>/ (README.json naming that context for the Speech Commands sets,
 the other sets' folders linked from --real). --score prints one JSON object per details file: per condition
@@ -31,6 +32,8 @@ from collections import Counter, defaultdict
 import yaml
 
 OOV = "zzoov"
+# The assistant's name in SLURP's recordings: frequent there, said by nobody else.
+NAMES = {"olly"}
 
 
 def lexicon(path: str) -> dict:
@@ -49,7 +52,8 @@ def frequent_words(slurp_devel: str, lex: dict) -> list:
     with open(slurp_devel) as f:
         for line in f:
             counts.update(re.findall(r"[a-z]+(?:'[a-z]+)?", json.loads(line)["sentence"].lower()))
-    return [w for w, _ in counts.most_common() if "'" not in w and w in lex]
+    # "olly" is the name SLURP's speakers called the assistant by, not a word people say.
+    return [w for w, _ in counts.most_common() if "'" not in w and w in lex and w not in NAMES]
 
 
 def build(args) -> None:
@@ -129,6 +133,8 @@ def main() -> None:
     p.add_argument("--shared", default="../shared")
     p.add_argument("--words", default="50,200")
     p.add_argument("--score", nargs="+")
+    p.add_argument("--write-list", metavar="FILE",
+                   help="write the 200 words, most frequent first, as models/lexicon/competitors.txt is")
     p.add_argument("--thresholds", default="0.3,0.35,0.4,0.45,0.5,0.55,0.6")
     args = p.parse_args()
     if args.score:
@@ -136,6 +142,16 @@ def main() -> None:
         return
     if not os.path.exists(os.path.join(args.shared, "data/slurp/devel.jsonl")):
         sys.exit(f"{args.shared}/data/slurp/devel.jsonl not found: pass --shared")
+    if args.write_list:
+        lex = lexicon("models/lexicon/cmudict.txt.gz")
+        top = frequent_words(os.path.join(args.shared, "data/slurp/devel.jsonl"), lex)[:200]
+        with open(args.write_list, "w") as f:
+            f.write("# The 200 words people say most often to voice assistants (SLURP's devel sentences, in the\n"
+                    "# lexicon, without apostrophes, less the assistant's name 'olly'), most frequent first: the\n"
+                    "# competitors of src/asr/competitors.ts.\n"
+                    "# Written by scripts/realspeech/oov_contexts.py --write-list; the counts are not kept.\n")
+            f.write("\n".join(top) + "\n")
+        return
     build(args)
 
 

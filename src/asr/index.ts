@@ -5,6 +5,7 @@ export {
   type GraphHypothesis,
 } from './graphDecoder.ts';
 export { Lexicon, defaultLexiconPath } from './lexicon.ts';
+export { competitorIntent, shippedCompetitors, withCompetitors } from './competitors.ts';
 export { compilePhoneGraph, type PhoneGraph } from './phoneGraph.ts';
 export { pronounceAny } from './pronounce.ts';
 export {

@@ -191,12 +191,13 @@ export async function inferCommand(
       beams: { type: 'string' },
       'frame-downsample': { type: 'string' },
       'final-gaussians': { type: 'string' },
+      competitors: { type: 'string' },
       'acoustic-model-dir': { type: 'string' },
     },
   });
   if (!values.context || positionals.length === 0) {
     io.stderr.write(
-      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--acoustic-model cmu|ctc] [--frame-downsample N] [--final-gaussians K] [--fusion on|none|PATH] <file|dir|-...>\n',
+      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--acoustic-model cmu|ctc] [--frame-downsample N] [--final-gaussians K] [--competitors N] [--fusion on|none|PATH] <file|dir|-...>\n',
     );
     return 2;
   }
@@ -228,6 +229,7 @@ export async function inferCommand(
     ...(values.beams !== undefined ? { searchBeams: beamsFlag(values.beams) } : {}),
     ...(values['frame-downsample'] ? { acousticFrameDownsample: Number(values['frame-downsample']) } : {}),
     ...(values['final-gaussians'] ? { finalGaussians: Number(values['final-gaussians']) } : {}),
+    ...(values.competitors !== undefined ? { competitors: Number(values.competitors) } : {}),
   });
   const log = createLogger('silent');
   let engine: Engine;

@@ -44,6 +44,7 @@ const flags = {
   beams: { type: 'string' },
   'frame-downsample': { type: 'string' },
   'final-gaussians': { type: 'string' },
+  competitors: { type: 'string' },
   'acoustic-model-dir': { type: 'string' },
   quiet: { type: 'boolean' },
   ...wyomingFlags,
@@ -96,6 +97,7 @@ export async function serveOptions(
     'tts-workers': 'ttsWorkers',
     'frame-downsample': 'acousticFrameDownsample',
     'final-gaussians': 'finalGaussians',
+    competitors: 'competitors',
   } as const;
   for (const [flag, option] of Object.entries(numbers)) {
     const v = values[flag as keyof typeof numbers];

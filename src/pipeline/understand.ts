@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { GraphHypothesis, RecognitionResult } from '../asr/index.ts';
+import { type GraphHypothesis, type RecognitionResult, competitorIntent } from '../asr/index.ts';
 import {
   type ContextGraph,
   type PathResult,
@@ -117,7 +117,9 @@ export function understand(
       }
     }
     const fusionMs = performance.now() - started;
-    const understood = !!parsed?.intent && confidence >= o.acceptThreshold;
+    // A common word said instead of a command (src/asr/competitors.ts) is not understood, however sure.
+    const understood =
+      !!parsed?.intent && parsed.intent !== competitorIntent && confidence >= o.acceptThreshold;
     const speechEndWall = clock.wallAt(item.speechEndMs);
     clock.mark(utterance, 'intent', performance.now() - speechEndWall);
     clock.mark(utterance, 'asr', result.asrMaxMs);

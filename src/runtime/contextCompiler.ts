@@ -10,6 +10,11 @@ export interface CompileWorkerData {
   /** The CMU model's folder, whose triphone tables the HMM graph is compiled with; null: word graphs only. */
   readonly cmuModelDir: string | null;
   readonly slotLimits: SlotLimits;
+  /**
+   * Common words put beside each context's commands (src/asr/competitors.ts; RuntimeOptions.competitors), with
+   * the CMU model only; empty: none.
+   */
+  readonly competitors: readonly string[];
 }
 
 /** One compilation asked of the worker. */
@@ -54,6 +59,11 @@ export class ContextCompiler {
     private readonly data: CompileWorkerData,
     private readonly idleMs: number = defaultCompilerIdleMs,
   ) {}
+
+  /** The common words put beside each context's commands ({@link CompileWorkerData.competitors}). */
+  get competitors(): readonly string[] {
+    return this.data.competitors;
+  }
 
   /** Whether the worker is running now (started, and not stopped for idling or dead). */
   get running(): boolean {

@@ -6,7 +6,7 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
-import { Lexicon, compileHmmGraph } from '../asr/index.ts';
+import { Lexicon, compileHmmGraph, withCompetitors } from '../asr/index.ts';
 import { wordLoopGraph, wordLoopHmmOptions } from '../asr/wordLoop.ts';
 import { loadAcousticTables } from '../asr/acousticTables.ts';
 import { compileContext, loadContext, withSlotValues } from '../context/index.ts';
@@ -32,6 +32,8 @@ serveRpc<CompileRequest, Compiled>(undefined, {
       graph = compileContext(spec);
     }
     if (lexicon === null || tables === null) return { graph, hmm: null };
+    if (loop === null && data.competitors.length > 0)
+      graph = withCompetitors(graph, data.competitors, lexicon);
     const options = loop !== null ? wordLoopHmmOptions : {};
     const { context: _context, ...hmm } = compileHmmGraph(graph, lexicon, tables, options);
     return { graph, hmm };

@@ -1,4 +1,4 @@
-import { Lexicon } from '../asr/index.ts';
+import { Lexicon, shippedCompetitors, withCompetitors } from '../asr/index.ts';
 import { RnnoiseDenoiser, UtteranceDenoise } from '../audio/rnnoise.ts';
 import { RnnoiseWorker } from '../audio/rnnoiseWorkerClient.ts';
 import { MODEL_CONTRACT } from '../audio/index.ts';
@@ -271,6 +271,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       dirs: contextDirs(options),
       cmuModelDir: acoustic.offThread?.modelDir ?? null,
       slotLimits: options.slotLimits,
+      competitors: acoustic.offThread ? shippedCompetitors(options.competitors ?? 0) : [],
     });
     let tts: TtsPool;
     try {
@@ -421,7 +422,9 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
       if (name !== this.options.defaultContext) for (const key of keys()) this.contexts.delete(key);
       return 'removed';
     }
-    const graph = compileContext(spec);
+    const words = this.compiler.competitors;
+    const compiled = compileContext(spec);
+    const graph = words.length > 0 ? withCompetitors(compiled, words, this.lexicon) : compiled;
     const decoding = this.acoustic.compile(graph);
     const fresh: LoadedContext = { name, graph, decoding, bytes: contextBytes(graph, null) };
     const cached = keys();

@@ -112,6 +112,13 @@ export interface RuntimeOptions {
    * src/runtime/cmuBackend.ts (`defaultFinalGaussians`). Ignored by the 'ctc' model.
    */
   finalGaussians?: number;
+  /**
+   * Common words put beside every context's commands as competitors (src/asr/competitors.ts): the first N of
+   * models/lexicon/competitors.txt, less the context's own words and their homophones; an utterance whose best
+   * parse is one of them is not understood. 0 or absent: none (the default; docs/real-speech/oov-competitors/).
+   * Needs the lexicon, so only the 'cmu' model uses them.
+   */
+  competitors?: number;
   /** Paths of the models (defaults: the shipped ones in models/). */
   asrModelPath?: string;
   /**
@@ -234,6 +241,9 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
   const kept = o.finalGaussians;
   if (kept !== undefined && !(Number.isInteger(kept) && kept >= 1))
     throw new TypeError(`${label} finalGaussians must be a positive integer, got ${String(kept)}`);
+  const competitors = o.competitors;
+  if (competitors !== undefined && !(Number.isInteger(competitors) && competitors >= 0))
+    throw new TypeError(`${label} competitors must be an integer >= 0, got ${String(competitors)}`);
   const stands = o.firstPassStands;
   if (stands !== undefined && stands !== null && !Number.isFinite(stands))
     throw new TypeError(`${label} firstPassStands must be a number or null, got ${String(stands)}`);

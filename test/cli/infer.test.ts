@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { shippedCompetitors } from '../../src/asr/index.ts';
 import { encodeWav } from '../../src/audio/index.ts';
 import { inferCommand } from '../../src/cli/infer.ts';
 import { closeSpeech, speech } from '../helpers/speech.ts';
@@ -157,6 +158,29 @@ describe('voxstream infer', () => {
     expect(lines).toHaveLength(450);
     expect(JSON.parse(lines[449] as string)).toMatchObject({ file, understood: false });
   }, 180_000);
+
+  it('with --competitors, a common word said near a command is not understood and the command still is', async () => {
+    const words = join(dir, 'competitors');
+    mkdirSync(words, { recursive: true });
+    const context = join(words, 'switch.yaml');
+    writeFileSync(
+      context,
+      'context:\n  expressions:\n    on:\n      - "on"\n      - "turn on the lights"\n    off:\n      - "off"\n',
+    );
+    const files = [];
+    for (const text of ['one', 'turn on the lights']) {
+      const { pcm, sampleRate } = await speech(text);
+      files.push(join(words, `${text.replaceAll(' ', '-')}.wav`));
+      writeFileSync(files.at(-1) as string, encodeWav(pcm, sampleRate));
+    }
+    const { code, lines } = await infer(['--context', context, '--json', '--competitors', '100', ...files]);
+    expect(code).toBe(0);
+    // Heard as one of the first 100 common words (they hold "one"), where without them only "on" could fit.
+    // (espeak-ng's short "on" itself is not what the CMU model hears best; a command of four words is.)
+    expect(lines[0]).toMatchObject({ understood: false, intent: null });
+    expect(shippedCompetitors(100)).toContain(lines[0]?.['transcript']);
+    expect(lines[1]).toMatchObject({ understood: true, intent: 'on', transcript: 'turn on the lights' });
+  }, 120_000);
 
   it('explains its usage when the context or files are missing', async () => {
     const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

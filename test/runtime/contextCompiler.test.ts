@@ -22,6 +22,7 @@ beforeAll(() => {
     dirs: [],
     cmuModelDir: defaultCmuModelDir,
     slotLimits: defaultSlotLimits,
+    competitors: [],
   });
 });
 afterAll(() => compiler?.close());
@@ -79,7 +80,7 @@ describe('ContextCompiler', () => {
 
   it('starts its worker for the first compilation and stops it after the idle time, starting it again when asked', async () => {
     const idling = new ContextCompiler(
-      { dirs: [], cmuModelDir: defaultCmuModelDir, slotLimits: defaultSlotLimits },
+      { dirs: [], cmuModelDir: defaultCmuModelDir, slotLimits: defaultSlotLimits, competitors: [] },
       200,
     );
     try {
