@@ -31,6 +31,7 @@ import { inferFile } from '../../src/cli/infer.ts';
 import { cmuUnderstandDefaults } from '../../src/runtime/cmuBackend.ts';
 import { Engine, type LoadedContext, createLogger, resolveRuntimeOptions } from '../../src/runtime/index.ts';
 import { sameResult } from '../pocketsphinx/eval.ts';
+import { detailsOrDecode } from './details.ts';
 import { findSets } from './sets.ts';
 
 const { values } = parseArgs({
@@ -72,13 +73,7 @@ const minParses = meta.min_parses ?? 1;
 // The runtime's default path (the noisy-utterance pass) and its decision scale (src/runtime/cmuBackend.ts).
 const { ratioMidpoint, ratioScale } = cmuUnderstandDefaults(true);
 
-const points: Point[] = values['from-details']
-  ? (await readFile(values['from-details'], 'utf8'))
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Point)
-  : await decodeAll();
-if (values.details) await writeFile(values.details, points.map((p) => `${JSON.stringify(p)}\n`).join(''));
+const points = await detailsOrDecode<Point>(values['from-details'], decodeAll, values.details);
 
 async function decodeAll(): Promise<Point[]> {
   const engine = await Engine.load(

@@ -40,13 +40,13 @@
  * (`defaultRatioStatistic`) and src/runtime/cmuBackend.ts; the noise allowance stays off
  * (docs/real-speech/phone-loop/README.md says why).
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SenoneRecognizer, noiseAllowance } from '../../src/asr/index.ts';
 import { inferFile } from '../../src/cli/infer.ts';
 import { Engine, type LoadedContext, createLogger, resolveRuntimeOptions } from '../../src/runtime/index.ts';
 import { sameResult } from '../pocketsphinx/eval.ts';
+import { detailsOrDecode } from './details.ts';
 import { findSets } from './sets.ts';
 
 const { values } = parseArgs({
@@ -104,13 +104,7 @@ interface Point {
   live?: { words: string; ratio: number; same: boolean } | null;
 }
 
-const points: Point[] = values['from-details']
-  ? (await readFile(values['from-details'], 'utf8'))
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Point)
-  : await decodeAll();
-if (values.details) await writeFile(values.details, points.map((p) => `${JSON.stringify(p)}\n`).join(''));
+const points = await detailsOrDecode<Point>(values['from-details'], decodeAll, values.details);
 
 async function decodeAll(): Promise<Point[]> {
   const engine = await Engine.load(
