@@ -15,8 +15,10 @@
  *
  *   npx tsx scripts/realspeech/fusion_threshold.ts [--root work/real] [--sets sc_tunehold,so_tunehold]
  *       [--conditions clean,6,12,18,24] [--fusion models/fusion-cmu/fusion-cmu.onnx] [--target-fa 0.04]
- *       [--details FILE] [--from-details FILE] [--out-json FILE]
+ *       [--competitors N] [--details FILE] [--from-details FILE] [--out-json FILE]
  *
+ * `--competitors N`: as RuntimeOptions.competitors (default 0: none); a file whose best parse is a
+ * competitor is never accepted.
  * stdout: one JSON object: the model's accept logit before and the one chosen, and per set and condition the
  * files, commands accepted right and out-of-context files accepted, at both. `--details` writes each file's
  * evidence (JSON lines); `--from-details` chooses again from such a file without decoding. `--out-json`
@@ -44,6 +46,7 @@ const { values } = parseArgs({
     details: { type: 'string' },
     'from-details': { type: 'string' },
     'out-json': { type: 'string' },
+    competitors: { type: 'string', default: '0' },
   },
 });
 
@@ -81,6 +84,7 @@ async function decodeAll(): Promise<Point[]> {
       inferenceThreads: 'main',
       acousticModel: 'cmu',
       fusionModelPath: values.fusion,
+      competitors: Number(values.competitors),
       endpointing: { understand: { acceptThreshold: 0 } },
     }),
     { log: createLogger('silent') },
@@ -199,6 +203,7 @@ process.stdout.write(
   `${JSON.stringify(
     {
       model: values.fusion,
+      competitors: Number(values.competitors),
       files: points.length,
       targetFa: target,
       gatedShare: round(
