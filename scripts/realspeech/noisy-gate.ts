@@ -1,5 +1,5 @@
 /**
- * Where to gate the noisy-utterance pass (`denoise: 'auto'`, src/asr/senoneRecognizer.ts `NoisyUtterancePass`),
+ * Where to gate the noisy-utterance pass (`denoise: 'auto'`, src/asr/noisyUtterance.ts `NoisyUtterancePass`),
  * measured on TUNING sets before it was built: two `tune.ts --details` runs over the same files, one with
  * nothing denoised and one with RNNoise in front of everything (`--denoise rnnoise`), are joined file by file:
  * below a gate (the level, dB, of the undenoised run's best parse, `SenoneRecognizer.level`) a file takes the

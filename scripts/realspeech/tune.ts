@@ -11,7 +11,7 @@
  * utterance it answers with, the recognizer's per-frame likelihood ratio against the phone loop over the
  * parse's words, the number of those frames, and how far the words stand above the sound around them
  * (`SenoneRecognizer.level`, dB) are kept. Then, for each floor and threshold on a grid, the statistic
- * `(ratio - floor) * sqrt(frames / refFrames)` (src/asr/senoneRecognizer.ts, `RatioStatistic`) is
+ * `(ratio - floor) * sqrt(frames / refFrames)` (src/asr/ratioStatistic.ts, `RatioStatistic`) is
  * thresholded: the pair that keeps false acceptance at or under the target on every tuning set, both pooled
  * over its conditions and on its clean files alone, while accepting the most commands right wins; acceptance
  * is averaged over each set's conditions (so that 100 noisy copies weigh as much as 600 clean files), then
@@ -36,7 +36,7 @@
  * reads, and the live pass's parse before the final pass); `--from-details` chooses again from such a file
  * without decoding anything. stdout: one JSON object: the chosen settings and threshold, the best without the
  * noise allowance, the best with it, the best per-frame threshold alone, and acceptance / false acceptance of
- * each per set and condition. Progress on stderr. The defaults it printed are in src/asr/senoneRecognizer.ts
+ * each per set and condition. Progress on stderr. The defaults it printed are in src/asr/ratioStatistic.ts
  * (`defaultRatioStatistic`) and src/runtime/cmuBackend.ts; the noise allowance stays off
  * (docs/real-speech/phone-loop/README.md says why).
  */
@@ -320,7 +320,7 @@ function best(statistic: (p: Point) => number, thresholds: number[]) {
   return chosen;
 }
 
-/** The statistic of src/asr/senoneRecognizer.ts (`RatioStatistic`) with these settings. */
+/** The statistic of src/asr/ratioStatistic.ts (`RatioStatistic`) with these settings. */
 const statistic =
   (floor: number, noiseBonus: number, noiseRefDb: number) =>
   (p: Point): number =>

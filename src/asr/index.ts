@@ -26,12 +26,8 @@ export { HmmDecoder, defaultHmmDecoderOptions, type HmmDecoderOptions } from './
 export { PhoneLoop, defaultPhoneLoopOptions, type LoopPhone, type PhoneLoopOptions } from './phoneLoop.ts';
 export { alignPhones, joinSenoneFrames, type PhoneSegment } from './phoneAlign.ts';
 export type { ParseRescorer } from './parseRescorer.ts';
-export {
-  SenoneRecognizer,
-  type NoisyUtterancePass,
-  type SenoneModel,
-  type SenoneRecognizerOptions,
-} from './senoneRecognizer.ts';
+export { SenoneRecognizer, type SenoneRecognizerOptions } from './senoneRecognizer.ts';
+export type { NoisyUtterancePass, UtteranceDenoiser } from './noisyUtterance.ts';
 export {
   type AlignedPhone,
   type RatioStatistic,
@@ -41,5 +37,5 @@ export {
 } from './ratioStatistic.ts';
 export { dictationGraph, defaultDictationOptions, type DictationOptions } from './dictationGraph.ts';
 export { ctcViterbiScore } from './ctcScore.ts';
-export { type SenoneFrames, denseSenoneFrames } from './senoneFrames.ts';
+export { type SenoneFrames, type SenoneModel, denseSenoneFrames } from './senoneFrames.ts';
 export { SenoneMixture, type GaussianSelection, topGaussians } from './senoneMixture.ts';

@@ -24,3 +24,14 @@ export function downsampledSenoneFrames(kept: SenoneFrames, ratio: number, frame
   if (ratio === 1) return kept;
   return { frames, score: (t, s) => kept.score(Math.floor(t / ratio), s) };
 }
+
+/** Scores one stream's chunk of features (through the shared, batched acoustic model). */
+export interface SenoneModel {
+  /** Feature values per frame of input. */
+  readonly dim: number;
+  /**
+   * [frames, dim] features in, the frames' senone scores out. `everyFrame`: score every frame even where the
+   * model downsamples frames (the second pass, whose result is final).
+   */
+  run(feats: Float32Array, frames: number, everyFrame?: boolean): Promise<SenoneFrames>;
+}

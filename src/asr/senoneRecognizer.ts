@@ -4,8 +4,21 @@ import type { HmmGraph } from './hmmGraph.ts';
 import { type LoopPhone, PhoneLoop, type PhoneLoopOptions } from './phoneLoop.ts';
 import type { ParseRescorer } from './parseRescorer.ts';
 import type { RecognitionResult, UtteranceRecognizer } from './recognizer.ts';
-import type { SenoneFrames } from './senoneFrames.ts';
-import { type CmnPrior, voicedCepstralMean } from '../audio/index.ts';
+import type { SenoneFrames, SenoneModel } from './senoneFrames.ts';
+import type { CmnPrior } from '../audio/index.ts';
+import {
+  type AheadPass,
+  type PassKind,
+  type PassOutcome,
+  type Search,
+  batchCmn,
+  carryOn,
+  cepstraPerFrame as cepstra,
+  decodeAgain,
+  hasVoicedFrame,
+  joinChunks,
+} from './finalPass.ts';
+import { type NoisyTake, NoisyUtterance, type NoisyUtterancePass } from './noisyUtterance.ts';
 import { alignPhones, joinSenoneFrames } from './phoneAlign.ts';
 import {
   type AlignedPhone,
@@ -15,54 +28,6 @@ import {
   worstPhoneTerm,
 } from './ratioStatistic.ts';
 import { speechLevelDb } from './speechLevel.ts';
-
-/** Frames the shared model takes at most in one request. */
-const chunkFrames = 16;
-/** Chunks a final pass decodes between turns of the event loop (4: 640 ms of audio). */
-const yieldEveryChunks = 4;
-
-/** Scores one stream's chunk of features (through the shared, batched acoustic model). */
-export interface SenoneModel {
-  /** Feature values per frame of input. */
-  readonly dim: number;
-  /**
-   * [frames, dim] features in, the frames' senone scores out. `everyFrame`: score every frame even where the
-   * model downsamples frames (the second pass, whose result is final).
-   */
-  run(feats: Float32Array, frames: number, everyFrame?: boolean): Promise<SenoneFrames>;
-}
-
-/**
- * The second pass of a noisy utterance on denoised audio ({@link SenoneRecognizerOptions.noisyPass}): where the
- * first pass's best parse has words standing less than `gateDb` above the sound around them
- * ({@link speechLevelDb}), the utterance's audio is denoised and decoded again from new features (Sphinx MFCC,
- * batch CMN) instead of the recorded ones. Noise suppression helps the CMU model in noise and hurts it on
- * clean speech (models/am-en-us/README.md, "Noise"); gated on the utterance's own level it does the first
- * without the second.
- */
-export interface NoisyUtterancePass {
-  /** Level (dB) below which an utterance counts as noisy. */
-  gateDb: number;
-  /** The denoiser of one utterance's audio. */
-  denoiser(): UtteranceDenoiser;
-}
-
-/**
- * One utterance's audio denoised and through the front end. The denoiser learns the noise from the whole
- * utterance before it denoises it (src/audio/rnnoise.ts `UtteranceDenoise`); {@link learn} lets it do that
- * while the utterance is still coming in, so that its end waits for less.
- */
-export interface UtteranceDenoiser {
-  /** The utterance's next 16 kHz audio in [-1, 1], while it goes on. */
-  learn(pcm: Float32Array): void;
-  /**
-   * The whole utterance's audio (of which {@link learn} had the first part, maybe none) denoised and through
-   * the front end: its features ([frames, dim], batch CMN) and their cepstra before normalisation
-   * ([frames, 13]).
-   */
-  features(pcm: Float32Array): Promise<{ feats: Float32Array; cepstra: Float32Array; frames: number }>;
-  release(): void;
-}
 
 /** Settings of {@link SenoneRecognizer}. */
 export interface SenoneRecognizerOptions {
@@ -105,47 +70,11 @@ export interface SenoneRecognizerOptions {
   rescorer: ParseRescorer | null;
 }
 
-/** Cepstra a frame in the side data; the first 13 of the 39 features are those, normalised. */
-const cepstra = 13;
 /**
  * Frames of words the live pass's best path needs before its level counts as evidence that the utterance is
  * noisy, and the denoiser starts learning the noise ahead of the end ({@link SenoneRecognizer.learnAhead}).
  */
 const learnAfterFrames = 16;
-
-/** A grammar search and its phone loop over the same frames: the live pass's, or a final pass's. */
-interface Search {
-  readonly decoder: HmmDecoder;
-  readonly loop: PhoneLoop;
-}
-
-/** Which final pass an utterance needs: its denoised audio, batch CMN, or none (the first pass stands). */
-type PassKind = 'denoised' | 'batchCmn';
-
-/** A final pass decoded: what it replaces when adopted. */
-interface PassOutcome {
-  readonly kind: PassKind;
-  /** Whether it was decoded on the spare search (a pass started ahead), rather than on the live one. */
-  readonly onSpare: boolean;
-  /** The cepstra the result's frames refer to (the denoised pass's own); null: the live ones. */
-  readonly sides: Float32Array[] | null;
-  /** A batch-CMN pass's mean (13 cepstra); null for the denoised pass. */
-  readonly mean: Float64Array | null;
-  /** The utterance's feature chunks it decoded (the first this many). */
-  readonly chunks: number;
-  /** The senone scores it decoded, to align the result's phones with. */
-  readonly scored: readonly SenoneFrames[];
-  readonly asrMs: number;
-  readonly decodeMs: number;
-}
-
-/** A final pass started ahead of the utterance's end ({@link SenoneRecognizer.finishAhead}). */
-interface AheadPass {
-  readonly kind: PassKind;
-  readonly done: Promise<PassOutcome | null>;
-  /** Set when it is no longer wanted: it stops at its next step. */
-  readonly state: { dropped: boolean };
-}
 
 /**
  * Streaming recognition of one utterance against a context with the CMU triphone model: feature chunks in,
@@ -177,7 +106,6 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   private ahead: AheadPass | null = null;
   private readonly secondPass: boolean;
   private readonly statistic: RatioStatistic;
-  private readonly noisyPass: NoisyUtterancePass | null;
   private readonly firstPassStands: number | null;
   /**
    * Whether an utterance with voiced frames (c0 ≥ 0, those live CMN counts) has ended in this session, so
@@ -187,10 +115,8 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   /** The utterance's features and side data so far, for the second pass. */
   private feats: Float32Array[] = [];
   private sides: Float32Array[] = [];
-  /** The utterance's audio so far, for the noisy-utterance pass. */
-  private pcm: Float32Array[] = [];
-  /** The noisy-utterance pass's denoiser, learning the noise while the utterance goes on; null: not started. */
-  private learning: UtteranceDenoiser | null = null;
+  /** The utterance's audio and the denoiser learning its noise, for the noisy-utterance pass; null: no such pass. */
+  private readonly noisy: NoisyUtterance | null;
   /** Whether the utterance's result came from denoised audio. */
   private denoisedPass = false;
   private asrMs = 0;
@@ -207,20 +133,19 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     this.loop = new PhoneLoop(loopPhones, options.loop);
     this.secondPass = options.secondPass ?? true;
     this.statistic = { ...defaultRatioStatistic, ...options.statistic };
-    this.noisyPass = options.noisyPass ?? null;
+    this.noisy = options.noisyPass ? new NoisyUtterance(options.noisyPass) : null;
     this.firstPassStands = options.firstPassStands ?? null;
   }
 
   reset(): void {
     this.dropAhead();
-    this.stopLearning();
+    this.noisy?.reset();
     this.decoder.reset();
     this.loop.reset();
     this.aligned = null;
     this.rescored = null;
     this.feats = [];
     this.sides = [];
-    this.pcm = [];
     this.denoisedPass = false;
     this.asrMs = this.asrMaxMs = this.decodeMs = 0;
   }
@@ -232,10 +157,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   async push(feats: Float32Array, frames: number, side?: Float32Array, pcm?: Float32Array): Promise<void> {
     // The audio is kept even for a chunk without frames: it belongs to the utterance all the same. Not copied:
     // the feature stage hands each chunk a new array of its own (extractFeatures).
-    if (this.noisyPass && pcm && pcm.length > 0) {
-      this.pcm.push(pcm);
-      this.learning?.learn(pcm);
-    }
+    if (this.noisy && pcm && pcm.length > 0) this.noisy.push(pcm);
     if (frames <= 0) return;
     if (this.secondPass && side && side.length === frames * cepstra) {
       this.feats.push(feats.subarray(0, frames * this.model.dim));
@@ -246,27 +168,17 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   }
 
   /**
-   * Starts the noisy-utterance pass's denoiser learning the noise from the utterance so far and from the
-   * audio after it, once the live pass's best path has words ({@link learnAfterFrames}) standing less than the
-   * pass's gate above the sound around them: the pass will probably be needed at the end, which then waits
-   * only for the denoiser's second time through the audio (src/audio/rnnoise.ts `UtteranceDenoise`). Where the
-   * pass is not needed after all, the work is wasted, never wrong: the denoiser's output is the same either
-   * way.
+   * Starts the noisy-utterance pass's denoiser learning the noise ahead of the end ({@link
+   * NoisyUtterance.learnAhead}) once the live pass's best path has words ({@link learnAfterFrames}): the level
+   * they stand at says whether the pass will probably be needed.
    */
   private learnAhead(): void {
-    if (!this.noisyPass || this.learning || this.pcm.length === 0 || !this.secondPass) return;
+    const noisy = this.noisy;
+    if (!noisy || noisy.learningAhead || !noisy.hasAudio || !this.secondPass) return;
     const best = this.decoder.partial();
     const span = best?.speech;
     if (!best || !span || span.end - span.start < learnAfterFrames) return;
-    const level = this.level(best);
-    if (level === null || level >= this.noisyPass.gateDb) return;
-    this.learning = this.noisyPass.denoiser();
-    for (const p of this.pcm) this.learning.learn(p);
-  }
-
-  private stopLearning(): void {
-    this.learning?.release();
-    this.learning = null;
+    noisy.learnAhead(this.level(best));
   }
 
   /** Whether the last utterance's result came from its denoised audio (the noisy-utterance pass). */
@@ -283,8 +195,9 @@ export class SenoneRecognizer implements UtteranceRecognizer {
    * them), decoded again from the start. The chunks go to the shared model together, so they share its runs.
    * A batch-CMN pass started ahead ({@link finishAhead}), not dropped since, is carried on over the chunks
    * that came after it ({@link carryOn}) where batch CMN is still the pass needed, so the end only waits for
-   * those; its mean leaves out those chunks, the pause that ended the utterance, so it is not always the same
-   * result as the pass at the end (`RecognizeOptions.aheadSilenceMs`; docs/real-speech/first-pass-stands/).
+   * those ({@link carryOn}); its mean leaves out those chunks, the pause that ended the utterance, so it is not
+   * always the same result as the pass at the end (`RecognizeOptions.aheadSilenceMs`;
+   * docs/real-speech/first-pass-stands/).
    */
   async finish(): Promise<void> {
     const ahead = this.ahead;
@@ -292,12 +205,13 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const kind = this.passNeeded();
     this.heard ||= this.sides.some(hasVoicedFrame);
     if (ahead && ahead.kind !== kind) ahead.state.dropped = true;
-    if (kind !== 'denoised') this.stopLearning();
+    if (kind !== 'denoised') this.noisy?.stop();
     if (kind === null) return;
     let outcome: PassOutcome | null = null;
     try {
       outcome = ahead && !ahead.state.dropped ? await ahead.done : null;
-      if (outcome) outcome = await this.carryOn(outcome);
+      if (outcome)
+        outcome = await carryOn(this.model, () => this.spareSearch(), outcome, this.feats, this.sides);
     } catch {
       // Run again below.
       outcome = null;
@@ -355,10 +269,10 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     const dim = this.model.dim;
     const frames = this.feats.reduce((n, f) => n + f.length / dim, 0);
     if (!this.secondPass || frames === 0 || this.sides.length !== this.feats.length) return null;
-    if (this.noisyPass && this.pcm.length > 0) {
+    if (this.noisy?.hasAudio) {
       const best = this.decoder.finals()[0] ?? this.decoder.partial();
       const level = best ? this.level(best) : null;
-      if (level !== null && level < this.noisyPass.gateDb) return 'denoised';
+      if (level !== null && level < this.noisy.pass.gateDb) return 'denoised';
     }
     return this.firstPassIsSure() ? null : 'batchCmn';
   }
@@ -380,13 +294,12 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     // The utterance so far, taken now: the live pass goes on appending.
     const feats = [...this.feats];
     const sides = [...this.sides];
-    const pcm = [...this.pcm];
-    // The denoiser that has learnt the noise so far, if any, is this pass's.
-    const denoiser = kind === 'denoised' ? this.takeDenoiser() : null;
+    // The audio so far and the denoiser that has learnt its noise, if any, are this pass's.
+    const noisy = kind === 'denoised' ? (this.noisy as NoisyUtterance).take() : null;
     const after = onSpare ? this.spareFree : Promise.resolve();
     const run = after.then(async (): Promise<PassOutcome | null> => {
       if (dropped()) {
-        denoiser?.release();
+        noisy?.denoiser.release();
         return null;
       }
       const pass: {
@@ -396,64 +309,15 @@ export class SenoneRecognizer implements UtteranceRecognizer {
         mean: Float64Array | null;
       } | null =
         kind === 'denoised'
-          ? await this.denoisedFeatures(denoiser as UtteranceDenoiser, pcm)
-          : batchCmn(join(feats), join(sides), this.model.dim, this.options.cmnPrior ?? null);
+          ? await denoisedFeatures(noisy as NoisyTake)
+          : batchCmn(joinChunks(feats), joinChunks(sides), this.model.dim, this.options.cmnPrior ?? null);
       if (!pass || dropped()) return null;
       const search = onSpare ? this.spareSearch() : { decoder: this.decoder, loop: this.loop };
-      const timing = await this.decodeAgain(search, pass.feats, pass.frames, dropped, true);
+      const timing = await decodeAgain(this.model, search, pass.feats, pass.frames, dropped, true);
       return timing && { kind, onSpare, sides: pass.sides, mean: pass.mean, chunks: feats.length, ...timing };
     });
     if (onSpare) this.spareFree = run.catch(() => {});
     return run;
-  }
-
-  /** The denoiser that learnt the noise ahead ({@link learnAhead}), or a new one; the caller releases it. */
-  private takeDenoiser(): UtteranceDenoiser {
-    const denoiser = this.learning ?? (this.noisyPass as NoisyUtterancePass).denoiser();
-    this.learning = null;
-    return denoiser;
-  }
-
-  /** The utterance's denoised audio through the front end ({@link NoisyUtterancePass}); null: nothing left. */
-  private async denoisedFeatures(
-    denoiser: UtteranceDenoiser,
-    pcm: Float32Array[],
-  ): Promise<{ feats: Float32Array; frames: number; sides: Float32Array[]; mean: null } | null> {
-    try {
-      const denoised = await denoiser.features(join(pcm));
-      return denoised.frames === 0 ? null : { ...denoised, sides: [denoised.cepstra], mean: null };
-    } finally {
-      denoiser.release();
-    }
-  }
-
-  /**
-   * A batch-CMN pass started ahead, carried on over the utterance's chunks that came after it: their cepstra
-   * normalised by the mean the pass started with (the utterance's voiced frames up to the pause) and decoded
-   * on the same search. So the end only waits for those few frames, and the result has seen every frame of the
-   * utterance, as the pass at the end does; only the mean differs, by the pause's frames that it leaves out.
-   * Returns the outcome with the chunks added; as it is where there is nothing to add.
-   */
-  private async carryOn(outcome: PassOutcome): Promise<PassOutcome | null> {
-    if (outcome.kind !== 'batchCmn' || !outcome.onSpare || outcome.mean === null) return outcome;
-    if (outcome.chunks >= this.feats.length) return outcome;
-    const tail = batchCmn(
-      join(this.feats.slice(outcome.chunks)),
-      join(this.sides.slice(outcome.chunks)),
-      this.model.dim,
-      null,
-      outcome.mean,
-    );
-    if (!tail) return outcome;
-    const timing = await this.decodeAgain(this.spareSearch(), tail.feats, tail.frames, () => false, false);
-    if (!timing) return null;
-    return {
-      ...outcome,
-      chunks: this.feats.length,
-      asrMs: outcome.asrMs + timing.asrMs,
-      decodeMs: outcome.decodeMs + timing.decodeMs,
-      scored: [...outcome.scored, ...timing.scored],
-    };
   }
 
   private spareSearch(): Search {
@@ -493,47 +357,6 @@ export class SenoneRecognizer implements UtteranceRecognizer {
       return { hmm: s.hmm, frames, ratio: (s.score - loop) / frames, score: s.score / frames };
     });
     return { words: best.words.join(' '), phones };
-  }
-
-  /**
-   * Decodes the whole utterance again on `search` from these features ([frames, dim]), the chunks batched
-   * together; null when dropped while its scores were computed.
-   */
-  private async decodeAgain(
-    search: Search,
-    feats: Float32Array,
-    frames: number,
-    dropped: () => boolean,
-    fresh: boolean,
-  ): Promise<{ asrMs: number; decodeMs: number; scored: SenoneFrames[] } | null> {
-    const dim = this.model.dim;
-    const t0 = performance.now();
-    const chunks: Promise<SenoneFrames>[] = [];
-    for (let at = 0; at < frames; at += chunkFrames) {
-      const n = Math.min(chunkFrames, frames - at);
-      chunks.push(this.model.run(feats.subarray(at * dim, (at + n) * dim), n, true));
-    }
-    const scored = await Promise.all(chunks);
-    if (dropped()) return null;
-    const asrMs = performance.now() - t0;
-    let decodeMs = 0;
-    if (fresh) {
-      search.decoder.reset();
-      search.loop.reset();
-    }
-    for (let i = 0; i < scored.length; i++) {
-      // A long sentence's search takes a few hundred ms: it gives the event loop back every few chunks, so
-      // that the live pass (this session's and the others') goes on beside it, and it stops once dropped.
-      if (i > 0 && i % yieldEveryChunks === 0) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (dropped()) return null;
-      }
-      const t1 = performance.now();
-      search.decoder.advance(scored[i] as SenoneFrames);
-      search.loop.advance(scored[i] as SenoneFrames);
-      decodeMs += performance.now() - t1;
-    }
-    return { asrMs, decodeMs, scored };
   }
 
   private async decode(feats: Float32Array, frames: number): Promise<void> {
@@ -653,40 +476,15 @@ export class SenoneRecognizer implements UtteranceRecognizer {
   }
 }
 
-/**
- * The features with their static cepstra normalised over the whole utterance: by the mean of the cepstra
- * (`sides`, [frames, 13]) over the voiced frames (c0 ≥ 0, as Sphinx's batch CMN) leaning on `prior` where
- * given, or by `mean` where given (a pass carried on with the mean it started with); the deltas as they were
- * (a constant offset cancels in them). Null without a mean to take.
- */
-function batchCmn(
-  feats: Float32Array,
-  sides: Float32Array,
-  dim: number,
-  prior: CmnPrior | null,
-  given?: Float64Array,
-): { feats: Float32Array; frames: number; sides: null; mean: Float64Array } | null {
-  const frames = feats.length / dim;
-  const mean = given ?? voicedCepstralMean(sides, prior);
-  if (mean === null) return null;
-  for (let t = 0; t < frames; t++)
-    for (let k = 0; k < cepstra; k++)
-      feats[t * dim + k] = (sides[t * cepstra + k] as number) - (mean[k] as number);
-  return { feats, frames, sides: null, mean };
-}
-
-/** Whether cepstra ([frames, 13]) hold a frame that live CMN counts (c0 ≥ 0). */
-function hasVoicedFrame(sides: Float32Array): boolean {
-  for (let k = 0; k < sides.length; k += cepstra) if ((sides[k] as number) >= 0) return true;
-  return false;
-}
-
-function join(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+/** The utterance's denoised audio through the front end ({@link NoisyUtterancePass}); null: nothing left. */
+async function denoisedFeatures({
+  denoiser,
+  pcm,
+}: NoisyTake): Promise<{ feats: Float32Array; frames: number; sides: Float32Array[]; mean: null } | null> {
+  try {
+    const denoised = await denoiser.features(joinChunks(pcm));
+    return denoised.frames === 0 ? null : { ...denoised, sides: [denoised.cepstra], mean: null };
+  } finally {
+    denoiser.release();
   }
-  return out;
 }

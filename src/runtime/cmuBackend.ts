@@ -98,7 +98,7 @@ export interface CmuBackendOptions {
    * Noise suppression of a whole utterance's 16 kHz audio (RNNoise, src/audio/rnnoise.ts `UtteranceDenoise`),
    * one per utterance: with it, an utterance that measures noisy (its words less than {@link noisyGateDb} dB
    * above the sound around them) is decoded again from its denoised audio at its end
-   * (src/asr/senoneRecognizer.ts `NoisyUtterancePass`). Default none.
+   * (src/asr/noisyUtterance.ts `NoisyUtterancePass`). Default none.
    */
   readonly denoiseUtterance?:
     (() => Pick<UtteranceDenoise, 'learn' | 'denoise' | 'release'>) | null | undefined;
@@ -333,7 +333,7 @@ export function cmuSenoneModel(
 /**
  * The CMU model's confidence, per way it decodes: the floor of its statistic (the words' per-frame likelihood
  * ratio against the phone loop above the floor, scaled by the square root of their length over 0.5 s:
- * src/asr/senoneRecognizer.ts `RatioStatistic`) and the statistic that is confidence 0.5, the accept
+ * src/asr/ratioStatistic.ts `RatioStatistic`) and the statistic that is confidence 0.5, the accept
  * threshold (`ratioMidpoint`). Each pair chosen by `scripts/realspeech/tune.ts` on tuning speakers held out of
  * the model's adaptation (a quarter of the Speech Commands tuning speakers and of speechocean762's train
  * speakers, by crc32 of the speaker id; clean and at 6, 12, 18 and 24 dB), the phone loop's penalty -15: the

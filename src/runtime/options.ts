@@ -70,7 +70,7 @@ export interface RuntimeOptions {
   /**
    * Noise suppression. 'auto' (the default; the CMU model only, 'off' with 'ctc'): RNNoise for the utterances
    * that measure noisy, their words less than 20 dB above the sound around them, each decoded again from its
-   * denoised audio at its end instead of the second pass (src/asr/senoneRecognizer.ts `NoisyUtterancePass`,
+   * denoised audio at its end instead of the second pass (src/asr/noisyUtterance.ts `NoisyUtterancePass`,
    * src/runtime/cmuBackend.ts `noisyGateDb`); on held-out speakers it took far more commands right at 0–6 dB
    * and cost some on FSDD's 8 kHz digits, and 30 real-time sessions stay within budget on 2 cores instead of 50
    * (models/am-en-us/README.md, "Noise"). 'rnnoise': xiph's RNNoise (src/audio/rnnoise.ts) on every session's

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type TriphoneInventory, compileHmmGraph } from '../../src/asr/hmmGraph.ts';
 import { Lexicon } from '../../src/asr/lexicon.ts';
 import { denseSenoneFrames } from '../../src/asr/senoneFrames.ts';
-import { type SenoneModel, SenoneRecognizer } from '../../src/asr/senoneRecognizer.ts';
+import type { SenoneModel } from '../../src/asr/senoneFrames.ts';
+import { SenoneRecognizer } from '../../src/asr/senoneRecognizer.ts';
 import { compileContext, parseContext } from '../../src/context/index.ts';
 
 const lexicon = Lexicon.fromText('on AA N\noff AO F');
