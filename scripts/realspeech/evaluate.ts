@@ -39,7 +39,9 @@
  * models/lexicon/competitors.txt beside each context's commands (RuntimeOptions.competitors; default 0, none;
  * docs/real-speech/oov-competitors/). `--fusion PATH|none`: the fusion model on the CMU path that rescores each
  * utterance's parses (RuntimeOptions.fusionModelPath, a `voxstream-fusion-cmu-1` model; default the
- * runtime's). The JSON rows of ours also carry `cpu_rtf`: the process's CPU time over the audio, less
+ * runtime's). `--noisy-pass-choice on|off`: an utterance the noisy-utterance pass denoises is decoded with batch CMN
+ * too and answered from the surer pass (RuntimeOptions.noisyPassChoice; default the runtime's). The JSON rows
+ * of ours also carry `cpu_rtf`: the process's CPU time over the audio, less
  * load-bound.
  *
  * stdout: a Markdown table, one row per set×condition. --json-out: the rows as JSON. --details: one JSON line
@@ -195,6 +197,7 @@ const USAGE =
   '       [--limit N] [--systems ours,pocketsphinx] [--concurrency 1] [--frame-downsample 1]\n' +
   '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT] [--first-pass-stands X|off]\n' +
   '       [--cmn-prior FRAMES] [--final-gaussians K] [--fusion PATH|none] [--competitors N]\n' +
+  '       [--noisy-pass-choice on|off]\n' +
   '       [--session file|speaker] [--ahead-silence MS] [--pocketsphinx-args="-topn 16"]\n' +
   '       [--json-out FILE] [--details FILE]';
 
@@ -219,6 +222,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'cmn-prior': { type: 'string' },
         'final-gaussians': { type: 'string' },
         competitors: { type: 'string' },
+        'noisy-pass-choice': { type: 'string' },
         'pocketsphinx-args': { type: 'string' },
         fusion: { type: 'string' },
         'ahead-silence': { type: 'string' },
@@ -267,6 +271,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     | 'cmnPriorFrames'
     | 'finalGaussians'
     | 'competitors'
+    | 'noisyPassChoice'
     | 'endpointing'
     | 'fusionModelPath'
   >;
@@ -298,6 +303,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(values['remove-noise'] === undefined
         ? {}
         : { removeNoise: onOff(values['remove-noise'], '--remove-noise') }),
+      ...(values['noisy-pass-choice'] === undefined
+        ? {}
+        : { noisyPassChoice: onOff(values['noisy-pass-choice'], '--noisy-pass-choice') }),
       ...(values.beams === undefined ? {} : { searchBeams: beamsFlag(values.beams) }),
     };
   } catch (error) {
@@ -355,6 +363,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           cmnPriorFrames: engine?.options.cmnPriorFrames ?? 'default',
           finalGaussians: engine?.options.finalGaussians ?? 'default',
           competitors: engine?.options.competitors ?? 0,
+          noisyPassChoice: engine?.options.noisyPassChoice ?? 'default',
           pocketsphinxArgs: psArgs,
           fusion: engine?.options.fusionModelPath ?? null,
           rows: rows.map((r) => ({ ...r, context: relative('.', r.context) })),

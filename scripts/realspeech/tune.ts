@@ -25,12 +25,13 @@
  *       [--noisy-limit 100] [--conditions clean,6,18] [--target-fa 0.05] [--ref-frames 50]
  *       [--noise-bonuses 0,0.25,0.5,0.75,1,1.5] [--noise-refs-db 10,15,20,25,30]
  *       [--details FILE] [--from-details FILE] [--acoustic-model-dir DIR] [--denoise off|rnnoise|auto]
- *       [--cmn-prior FRAMES] [--final-gaussians K] [--competitors N]
+ *       [--cmn-prior FRAMES] [--final-gaussians K] [--competitors N] [--noisy-pass-choice on|off]
  *
  * `--denoise`: as the runtime's option (default: the runtime's, 'auto'); the runs before the noisy-utterance
  * pass used 'off'. `--cmn-prior`: as RuntimeOptions.cmnPriorFrames (default the runtime's). `--final-gaussians`: as
  * RuntimeOptions.finalGaussians (default the runtime's). `--competitors`: as RuntimeOptions.competitors
- * (default 0: none; an utterance whose best parse is a competitor is never accepted). `--details` writes
+ * (default 0: none; an utterance whose best parse is a competitor is never accepted). `--noisy-pass-choice`: as
+ * RuntimeOptions.noisyPassChoice (default the runtime's). `--details` writes
  * each file's evidence (JSON lines; with the n-best margin, which scripts/realspeech/margin_confidence.py
  * reads, the parse's phones aligned to the final pass's frames, which scripts/realspeech/phone_confidence.py
  * reads, and the live pass's parse before the final pass); `--from-details` chooses again from such a file
@@ -65,6 +66,7 @@ const { values } = parseArgs({
     'cmn-prior': { type: 'string' },
     'final-gaussians': { type: 'string' },
     competitors: { type: 'string' },
+    'noisy-pass-choice': { type: 'string' },
     'noise-bonuses': { type: 'string', default: '0,0.25,0.5,0.75,1,1.5' },
     'noise-refs-db': { type: 'string', default: '10,15,20,25,30' },
   },
@@ -118,6 +120,9 @@ async function decodeAll(): Promise<Point[]> {
         ? {}
         : { finalGaussians: Number(values['final-gaussians']) }),
       ...(values.competitors === undefined ? {} : { competitors: Number(values.competitors) }),
+      ...(values['noisy-pass-choice'] === undefined
+        ? {}
+        : { noisyPassChoice: values['noisy-pass-choice'] === 'on' }),
       endpointing: { understand: { acceptThreshold: 0 } },
     }),
     { log: createLogger('silent') },

@@ -50,6 +50,20 @@ export interface AheadPass {
 }
 
 /**
+ * The confidence statistic of a search's best complete parse after a pass: its words' per-frame likelihood
+ * ratio against the search's phone loop over the same frames, above `floor`, scaled by the square root of its
+ * length over `refFrames` (./ratioStatistic.ts `RatioStatistic`, without the noise allowance or the worst
+ * phone); -Infinity without a complete parse with words.
+ */
+export function bestStatistic(search: Search, floor: number, refFrames: number): number {
+  const span = search.decoder.finals()[0]?.speech;
+  if (!span || span.end <= span.start) return -Infinity;
+  const frames = span.end - span.start;
+  const loop = search.loop.scoreAt(span.end) - search.loop.scoreAt(span.start);
+  return ((span.score - loop) / frames - floor) * Math.sqrt(frames / refFrames);
+}
+
+/**
  * Decodes a whole utterance again on `search` from these features ([frames, dim]): the chunks go to the shared
  * model together, so they share its runs, then the search takes them in order, giving the event loop back
  * every few chunks. `fresh`: the search starts over (else it goes on from where it was: a pass carried on).

@@ -11,6 +11,13 @@ export interface NoisyUtterancePass {
   gateDb: number;
   /** The denoiser of one utterance's audio. */
   denoiser(): UtteranceDenoiser;
+  /**
+   * Decode an utterance the gate sends to the denoised pass with batch CMN from its recorded features as well,
+   * both passes at once, and answer with the one whose best complete parse has the higher confidence statistic
+   * (ties: the denoised): the level gate also sends clean utterances that stand less than `gateDb` above a quiet
+   * room, which RNNoise can only hurt. Absent: false, the denoised pass alone.
+   */
+  chooseSurer?: boolean;
 }
 
 /**

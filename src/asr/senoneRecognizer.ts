@@ -12,6 +12,7 @@ import {
   type PassOutcome,
   type Search,
   batchCmn,
+  bestStatistic,
   carryOn,
   cepstraPerFrame as cepstra,
   decodeAgain,
@@ -218,10 +219,38 @@ export class SenoneRecognizer implements UtteranceRecognizer {
     }
     // At the end the live search is free: decoded on it, a session needs no spare (a long grammar's search is
     // megabytes) unless it starts passes ahead.
-    outcome ??= await this.startPass(kind, () => false, false);
+    outcome ??=
+      kind === 'denoised' && this.noisy?.pass.chooseSurer
+        ? await this.surerPass()
+        : await this.startPass(kind, () => false, false);
     if (!outcome) return;
     this.adopt(outcome);
     await this.rescore(outcome.scored);
+  }
+
+  /**
+   * Both final passes of an utterance the gate sent to the denoised pass ({@link NoisyUtterancePass.chooseSurer}),
+   * at once: the denoised one on the spare search, batch CMN on the live one; the one whose best complete
+   * parse has the higher statistic ({@link bestStatistic}) is the outcome (the other's time counts all the
+   * same). Either alone where the other decoded nothing.
+   */
+  private async surerPass(): Promise<PassOutcome | null> {
+    const [denoised, plain] = await Promise.all([
+      this.startPass('denoised', () => false, true),
+      this.startPass('batchCmn', () => false, false),
+    ]);
+    if (!denoised || !plain) return denoised ?? plain;
+    const { refFrames } = this.statistic;
+    const live = { decoder: this.decoder, loop: this.loop };
+    const surer =
+      bestStatistic(live, this.finalFloor, refFrames) >
+      bestStatistic(this.spareSearch(), this.finalFloor, refFrames)
+        ? plain
+        : denoised;
+    const other = surer === plain ? denoised : plain;
+    this.asrMs += other.asrMs;
+    this.decodeMs += other.decodeMs;
+    return surer;
   }
 
   /** Asks the rescorer ({@link SenoneRecognizerOptions.rescorer}) about the final pass's parses. */

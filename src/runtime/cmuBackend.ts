@@ -94,6 +94,8 @@ export interface CmuBackendOptions {
    * Default {@link defaultCmnPriorFrames}.
    */
   readonly cmnPriorFrames?: number | undefined;
+  /** NoisyUtterancePass.chooseSurer (RuntimeOptions.noisyPassChoice). Default false. */
+  readonly noisyPassChoice?: boolean | undefined;
   /**
    * Noise suppression of a whole utterance's 16 kHz audio (RNNoise, src/audio/rnnoise.ts `UtteranceDenoise`),
    * one per utterance: with it, an utterance that measures noisy (its words less than {@link noisyGateDb} dB
@@ -247,6 +249,7 @@ export async function loadCmuBackend(options: CmuBackendOptions): Promise<Acoust
   const noisyPass: NoisyUtterancePass | null = denoise
     ? {
         gateDb: noisyGateDb,
+        chooseSurer: options.noisyPassChoice ?? false,
         denoiser: () => {
           const utterance = denoise();
           return {

@@ -228,6 +228,7 @@ export class Engine<O extends RuntimeOptions = RuntimeOptions> {
               searchBeams: options.searchBeams,
               firstPassStands: options.firstPassStands,
               cmnPriorFrames: options.cmnPriorFrames,
+              noisyPassChoice: options.noisyPassChoice,
               finalGaussians: options.finalGaussians,
               denoiseUtterance,
               fusionPath: cmuFusionPath,

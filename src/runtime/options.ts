@@ -107,6 +107,14 @@ export interface RuntimeOptions {
    */
   cmnPriorFrames?: number;
   /**
+   * With `denoise` 'auto': an utterance that measures noisy is decoded from its denoised audio and with batch
+   * CMN from its recorded features both, and answered from the pass whose best parse is surer (the level gate
+   * also sends clean speech from a quiet room, which RNNoise can only hurt; src/asr/noisyUtterance.ts
+   * `NoisyUtterancePass.chooseSurer`). Costs the batch-CMN pass on those utterances. Absent: false. Ignored by
+   * the 'ctc' model.
+   */
+  noisyPassChoice?: boolean;
+  /**
    * Gaussians per codebook from which the CMU model's final pass of an utterance scores each senone (the live
    * pass keeps pocketsphinx's 4): an integer from 1 to the model's 128 densities. Absent: the default in
    * src/runtime/cmuBackend.ts (`defaultFinalGaussians`). Ignored by the 'ctc' model.
@@ -244,6 +252,8 @@ export function checkRuntimeOptions(o: RuntimeOptions, label: string): void {
   const competitors = o.competitors;
   if (competitors !== undefined && !(Number.isInteger(competitors) && competitors >= 0))
     throw new TypeError(`${label} competitors must be an integer >= 0, got ${String(competitors)}`);
+  if (o.noisyPassChoice !== undefined && typeof o.noisyPassChoice !== 'boolean')
+    throw new TypeError(`${label} noisyPassChoice must be true or false, got ${String(o.noisyPassChoice)}`);
   const stands = o.firstPassStands;
   if (stands !== undefined && stands !== null && !Number.isFinite(stands))
     throw new TypeError(`${label} firstPassStands must be a number or null, got ${String(stands)}`);

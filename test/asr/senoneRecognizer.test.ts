@@ -402,6 +402,63 @@ describe('SenoneRecognizer', () => {
     expect(noisy.recognizer.denoised).toBe(false);
   });
 
+  it('with chooseSurer, decodes a noisy utterance both ways and answers from the surer pass', async () => {
+    // "on" over frames 8–15 of 48, its cepstra 2.8 c0 units (2.4 dB) above the frames around them: the gate
+    // (20 dB) sends it to the denoised pass, and batch CMN (mean 10 + 2.8 / 6) makes its words c0 2.33, "on",
+    // and the frames around them -0.47, silence.
+    const frames = 48;
+    const feats = new Float32Array(frames * dim);
+    const side = new Float32Array(frames * 13);
+    for (let t = 0; t < frames; t++) {
+      const word = t >= 8 && t < 16;
+      feats[t * dim] = word ? 3 : 0;
+      side[t * 13] = word ? 12.8 : 10;
+    }
+    const run = async (denoisedFeats: Float32Array, chooseSurer: boolean) => {
+      const model = fakeModel();
+      const recognizer = new SenoneRecognizer(model, hmm, loop, {
+        noisyPass: {
+          gateDb: 20,
+          chooseSurer,
+          denoiser: () => ({
+            learn: () => {},
+            release: () => {},
+            features: async () => ({ feats: denoisedFeats, cepstra: side, frames }),
+          }),
+        },
+      });
+      for (let at = 0; at < frames; at += 16)
+        await recognizer.push(
+          feats.subarray(at * dim, (at + 16) * dim),
+          16,
+          side.subarray(at * 13, (at + 16) * 13),
+          Float32Array.of(at),
+        );
+      await recognizer.finish();
+      return { recognizer, chunks: model.seen.length };
+    };
+    // Denoised audio that says "off" as cleanly as batch CMN says "on": the denoised pass stands (ties go to it).
+    const clear = new Float32Array(frames * dim);
+    for (let t = 8; t < 16; t++) clear[t * dim] = -1;
+    const kept = await run(clear, true);
+    expect(kept.recognizer.result().hypotheses[0]?.intent).toBe('off');
+    expect(kept.recognizer.denoised).toBe(true);
+    // Three live chunks, then both passes' three each.
+    expect(kept.chunks).toBe(9);
+    // Denoised audio whose words sound like silence every other frame (RNNoise eating them): its best parse
+    // fits far worse than the batch-CMN pass's "on", which answers.
+    const eaten = new Float32Array(frames * dim);
+    for (let t = 8; t < 16; t++) eaten[t * dim] = t % 2 === 0 ? -1 : 1;
+    const chosen = await run(eaten, true);
+    expect(chosen.recognizer.result().hypotheses[0]?.intent).toBe('on');
+    expect(chosen.recognizer.denoised).toBe(false);
+    // Without the choice the denoised pass answers, however poor, and no batch-CMN pass runs.
+    const alone = await run(eaten, false);
+    expect(alone.recognizer.result().hypotheses[0]?.intent).toBe('off');
+    expect(alone.recognizer.denoised).toBe(true);
+    expect(alone.chunks).toBe(6);
+  });
+
   it('adds the noise allowance to a final parse heard in noise, in proportion to how low its level is', async () => {
     // "on" over frames 8–31, its words 5 dB above the sound around them.
     const { frames, feats, side } = wordsAboveNoise(5);
