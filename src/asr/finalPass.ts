@@ -4,6 +4,7 @@
  * that decides which pass an utterance needs, starts it ahead and adopts it is ./senoneRecognizer.ts.
  */
 import { type CmnPrior, voicedCepstralMean } from '../audio/index.ts';
+import type { GraphHypothesis } from './graphDecoder.ts';
 import type { HmmDecoder } from './hmmDecoder.ts';
 import type { PhoneLoop } from './phoneLoop.ts';
 import type { SenoneFrames, SenoneModel } from './senoneFrames.ts';
@@ -56,11 +57,23 @@ export interface AheadPass {
  * phone); -Infinity without a complete parse with words.
  */
 export function bestStatistic(search: Search, floor: number, refFrames: number): number {
-  const span = search.decoder.finals()[0]?.speech;
-  if (!span || span.end <= span.start) return -Infinity;
+  const r = spanRatio(search.loop, search.decoder.finals()[0]);
+  return r ? (r.ratio - floor) * Math.sqrt(r.frames / refFrames) : -Infinity;
+}
+
+/**
+ * Log-likelihood ratio per 10 ms frame of a path against `loop` over the frames of its words (the silence
+ * around them, which both model alike, would only dilute it; 0 = as likely, above 0 = likelier), and how many
+ * frames that is. Null for no path or a path without words.
+ */
+export function spanRatio(
+  loop: PhoneLoop,
+  h: GraphHypothesis | undefined,
+): { ratio: number; frames: number } | null {
+  const span = h?.speech;
+  if (!span || span.end <= span.start) return null;
   const frames = span.end - span.start;
-  const loop = search.loop.scoreAt(span.end) - search.loop.scoreAt(span.start);
-  return ((span.score - loop) / frames - floor) * Math.sqrt(frames / refFrames);
+  return { ratio: (span.score - (loop.scoreAt(span.end) - loop.scoreAt(span.start))) / frames, frames };
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   decodeAgain,
   hasVoicedFrame,
   joinChunks,
+  spanRatio,
 } from './finalPass.ts';
 import { type NoisyTake, NoisyUtterance, type NoisyUtterancePass } from './noisyUtterance.ts';
 import { alignPhones, joinSenoneFrames } from './phoneAlign.ts';
@@ -414,11 +415,7 @@ export class SenoneRecognizer implements UtteranceRecognizer {
    * and how many frames that is. Null for a path without words.
    */
   frameRatio(h: GraphHypothesis): { ratio: number; frames: number } | null {
-    const span = h.speech;
-    if (!span || span.end <= span.start) return null;
-    const loop = this.loop.scoreAt(span.end) - this.loop.scoreAt(span.start);
-    const frames = span.end - span.start;
-    return { ratio: (span.score - loop) / frames, frames };
+    return spanRatio(this.loop, h);
   }
 
   /**
