@@ -16,7 +16,7 @@ const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25
                        [--recordings DIR [--limit 100]] [--budget 500] [--out bench.json] [--svg X.svg] [--token T]
                        [server flags when it starts one: --device cpu|webgpu|cuda|auto --max-batch N
                        --inference-threads worker|main --acoustic-model cmu|ctc --frame-downsample N --final-gaussians K
-                       --denoise rnnoise|auto|off --remove-noise on|off --beams B,E --fusion on|none|PATH]
+                       --denoise rnnoise|auto|off --remove-noise on|off --noisy-pass-choice on|off --beams B,E --fusion on|none|PATH]
 Devices say 24 commands of the context spoken by espeak-ng (${commandVoice.voice}), or with --recordings the first --limit
 rows of a real-speech set's manifest.jsonl (scripts/build_realsets.py; give its context with --context PATH).
 A context given as a path is the started server's default context (sessions name none); with --url, start that
@@ -67,6 +67,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       'final-gaussians': { type: 'string' },
       denoise: { type: 'string' },
       'remove-noise': { type: 'string' },
+      'noisy-pass-choice': { type: 'string' },
       beams: { type: 'string' },
       recordings: { type: 'string' },
       limit: { type: 'string', default: '100' },
@@ -93,6 +94,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     ...(values['final-gaussians'] ? ['--final-gaussians', values['final-gaussians']] : []),
     ...(values.denoise ? ['--denoise', values.denoise] : []),
     ...(values['remove-noise'] ? ['--remove-noise', values['remove-noise']] : []),
+    ...(values['noisy-pass-choice'] ? ['--noisy-pass-choice', values['noisy-pass-choice']] : []),
     ...(values.beams ? ['--beams', values.beams] : []),
   ];
   const contextArg = values.context as string;

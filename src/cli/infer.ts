@@ -188,6 +188,7 @@ export async function inferCommand(
       'acoustic-model': { type: 'string' },
       denoise: { type: 'string' },
       'remove-noise': { type: 'string' },
+      'noisy-pass-choice': { type: 'string' },
       beams: { type: 'string' },
       'frame-downsample': { type: 'string' },
       'final-gaussians': { type: 'string' },
@@ -225,6 +226,9 @@ export async function inferCommand(
     ...(values.denoise ? { denoise: values.denoise as 'rnnoise' | 'auto' | 'off' } : {}),
     ...(values['remove-noise'] !== undefined
       ? { removeNoise: onOff(values['remove-noise'], '--remove-noise') }
+      : {}),
+    ...(values['noisy-pass-choice'] !== undefined
+      ? { noisyPassChoice: onOff(values['noisy-pass-choice'], '--noisy-pass-choice') }
       : {}),
     ...(values.beams !== undefined ? { searchBeams: beamsFlag(values.beams) } : {}),
     ...(values['frame-downsample'] ? { acousticFrameDownsample: Number(values['frame-downsample']) } : {}),

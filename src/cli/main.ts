@@ -9,11 +9,11 @@ commands:
           [--tls-key PATH --tls-cert PATH] [--max-sessions-per-address N] [--trust-proxy ADDR,…]
           [--max-message-bytes N] [--audio-burst-ms N] [--idle-timeout-ms N] [--max-session-ms N]
           [--drain-ms N] [--max-batch N] [--inference-threads worker|main] [--end-silence-ms N]
-          [--accept-threshold P] [--fusion on|none|PATH] [--denoise rnnoise|auto|off] [--remove-noise on|off] [--frame-downsample N]
+          [--accept-threshold P] [--fusion on|none|PATH] [--denoise rnnoise|auto|off] [--remove-noise on|off] [--noisy-pass-choice on|off] [--frame-downsample N]
           [--final-gaussians K] [--competitors N] [--beams B,E] [--wyoming-port N] [--wyoming-host H] [--wyoming-allow ADDR,SUBNET,…] [--wyoming-voices a,b] [--no-zeroconf]
           start the voice server (default port 8080, or PORT); drains on SIGTERM. --wyoming-port (or
           VOXSTREAM_WYOMING_PORT) also serves Home Assistant's Wyoming protocol (STT, conversation, TTS) on that port
-  infer   --context NAME|PATH [--json] [--concurrency N] [--fusion on|none|PATH] [--denoise rnnoise|auto|off] [--remove-noise on|off] [--frame-downsample N]
+  infer   --context NAME|PATH [--json] [--concurrency N] [--fusion on|none|PATH] [--denoise rnnoise|auto|off] [--remove-noise on|off] [--noisy-pass-choice on|off] [--frame-downsample N]
           [--final-gaussians K] [--competitors N] [--beams B,E] <file|dir|-...>
           understand WAV / Ogg Opus files in process with the server's own stream graph (a folder: its
           .wav/.opus/.ogg files, recursively; -: paths on stdin)

@@ -41,6 +41,7 @@ const flags = {
   'acoustic-model': { type: 'string' },
   denoise: { type: 'string' },
   'remove-noise': { type: 'string' },
+  'noisy-pass-choice': { type: 'string' },
   beams: { type: 'string' },
   'frame-downsample': { type: 'string' },
   'final-gaussians': { type: 'string' },
@@ -81,6 +82,8 @@ export async function serveOptions(
   Object.assign(o, acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion));
   if (values.denoise) o.denoise = values.denoise as ServerOptions['denoise'];
   if (values['remove-noise'] !== undefined) o.removeNoise = onOff(values['remove-noise'], '--remove-noise');
+  if (values['noisy-pass-choice'] !== undefined)
+    o.noisyPassChoice = onOff(values['noisy-pass-choice'], '--noisy-pass-choice');
   if (values.beams !== undefined) o.searchBeams = beamsFlag(values.beams);
   if (values['inference-threads'])
     o.inferenceThreads = values['inference-threads'] as ServerOptions['inferenceThreads'];

@@ -30,6 +30,7 @@ describe('voxstream serve options', () => {
           'frame-downsample': '2',
           'final-gaussians': '16',
           'remove-noise': 'on',
+          'noisy-pass-choice': 'on',
           beams: '120, 100',
         },
         { PORT: '1', VOXSTREAM_TOKENS: 'ignored', VOXSTREAM_TOKEN_SECRET: 'from-the-environment-0123' },
@@ -53,12 +54,17 @@ describe('voxstream serve options', () => {
         maxMessageBytes: 8192,
         acousticFrameDownsample: 2,
         removeNoise: true,
+        noisyPassChoice: true,
         searchBeams: [120, 100],
       });
       await expect(serveOptions({ beams: '150' }, {})).rejects.toThrow(/--beams must be two numbers/);
       expect((await serveOptions({ 'remove-noise': 'off' }, {})).removeNoise).toBe(false);
       await expect(serveOptions({ 'remove-noise': 'yes' }, {})).rejects.toThrow(
         /--remove-noise must be on or off, got yes/,
+      );
+      expect((await serveOptions({}, {})).noisyPassChoice).toBeUndefined();
+      await expect(serveOptions({ 'noisy-pass-choice': '1' }, {})).rejects.toThrow(
+        /--noisy-pass-choice must be on or off, got 1/,
       );
       // The old name of --max-message-bytes still works.
       expect((await serveOptions({ 'max-frame-bytes': '4096' }, {})).maxMessageBytes).toBe(4096);
