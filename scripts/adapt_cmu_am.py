@@ -16,6 +16,9 @@ Trains ONLY on (the evaluation sets of scripts/build_realsets.py stay held out):
     `clean` leaves the utterance unmixed) and then denoised as the noisy-utterance pass denoises an utterance
     (scripts/realspeech/denoise-wavs.ts, RNNoise via src/audio/rnnoise.ts), so that the model also knows what
     that pass decodes.
+  - --narrowband-copies K (default 0): K more copies of every Speech Commands and speechocean762 utterance (FSDD
+    is narrowband already) resampled to 8 kHz and back, clean, so that the model also knows telephone-band
+    speech (docs/real-speech/narrowband-fill/: narrowband copies of the tuning sets lose 9-14 points).
   - with --hold-out-tuning: NOT the Speech Commands tune-half speakers and speechocean762 train speakers with
     crc32(speaker id, UTF-8) % 4 == 0 (build_realsets.tuning_holdout), about a quarter of each: build_realsets.py
     --tuning-holdout makes tuning sets of just them (sc_tunehold, so_tunehold), so an adapted model's accept
@@ -31,7 +34,7 @@ same); our runtime front end uses live CMN from cmninit, so adapted statistics a
 
 Usage:
   /usr/bin/python3 scripts/adapt_cmu_am.py [--work work/adapt] [--out work/adapt/model] [--shared ../shared]
-      [--sets sc,so,fsdd] [--noisy-copies 1] [--denoised-copies 0] [--denoised-snrs 6,…,24,clean]
+      [--sets sc,so,fsdd] [--noisy-copies 1] [--denoised-copies 0] [--narrowband-copies 0] [--denoised-snrs 6,…,24,clean]
       [--variances base|map] [--snrs 6,9,12,15,18,21,24] [--tau 10 --fixedtau]
       [--jobs 2] [--reuse-bw] [--hold-out-tuning] [--import-to work/am-adapted]
 Writes <out>/ (a pocketsphinx model folder: mdef, means, variances, sendump, mixture_weights,
@@ -52,6 +55,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from scipy.signal import resample_poly
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import build_realsets as br  # noqa: E402  (the speaker split, normalisation, audio decoding, noise rule)
@@ -213,6 +217,7 @@ def main() -> None:
     ap.add_argument("--sets", default="sc,so,fsdd")
     ap.add_argument("--noisy-copies", type=int, default=1)
     ap.add_argument("--denoised-copies", type=int, default=0)
+    ap.add_argument("--narrowband-copies", type=int, default=0)
     ap.add_argument("--denoised-snrs", default="6,9,12,15,18,21,24,clean")
     ap.add_argument("--variances", choices=["base", "map"], default="base",
                     help="base: keep the original variances (MAP-adapted ones hurt in noise); map: map_adapt's")
@@ -254,6 +259,8 @@ def main() -> None:
             utts.append({**r, "id": f"{r['id']}-n{k}", "snr": k})
         for k in range(args.denoised_copies):
             utts.append({**r, "id": f"{r['id']}-d{k}", "snr": k, "denoise": True})
+        for k in range(args.narrowband_copies if not r["id"].startswith("fsdd-") else 0):
+            utts.append({**r, "id": f"{r['id']}-b{k}", "snr": None, "narrowband": True})
     denoised_snrs = args.denoised_snrs.split(",")
 
     def convert(u: dict) -> float:
@@ -275,6 +282,8 @@ def main() -> None:
             rng = np.random.default_rng([args.seed, br.crc(u["id"])])
             snr = snrs[int(rng.integers(len(snrs)))]
             pcm, _ = mix_train(pcm, noises, snr, rng)
+        elif u.get("narrowband"):
+            pcm = np.clip(resample_poly(resample_poly(pcm, 1, 2), 2, 1), -1, 1).astype(pcm.dtype)
         br.write_wav(path + ".tmp", pcm)
         os.replace(path + ".tmp", path)
         return len(pcm) / br.SAMPLE_RATE
@@ -391,13 +400,15 @@ def main() -> None:
 
     by_set = {}
     for u in utts:
-        key = u["id"].split("-")[0] + ("-denoised" if u.get("denoise") else "-noisy" if u["snr"] is not None else "")
+        key = u["id"].split("-")[0] + (
+            "-denoised" if u.get("denoise") else "-noisy" if u["snr"] is not None
+            else "-narrowband" if u.get("narrowband") else "")
         by_set[key] = by_set.get(key, 0) + 1
     print(json.dumps({
         "model_in": args.model, "model_out": out, "imported_to": args.import_to, "utterances": len(utts),
         "by_set": by_set, "speakers": len({u["spk"] for u in utts}), "hours": round(seconds / 3600, 3),
         "dropped_oov": len(oov), "noisy_copies": args.noisy_copies,
-        "denoised_copies": args.denoised_copies, "denoised_snrs": args.denoised_snrs, "variances": args.variances,
+        "denoised_copies": args.denoised_copies, "narrowband_copies": args.narrowband_copies, "denoised_snrs": args.denoised_snrs, "variances": args.variances,
         "hold_out_tuning": args.hold_out_tuning, "cmn": "batch", "bw": bw_stats,
         "map_adapt": {"fixedtau": args.fixedtau, "tau": args.tau if args.fixedtau else "estimated (bayesmean)"},
         "seconds": timings, "total_seconds": round(time.time() - T0, 1)}, indent=2))
