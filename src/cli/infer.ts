@@ -167,6 +167,25 @@ export interface InferIo {
   readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
 }
 
+const inferFlags = {
+  context: { type: 'string' },
+  json: { type: 'boolean' },
+  concurrency: { type: 'string', default: '4' },
+  device: { type: 'string' },
+  fusion: { type: 'string' },
+  'acoustic-model': { type: 'string' },
+  denoise: { type: 'string' },
+  'remove-noise': { type: 'string' },
+  'noisy-pass-choice': { type: 'string' },
+  beams: { type: 'string' },
+  'frame-downsample': { type: 'string' },
+  'final-gaussians': { type: 'string' },
+  competitors: { type: 'string' },
+  'acoustic-model-dir': { type: 'string' },
+} as const;
+
+type InferValues = ReturnType<typeof parseArgs<{ options: typeof inferFlags }>>['values'];
+
 /**
  * `voxstream infer`: one line per file (JSON with --json), errors per file, a summary on stderr. Arguments are
  * files, directories (their audio files, recursively) or `-` (paths on stdin, one a line); on a terminal,
@@ -176,29 +195,10 @@ export async function inferCommand(
   argv: string[],
   io: InferIo = { stdin: process.stdin, stderr: process.stderr },
 ): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      context: { type: 'string' },
-      json: { type: 'boolean' },
-      concurrency: { type: 'string', default: '4' },
-      device: { type: 'string' },
-      fusion: { type: 'string' },
-      'acoustic-model': { type: 'string' },
-      denoise: { type: 'string' },
-      'remove-noise': { type: 'string' },
-      'noisy-pass-choice': { type: 'string' },
-      beams: { type: 'string' },
-      'frame-downsample': { type: 'string' },
-      'final-gaussians': { type: 'string' },
-      competitors: { type: 'string' },
-      'acoustic-model-dir': { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: inferFlags });
   if (!values.context || positionals.length === 0) {
     io.stderr.write(
-      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--acoustic-model cmu|ctc] [--frame-downsample N] [--final-gaussians K] [--competitors N] [--fusion on|none|PATH] <file|dir|-...>\n',
+      'usage: voxstream infer --context NAME|PATH [--json] [--concurrency N] [--acoustic-model cmu|ctc] [--acoustic-model-dir DIR] [--denoise rnnoise|auto|off] [--remove-noise on|off] [--noisy-pass-choice on|off] [--beams B,E] [--frame-downsample N] [--final-gaussians K] [--competitors N] [--fusion on|none|PATH] <file|dir|-...>\n',
     );
     return 2;
   }
@@ -215,26 +215,14 @@ export async function inferCommand(
     );
     return 1;
   }
-  const options = resolveRuntimeOptions({
-    defaultContext: values.context,
-    // One process working through files: no sockets to keep responsive, and a worker's message round trip
-    // per run costs more than it overlaps (one stream's RTF 0.027 on the event loop, 0.032 in workers).
-    inferenceThreads: 'main',
-    ...(values.device ? { device: values.device as 'cpu' } : {}),
-    ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
-    ...acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion),
-    ...(values.denoise ? { denoise: values.denoise as 'rnnoise' | 'auto' | 'off' } : {}),
-    ...(values['remove-noise'] !== undefined
-      ? { removeNoise: onOff(values['remove-noise'], '--remove-noise') }
-      : {}),
-    ...(values['noisy-pass-choice'] !== undefined
-      ? { noisyPassChoice: onOff(values['noisy-pass-choice'], '--noisy-pass-choice') }
-      : {}),
-    ...(values.beams !== undefined ? { searchBeams: beamsFlag(values.beams) } : {}),
-    ...(values['frame-downsample'] ? { acousticFrameDownsample: Number(values['frame-downsample']) } : {}),
-    ...(values['final-gaussians'] ? { finalGaussians: Number(values['final-gaussians']) } : {}),
-    ...(values.competitors !== undefined ? { competitors: Number(values.competitors) } : {}),
-  });
+  let options: ReturnType<typeof resolveRuntimeOptions>;
+  try {
+    options = inferOptions(values, values.context);
+  } catch (error) {
+    // A flag's value the runtime cannot take: say which, not a stack trace.
+    io.stderr.write(`voxstream infer: ${(error as Error).message}\n`);
+    return 2;
+  }
   const log = createLogger('silent');
   let engine: Engine;
   try {
@@ -285,4 +273,28 @@ export async function inferCommand(
   );
   await engine.close();
   return failures > 0 && failures === files.length ? 1 : 0;
+}
+
+/** Runtime options from `infer`'s flags; throws TypeError naming a flag or option whose value is wrong. */
+function inferOptions(values: InferValues, context: string): ReturnType<typeof resolveRuntimeOptions> {
+  return resolveRuntimeOptions({
+    defaultContext: context,
+    // One process working through files: no sockets to keep responsive, and a worker's message round trip
+    // per run costs more than it overlaps (one stream's RTF 0.027 on the event loop, 0.032 in workers).
+    inferenceThreads: 'main',
+    ...(values.device ? { device: values.device as 'cpu' } : {}),
+    ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
+    ...acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion),
+    ...(values.denoise ? { denoise: values.denoise as 'rnnoise' | 'auto' | 'off' } : {}),
+    ...(values['remove-noise'] !== undefined
+      ? { removeNoise: onOff(values['remove-noise'], '--remove-noise') }
+      : {}),
+    ...(values['noisy-pass-choice'] !== undefined
+      ? { noisyPassChoice: onOff(values['noisy-pass-choice'], '--noisy-pass-choice') }
+      : {}),
+    ...(values.beams !== undefined ? { searchBeams: beamsFlag(values.beams) } : {}),
+    ...(values['frame-downsample'] ? { acousticFrameDownsample: Number(values['frame-downsample']) } : {}),
+    ...(values['final-gaussians'] ? { finalGaussians: Number(values['final-gaussians']) } : {}),
+    ...(values.competitors !== undefined ? { competitors: Number(values.competitors) } : {}),
+  });
 }

@@ -182,6 +182,21 @@ describe('voxstream infer', () => {
     expect(lines[1]).toMatchObject({ understood: true, intent: 'on', transcript: 'turn on the lights' });
   }, 120_000);
 
+  it('names a flag whose value it cannot take and exits 2, without a stack trace', async () => {
+    const file = join(dir, 'short.wav');
+    for (const [flag, value, message] of [
+      ['--noisy-pass-choice', 'maybe', '--noisy-pass-choice must be on or off, got maybe'],
+      ['--remove-noise', 'yes', '--remove-noise must be on or off, got yes'],
+      ['--beams', '150', '--beams must be two numbers'],
+    ] as const) {
+      const { code, err, lines } = await infer(['--context', 'digits', flag, value, file]);
+      expect(code).toBe(2);
+      expect(err).toContain(`voxstream infer: ${message}`);
+      expect(err).not.toContain('    at ');
+      expect(lines).toEqual([]);
+    }
+  });
+
   it('explains its usage when the context or files are missing', async () => {
     const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
