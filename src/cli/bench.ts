@@ -111,7 +111,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
     process.stderr.write(`voxstream bench: --limit must be a positive integer\n${usage}\n`);
     return 2;
   }
-  const started = values.url ? null : await startServer(extra);
+  let started: Awaited<ReturnType<typeof startServer>> | null = null;
+  try {
+    started = values.url ? null : await startServer(extra);
+  } catch (error) {
+    // The server it starts refused a flag (its own message, with a code) or could not listen: say so, no stack.
+    process.stderr.write(`voxstream bench: ${(error as Error).message.trim()}\n`);
+    return 1;
+  }
   const url = values.url ?? (started as { url: string }).url;
   // `ws://host:port` and `ws://host:port/` alike: /metrics is at the server's root.
   const metricsUrl = new URL('/metrics', url.replace(/^ws/, 'http'));

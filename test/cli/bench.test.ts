@@ -49,4 +49,19 @@ describe('voxstream bench', () => {
       err.mockRestore();
     }
   });
+
+  it('says why the server it starts refused a flag, without a stack trace', async () => {
+    let text = '';
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((t) => ((text += String(t)), true));
+    try {
+      expect(await benchCommand(['--sessions', '1', '--duration', '1', '--noisy-pass-choice', 'maybe'])).toBe(
+        1,
+      );
+    } finally {
+      err.mockRestore();
+    }
+    expect(text).toContain('voxstream bench: server exited (1) before listening');
+    expect(text).toContain('--noisy-pass-choice must be on or off, got maybe');
+    expect(text).not.toContain('    at ');
+  }, 60_000);
 });
