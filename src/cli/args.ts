@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AcousticModelName } from '../runtime/acoustic.ts';
+import type { RuntimeOptions } from '../runtime/options.ts';
 import { cmuFusionFormat } from '../inference/cmuFusionModel.ts';
 import { defaultFusionModelPath } from '../inference/fusionPath.ts';
 
@@ -182,4 +183,59 @@ export function onOff(value: string, flag: string): boolean {
   if (value === 'on') return true;
   if (value === 'off') return false;
   throw new TypeError(`${flag} must be on or off, got ${value}`);
+}
+
+/**
+ * The recognition flags that `serve` and `infer` share and that `bench` passes on to the server it starts, as
+ * `node:util` parseArgs options: one place to add a flag to all three.
+ */
+export const recognitionFlags = {
+  fusion: { type: 'string' },
+  'acoustic-model': { type: 'string' },
+  'acoustic-model-dir': { type: 'string' },
+  denoise: { type: 'string' },
+  'remove-noise': { type: 'string' },
+  'noisy-pass-choice': { type: 'string' },
+  beams: { type: 'string' },
+  'frame-downsample': { type: 'string' },
+  'final-gaussians': { type: 'string' },
+  competitors: { type: 'string' },
+} as const;
+
+export type RecognitionFlagValues = { readonly [K in keyof typeof recognitionFlags]?: string | undefined };
+
+/**
+ * {@link recognitionFlags} as runtime options (only those given); a value no option can take is a TypeError
+ * naming its flag (numbers are checked by `resolveRuntimeOptions`, naming the option).
+ */
+export function recognitionOptions(values: RecognitionFlagValues): Partial<RuntimeOptions> {
+  const number = (flag: 'frame-downsample' | 'final-gaussians' | 'competitors') =>
+    values[flag] === undefined ? undefined : Number(values[flag]);
+  const o: Partial<RuntimeOptions> = {
+    ...(values.fusion !== undefined ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
+    ...acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion),
+    ...(values.denoise ? { denoise: values.denoise as RuntimeOptions['denoise'] } : {}),
+    ...(values['remove-noise'] !== undefined
+      ? { removeNoise: onOff(values['remove-noise'], '--remove-noise') }
+      : {}),
+    ...(values['noisy-pass-choice'] !== undefined
+      ? { noisyPassChoice: onOff(values['noisy-pass-choice'], '--noisy-pass-choice') }
+      : {}),
+    ...(values.beams !== undefined ? { searchBeams: beamsFlag(values.beams) } : {}),
+  };
+  const frameDownsample = number('frame-downsample');
+  const finalGaussians = number('final-gaussians');
+  const competitors = number('competitors');
+  if (frameDownsample !== undefined) o.acousticFrameDownsample = frameDownsample;
+  if (finalGaussians !== undefined) o.finalGaussians = finalGaussians;
+  if (competitors !== undefined) o.competitors = competitors;
+  return o;
+}
+
+/** The {@link recognitionFlags} given, as arguments again (`bench` passes them to the server it starts). */
+export function recognitionArgs(values: RecognitionFlagValues): string[] {
+  return Object.keys(recognitionFlags).flatMap((flag) => {
+    const value = values[flag as keyof RecognitionFlagValues];
+    return value === undefined ? [] : [`--${flag}`, value];
+  });
 }

@@ -6,6 +6,7 @@ import { openIdleSessions } from '../bench/idleSessions.ts';
 import { type LevelResult, runLevel } from '../bench/loadGenerator.ts';
 import { loadRecordings } from '../bench/recordings.ts';
 import { startServer } from '../bench/server.ts';
+import { recognitionArgs, recognitionFlags } from './args.ts';
 import { gaugeValue, histogramTotals, summary } from '../bench/stats.ts';
 import { commandPool, commandVoice } from '../bench/utterances.ts';
 import { prepareAudio } from '../client/index.ts';
@@ -15,8 +16,9 @@ import type { LoadOptions, Utterance } from '../bench/loadGenerator.ts';
 const usage = `usage: voxstream bench [--url ws://host:port] [--sessions 5,10,25,50,100] [--duration 30] [--warmup 10] [--context smart_home|PATH]
                        [--recordings DIR [--limit 100]] [--budget 500] [--out bench.json] [--svg X.svg] [--token T]
                        [server flags when it starts one: --device cpu|webgpu|cuda|auto --max-batch N
-                       --inference-threads worker|main --acoustic-model cmu|ctc --frame-downsample N --final-gaussians K
-                       --denoise rnnoise|auto|off --remove-noise on|off --noisy-pass-choice on|off --beams B,E --fusion on|none|PATH]
+                       --inference-threads worker|main --acoustic-model cmu|ctc --acoustic-model-dir DIR --frame-downsample N
+                       --final-gaussians K --competitors N --denoise rnnoise|auto|off --remove-noise on|off
+                       --noisy-pass-choice on|off --beams B,E --fusion on|none|PATH]
 Devices say 24 commands of the context spoken by espeak-ng (${commandVoice.voice}), or with --recordings the first --limit
 rows of a real-speech set's manifest.jsonl (scripts/build_realsets.py; give its context with --context PATH).
 A context given as a path is the started server's default context (sessions name none); with --url, start that
@@ -61,14 +63,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       device: { type: 'string' },
       'max-batch': { type: 'string' },
       'inference-threads': { type: 'string' },
-      fusion: { type: 'string' },
-      'acoustic-model': { type: 'string' },
-      'frame-downsample': { type: 'string' },
-      'final-gaussians': { type: 'string' },
-      denoise: { type: 'string' },
-      'remove-noise': { type: 'string' },
-      'noisy-pass-choice': { type: 'string' },
-      beams: { type: 'string' },
+      ...recognitionFlags,
       recordings: { type: 'string' },
       limit: { type: 'string', default: '100' },
       help: { type: 'boolean' },
@@ -88,14 +83,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     ...(values.device ? ['--device', values.device] : []),
     ...(values['max-batch'] ? ['--max-batch', values['max-batch']] : []),
     ...(values['inference-threads'] ? ['--inference-threads', values['inference-threads']] : []),
-    ...(values.fusion ? ['--fusion', values.fusion] : []),
-    ...(values['acoustic-model'] ? ['--acoustic-model', values['acoustic-model']] : []),
-    ...(values['frame-downsample'] ? ['--frame-downsample', values['frame-downsample']] : []),
-    ...(values['final-gaussians'] ? ['--final-gaussians', values['final-gaussians']] : []),
-    ...(values.denoise ? ['--denoise', values.denoise] : []),
-    ...(values['remove-noise'] ? ['--remove-noise', values['remove-noise']] : []),
-    ...(values['noisy-pass-choice'] ? ['--noisy-pass-choice', values['noisy-pass-choice']] : []),
-    ...(values.beams ? ['--beams', values.beams] : []),
+    ...recognitionArgs(values),
   ];
   const contextArg = values.context as string;
   // A path cannot go in `start` (servers take names only): the server it starts loads it as its default.

@@ -13,7 +13,7 @@ import {
   resolveRuntimeOptions,
   sessionParts,
 } from '../runtime/index.ts';
-import { acousticFlags, beamsFlag, fusionFlag, onOff } from './args.ts';
+import { recognitionFlags, recognitionOptions } from './args.ts';
 import { audioExtensions, inferInputs } from './inferInputs.ts';
 
 /** What `infer` says about one file. */
@@ -172,16 +172,7 @@ const inferFlags = {
   json: { type: 'boolean' },
   concurrency: { type: 'string', default: '4' },
   device: { type: 'string' },
-  fusion: { type: 'string' },
-  'acoustic-model': { type: 'string' },
-  denoise: { type: 'string' },
-  'remove-noise': { type: 'string' },
-  'noisy-pass-choice': { type: 'string' },
-  beams: { type: 'string' },
-  'frame-downsample': { type: 'string' },
-  'final-gaussians': { type: 'string' },
-  competitors: { type: 'string' },
-  'acoustic-model-dir': { type: 'string' },
+  ...recognitionFlags,
 } as const;
 
 type InferValues = ReturnType<typeof parseArgs<{ options: typeof inferFlags }>>['values'];
@@ -283,18 +274,6 @@ function inferOptions(values: InferValues, context: string): ReturnType<typeof r
     // per run costs more than it overlaps (one stream's RTF 0.027 on the event loop, 0.032 in workers).
     inferenceThreads: 'main',
     ...(values.device ? { device: values.device as 'cpu' } : {}),
-    ...(values.fusion ? { fusionModelPath: fusionFlag(values.fusion) } : {}),
-    ...acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion),
-    ...(values.denoise ? { denoise: values.denoise as 'rnnoise' | 'auto' | 'off' } : {}),
-    ...(values['remove-noise'] !== undefined
-      ? { removeNoise: onOff(values['remove-noise'], '--remove-noise') }
-      : {}),
-    ...(values['noisy-pass-choice'] !== undefined
-      ? { noisyPassChoice: onOff(values['noisy-pass-choice'], '--noisy-pass-choice') }
-      : {}),
-    ...(values.beams !== undefined ? { searchBeams: beamsFlag(values.beams) } : {}),
-    ...(values['frame-downsample'] ? { acousticFrameDownsample: Number(values['frame-downsample']) } : {}),
-    ...(values['final-gaussians'] ? { finalGaussians: Number(values['final-gaussians']) } : {}),
-    ...(values.competitors !== undefined ? { competitors: Number(values.competitors) } : {}),
+    ...recognitionOptions(values),
   });
 }

@@ -5,7 +5,7 @@ import { VoxServer } from '../server/index.ts';
 import { readTokensFile } from '../server/access.ts';
 import type { ServerOptions } from '../server/config.ts';
 import { type WyomingOptions, WyomingServer } from '../server/wyoming/index.ts';
-import { acousticFlags, beamsFlag, fusionFlag, onOff } from './args.ts';
+import { recognitionFlags, recognitionOptions } from './args.ts';
 import { wyomingFlags, wyomingServeOptions } from './wyomingFlags.ts';
 
 const flags = {
@@ -37,17 +37,8 @@ const flags = {
   'inference-threads': { type: 'string' },
   'end-silence-ms': { type: 'string' },
   'accept-threshold': { type: 'string' },
-  fusion: { type: 'string' },
-  'acoustic-model': { type: 'string' },
-  denoise: { type: 'string' },
-  'remove-noise': { type: 'string' },
-  'noisy-pass-choice': { type: 'string' },
-  beams: { type: 'string' },
-  'frame-downsample': { type: 'string' },
-  'final-gaussians': { type: 'string' },
-  competitors: { type: 'string' },
-  'acoustic-model-dir': { type: 'string' },
   quiet: { type: 'boolean' },
+  ...recognitionFlags,
   ...wyomingFlags,
 } as const;
 
@@ -78,13 +69,7 @@ export async function serveOptions(
   if (values.context) o.defaultContext = values.context;
   // Absolute, so that the logs name each context's file in full.
   if (values.contexts) o.contextsDir = resolve(values.contexts);
-  if (values.fusion) o.fusionModelPath = fusionFlag(values.fusion);
-  Object.assign(o, acousticFlags(values['acoustic-model'], values['acoustic-model-dir'], values.fusion));
-  if (values.denoise) o.denoise = values.denoise as ServerOptions['denoise'];
-  if (values['remove-noise'] !== undefined) o.removeNoise = onOff(values['remove-noise'], '--remove-noise');
-  if (values['noisy-pass-choice'] !== undefined)
-    o.noisyPassChoice = onOff(values['noisy-pass-choice'], '--noisy-pass-choice');
-  if (values.beams !== undefined) o.searchBeams = beamsFlag(values.beams);
+  Object.assign(o, recognitionOptions(values));
   if (values['inference-threads'])
     o.inferenceThreads = values['inference-threads'] as ServerOptions['inferenceThreads'];
   const numbers = {
@@ -98,9 +83,6 @@ export async function serveOptions(
     'max-batch': 'maxBatch',
     'token-max-ttl': 'tokenMaxTtlSec',
     'tts-workers': 'ttsWorkers',
-    'frame-downsample': 'acousticFrameDownsample',
-    'final-gaussians': 'finalGaussians',
-    competitors: 'competitors',
   } as const;
   for (const [flag, option] of Object.entries(numbers)) {
     const v = values[flag as keyof typeof numbers];

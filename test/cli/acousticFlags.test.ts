@@ -2,7 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acousticFlags, fusionAcousticModel } from '../../src/cli/args.ts';
+import {
+  acousticFlags,
+  fusionAcousticModel,
+  recognitionArgs,
+  recognitionOptions,
+} from '../../src/cli/args.ts';
 
 describe('acousticFlags', () => {
   let dir: string;
@@ -28,5 +33,40 @@ describe('acousticFlags', () => {
     });
     expect(acousticFlags(undefined, undefined, 'none')).toEqual({});
     expect(acousticFlags(undefined, undefined, undefined)).toEqual({});
+  });
+});
+
+describe('recognition flags', () => {
+  it('become runtime options, and arguments again for the server bench starts', () => {
+    const values = {
+      'acoustic-model': 'cmu',
+      denoise: 'auto',
+      'noisy-pass-choice': 'on',
+      beams: '120,100',
+      competitors: '0',
+    };
+    expect(recognitionOptions(values)).toEqual({
+      acousticModel: 'cmu',
+      denoise: 'auto',
+      noisyPassChoice: true,
+      searchBeams: [120, 100],
+      competitors: 0,
+    });
+    expect(recognitionArgs(values)).toEqual([
+      '--acoustic-model',
+      'cmu',
+      '--denoise',
+      'auto',
+      '--noisy-pass-choice',
+      'on',
+      '--beams',
+      '120,100',
+      '--competitors',
+      '0',
+    ]);
+    expect(recognitionOptions({})).toEqual({});
+    expect(() => recognitionOptions({ 'remove-noise': 'yes' })).toThrow(
+      /--remove-noise must be on or off, got yes/,
+    );
   });
 });
