@@ -122,6 +122,8 @@ interface Heard {
   transcript?: string;
   firstAudioAt?: number;
   serverIntentMs?: number | undefined;
+  /** The server's stage timings of the utterance (`metrics.stages`), ms. */
+  stages?: Record<string, number>;
   metrics?: boolean;
   partials: number[];
 }
@@ -162,6 +164,7 @@ const onEvent = (e: ClientEvent): void => {
     const h = utterance(e.utterance);
     h.metrics = true;
     h.serverIntentMs = e.stages['intent'];
+    h.stages = e.stages;
   } else return;
   wake?.();
 };
@@ -252,6 +255,7 @@ for (const [i, item] of items.entries()) {
       serverStage: decisive?.serverIntentMs ?? null,
     },
     firstAudioMs: since(decisive?.firstAudioAt, lastSound),
+    serverStages: decisive?.stages ?? null,
     // How far the server's end of speech lies before the file's end (the recording's trailing noise), ms.
     vadEndBeforeFileEndMs: since(lastAudio, serverEnd),
     maxPartialGapMs: gaps.length ? Math.round(Math.max(...gaps) * 10) / 10 : null,

@@ -53,6 +53,10 @@ export class HmmDecoder {
   private entered: Int32Array;
   private enteredCount = 0;
   private readonly mark: Int32Array;
+  /** Best state score of each HMM of the frame being stepped, in the order of {@link active}. */
+  private readonly maxima: Float64Array;
+  /** Scratch for the histogram pruning's selection. */
+  private readonly selection: Float64Array;
   private generation = 1;
   private frameIndex = 0;
 
@@ -69,6 +73,8 @@ export class HmmDecoder {
     this.active = new Int32Array(n);
     this.entered = new Int32Array(n);
     this.mark = new Int32Array(n);
+    this.maxima = new Float64Array(n);
+    this.selection = new Float64Array(n);
     this.reset();
   }
 
@@ -119,17 +125,18 @@ export class HmmDecoder {
 
   private step(sen: SenoneFrames, t: number): void {
     const g = this.graph;
-    const { score, trace } = this;
-    this.generation++;
+    const { score, trace, enter, enterTrace, mark, maxima } = this;
+    const tr = g.transitions;
+    const senones = g.senones;
+    const generation = ++this.generation;
     // Every HMM active or entered this frame, once.
-    let count = 0;
     const next = this.active;
-    for (let i = 0; i < this.activeCount; i++) this.mark[next[i] as number] = this.generation;
-    count = this.activeCount;
+    for (let i = 0; i < this.activeCount; i++) mark[next[i] as number] = generation;
+    let count = this.activeCount;
     for (let i = 0; i < this.enteredCount; i++) {
       const h = this.entered[i] as number;
-      if (this.mark[h] !== this.generation) {
-        this.mark[h] = this.generation;
+      if (mark[h] !== generation) {
+        mark[h] = generation;
         next[count++] = h;
       }
     }
@@ -138,50 +145,56 @@ export class HmmDecoder {
       const h = next[i] as number;
       const b = 3 * h;
       const tb = 6 * h;
-      const tr = g.transitions;
       const s0 = score[b] as number;
       const s1 = score[b + 1] as number;
       const s2 = score[b + 2] as number;
       // State 2: stay, or come from state 1.
       const stay2 = s2 + (tr[tb + 4] as number);
       const from1 = s1 + (tr[tb + 3] as number);
-      if (stay2 >= from1) score[b + 2] = stay2 + sen.score(t, g.senones[b + 2] as number);
+      let n2: number;
+      if (stay2 >= from1) n2 = stay2 + sen.score(t, senones[b + 2] as number);
       else {
-        score[b + 2] = from1 + sen.score(t, g.senones[b + 2] as number);
+        n2 = from1 + sen.score(t, senones[b + 2] as number);
         trace[b + 2] = trace[b + 1] ?? null;
       }
       const stay1 = s1 + (tr[tb + 2] as number);
       const from0 = s0 + (tr[tb + 1] as number);
-      if (stay1 >= from0) score[b + 1] = stay1 + sen.score(t, g.senones[b + 1] as number);
+      let n1: number;
+      if (stay1 >= from0) n1 = stay1 + sen.score(t, senones[b + 1] as number);
       else {
-        score[b + 1] = from0 + sen.score(t, g.senones[b + 1] as number);
+        n1 = from0 + sen.score(t, senones[b + 1] as number);
         trace[b + 1] = trace[b] ?? null;
       }
       const stay0 = s0 + (tr[tb] as number);
-      const entry = this.enter[h] as number;
-      if (stay0 >= entry) score[b] = stay0 + sen.score(t, g.senones[b] as number);
+      const entry = enter[h] as number;
+      let n0: number;
+      if (stay0 >= entry) n0 = stay0 + sen.score(t, senones[b] as number);
       else {
-        score[b] = entry + sen.score(t, g.senones[b] as number);
-        trace[b] = this.enterTrace[h] ?? null;
+        n0 = entry + sen.score(t, senones[b] as number);
+        trace[b] = enterTrace[h] ?? null;
       }
-      this.enter[h] = NONE;
-      this.enterTrace[h] = null;
-      best = Math.max(best, score[b] as number, score[b + 1] as number, score[b + 2] as number);
+      score[b] = n0;
+      score[b + 1] = n1;
+      score[b + 2] = n2;
+      enter[h] = NONE;
+      enterTrace[h] = null;
+      const m = Math.max(n0, n1, n2);
+      maxima[i] = m;
+      if (m > best) best = m;
     }
     this.enteredCount = 0;
 
     // Beam and histogram pruning.
     let floor = best - this.options.beam;
     if (count > this.options.maxActive) {
-      const maxima = new Float64Array(count);
-      for (let i = 0; i < count; i++) maxima[i] = this.best(next[i] as number);
-      maxima.sort();
-      floor = Math.max(floor, maxima[count - this.options.maxActive] as number);
+      const kth = this.selection;
+      kth.set(maxima.subarray(0, count));
+      floor = Math.max(floor, largest(kth, count, this.options.maxActive));
     }
     let kept = 0;
     for (let i = 0; i < count; i++) {
       const h = next[i] as number;
-      if (this.best(h) >= floor) next[kept++] = h;
+      if ((maxima[i] as number) >= floor) next[kept++] = h;
       else this.clear(h);
     }
     this.activeCount = kept;
@@ -189,18 +202,20 @@ export class HmmDecoder {
     // Leave HMMs into their successors, entered at the next frame.
     const exitFloor = best - this.options.exitBeam;
     const frame = this.frameIndex + 1;
+    const { succStart, succ, succPenalty, succEps, hmmArc } = g;
     for (let i = 0; i < kept; i++) {
       const h = next[i] as number;
-      const out = (score[3 * h + 2] as number) + (g.transitions[6 * h + 5] as number);
+      const out = (score[3 * h + 2] as number) + (tr[6 * h + 5] as number);
       if (out < exitFloor) continue;
       const from = trace[3 * h + 2] ?? null;
-      const inWord = (g.hmmArc[h] as number) >= 0;
-      for (let k = g.succStart[h] as number; k < (g.succStart[h + 1] as number); k++) {
-        const to = g.succ[k] as number;
-        const cand = out + (g.succPenalty[k] as number);
-        if (cand <= (this.enter[to] as number)) continue;
-        const eps = g.succEps[k] as number;
-        const arc = g.hmmArc[to] as number;
+      const inWord = (hmmArc[h] as number) >= 0;
+      const end = succStart[h + 1] as number;
+      for (let k = succStart[h] as number; k < end; k++) {
+        const to = succ[k] as number;
+        const cand = out + (succPenalty[k] as number);
+        if (cand <= (enter[to] as number)) continue;
+        const eps = succEps[k] as number;
+        const arc = hmmArc[to] as number;
         let next = from;
         if (eps >= 0) next = { arc, epsPath: eps, frame, score: cand, prev: from };
         else if (arc < 0 && inWord) next = { arc: -1, epsPath: -1, frame, score: out, prev: from };
@@ -293,4 +308,35 @@ export class HmmDecoder {
     };
     return intent === undefined ? h : { ...h, intent };
   }
+}
+
+/**
+ * The `k`-th largest of the first `n` values of `a` (1 ≤ k ≤ n), found in place (Hoare's selection, the order
+ * of `a` lost): the same value a full sort would give, in linear time on average.
+ */
+export function largest(a: Float64Array, n: number, k: number): number {
+  // The k-th largest is the (n - k)-th smallest, 0-based.
+  const target = n - k;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const x = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = x;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target] as number;
+  }
+  return a[target] as number;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HmmDecoder } from '../../src/asr/hmmDecoder.ts';
+import { HmmDecoder, largest } from '../../src/asr/hmmDecoder.ts';
 import { type TriphoneInventory, type WordPosition, compileHmmGraph } from '../../src/asr/hmmGraph.ts';
 import { Lexicon } from '../../src/asr/lexicon.ts';
 import { PhoneLoop } from '../../src/asr/phoneLoop.ts';
@@ -181,5 +181,23 @@ describe('HmmDecoder over a triphone HMM graph', () => {
     loop.advance(denseSenoneFrames(scores, frames, senoneCount));
     expect(loop.frames).toBe(frames);
     expect(loop.score).toBeGreaterThanOrEqual((decoder.finals()[0]?.score ?? 0) - 1e-9);
+  });
+});
+
+describe("largest (the histogram pruning's floor)", () => {
+  it('gives the k-th largest value a full sort gives, ties and repeats included', () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(random() * 300);
+      // Few distinct values in half the trials (many ties), nearly all distinct in the others.
+      const levels = 1 + Math.floor(random() * 5);
+      const values = Float64Array.from({ length: n + 5 }, () =>
+        trial % 2 === 0 ? Math.floor(random() * levels) : random() * 1000,
+      );
+      const k = 1 + Math.floor(random() * n);
+      const sorted = Float64Array.from(values.subarray(0, n)).sort();
+      expect(largest(values, n, k)).toBe(sorted[n - k]);
+    }
   });
 });
