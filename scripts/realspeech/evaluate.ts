@@ -24,6 +24,8 @@
  *
  * `--ahead-silence MS`: the final pass starts after this much silence following a complete command, before
  * the endpoint, and is carried on over the rest (RecognizeOptions.aheadSilenceMs; default the runtime's).
+ * `--low-confidence-silence MS`: the trailing silence after which a complete command below the early endpoint's
+ * statistic ends the utterance (RecognizeOptions.lowConfidenceSilenceMs; default the runtime's, 320).
  *
  * `--frame-downsample N`: our CMU model scores 1 frame in N (RuntimeOptions.acousticFrameDownsample, default
  * 1). `--denoise off|rnnoise|auto`: noise suppression (RuntimeOptions.denoise; default: the runtime's, 'auto'). `--remove-noise on|off`: Sphinx's noise removal in our front end (RuntimeOptions.removeNoise; default:
@@ -198,7 +200,8 @@ const USAGE =
   '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT] [--first-pass-stands X|off]\n' +
   '       [--cmn-prior FRAMES] [--final-gaussians K] [--fusion PATH|none] [--competitors N]\n' +
   '       [--noisy-pass-choice on|off]\n' +
-  '       [--session file|speaker] [--ahead-silence MS] [--pocketsphinx-args="-topn 16"]\n' +
+  '       [--session file|speaker] [--ahead-silence MS] [--low-confidence-silence MS]\n' +
+  '       [--pocketsphinx-args="-topn 16"]\n' +
   '       [--json-out FILE] [--details FILE]';
 
 /** Runs the CLI; returns the exit code. */
@@ -226,6 +229,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'pocketsphinx-args': { type: 'string' },
         fusion: { type: 'string' },
         'ahead-silence': { type: 'string' },
+        'low-confidence-silence': { type: 'string' },
         beams: { type: 'string' },
         'json-out': { type: 'string' },
         details: { type: 'string' },
@@ -279,6 +283,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const ahead = values['ahead-silence'];
     if (ahead !== undefined && !(Number(ahead) > 0))
       throw new TypeError(`--ahead-silence: expected a positive number of ms, got ${ahead}`);
+    const lowSilence = values['low-confidence-silence'];
+    if (lowSilence !== undefined && !(Number(lowSilence) > 0))
+      throw new TypeError(`--low-confidence-silence: expected a positive number of ms, got ${lowSilence}`);
     const stands = values['first-pass-stands'];
     if (stands !== undefined && stands !== 'off' && !Number.isFinite(Number(stands)))
       throw new TypeError(`--first-pass-stands: expected a number or off, got ${stands}`);
@@ -299,7 +306,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(values.fusion === undefined
         ? {}
         : { fusionModelPath: values.fusion === 'none' ? null : values.fusion }),
-      ...(ahead === undefined ? {} : { endpointing: { recognize: { aheadSilenceMs: Number(ahead) } } }),
+      ...(ahead === undefined && lowSilence === undefined
+        ? {}
+        : {
+            endpointing: {
+              recognize: {
+                ...(ahead === undefined ? {} : { aheadSilenceMs: Number(ahead) }),
+                ...(lowSilence === undefined ? {} : { lowConfidenceSilenceMs: Number(lowSilence) }),
+              },
+            },
+          }),
       ...(values['remove-noise'] === undefined
         ? {}
         : { removeNoise: onOff(values['remove-noise'], '--remove-noise') }),
@@ -354,6 +370,10 @@ export async function main(argv: readonly string[]): Promise<number> {
           frameDownsample,
           session: values.session,
           aheadSilenceMs: values['ahead-silence'] === undefined ? 'default' : Number(values['ahead-silence']),
+          lowConfidenceSilenceMs:
+            values['low-confidence-silence'] === undefined
+              ? 'default'
+              : Number(values['low-confidence-silence']),
           denoise: engine?.options.denoise ?? values.denoise ?? null,
           removeNoise: engine?.options.removeNoise ?? null,
           searchBeams: engine?.options.searchBeams ?? 'default',
