@@ -25,7 +25,9 @@
  * `--ahead-silence MS`: the final pass starts after this much silence following a complete command, before
  * the endpoint, and is carried on over the rest (RecognizeOptions.aheadSilenceMs; default the runtime's).
  * `--low-confidence-silence MS`: the trailing silence after which a complete command below the early endpoint's
- * statistic ends the utterance (RecognizeOptions.lowConfidenceSilenceMs; default the runtime's, 320).
+ * statistic ends the utterance (RecognizeOptions.lowConfidenceSilenceMs; default the runtime's).
+ * `--end-silence MS`: the trailing silence after which the segmenter ends an utterance that no early endpoint
+ * ended (SegmentOptions.endSilenceMs; default the runtime's, 700).
  *
  * `--frame-downsample N`: our CMU model scores 1 frame in N (RuntimeOptions.acousticFrameDownsample, default
  * 1). `--denoise off|rnnoise|auto`: noise suppression (RuntimeOptions.denoise; default: the runtime's, 'auto'). `--remove-noise on|off`: Sphinx's noise removal in our front end (RuntimeOptions.removeNoise; default:
@@ -200,7 +202,7 @@ const USAGE =
   '       [--denoise off|rnnoise|auto] [--remove-noise on|off] [--beams BEAM,EXIT] [--first-pass-stands X|off]\n' +
   '       [--cmn-prior FRAMES] [--final-gaussians K] [--fusion PATH|none] [--competitors N]\n' +
   '       [--noisy-pass-choice on|off]\n' +
-  '       [--session file|speaker] [--ahead-silence MS] [--low-confidence-silence MS]\n' +
+  '       [--session file|speaker] [--ahead-silence MS] [--low-confidence-silence MS] [--end-silence MS]\n' +
   '       [--pocketsphinx-args="-topn 16"]\n' +
   '       [--json-out FILE] [--details FILE]';
 
@@ -230,6 +232,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         fusion: { type: 'string' },
         'ahead-silence': { type: 'string' },
         'low-confidence-silence': { type: 'string' },
+        'end-silence': { type: 'string' },
         beams: { type: 'string' },
         'json-out': { type: 'string' },
         details: { type: 'string' },
@@ -286,6 +289,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const lowSilence = values['low-confidence-silence'];
     if (lowSilence !== undefined && !(Number(lowSilence) > 0))
       throw new TypeError(`--low-confidence-silence: expected a positive number of ms, got ${lowSilence}`);
+    const endSilence = values['end-silence'];
+    if (endSilence !== undefined && !(Number(endSilence) > 0))
+      throw new TypeError(`--end-silence: expected a positive number of ms, got ${endSilence}`);
     const stands = values['first-pass-stands'];
     if (stands !== undefined && stands !== 'off' && !Number.isFinite(Number(stands)))
       throw new TypeError(`--first-pass-stands: expected a number or off, got ${stands}`);
@@ -306,7 +312,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(values.fusion === undefined
         ? {}
         : { fusionModelPath: values.fusion === 'none' ? null : values.fusion }),
-      ...(ahead === undefined && lowSilence === undefined
+      ...(ahead === undefined && lowSilence === undefined && endSilence === undefined
         ? {}
         : {
             endpointing: {
@@ -314,6 +320,7 @@ export async function main(argv: readonly string[]): Promise<number> {
                 ...(ahead === undefined ? {} : { aheadSilenceMs: Number(ahead) }),
                 ...(lowSilence === undefined ? {} : { lowConfidenceSilenceMs: Number(lowSilence) }),
               },
+              ...(endSilence === undefined ? {} : { segment: { endSilenceMs: Number(endSilence) } }),
             },
           }),
       ...(values['remove-noise'] === undefined
