@@ -4,7 +4,7 @@
  * work/real/so_tunehold_clean) one after another, as `voxstream infer` does (one session per file, the models
  * on the event loop), and sums the decisive utterance's `decode` stage over them: the time the CMU path spends
  * in its grammar search, phone loop and senone mixture, live pass and final pass together, without the
- * acoustic model's runs. Used for docs/real-speech/search-speed/.
+ * acoustic model's runs. Used for docs/real-speech/capacity/ (last section).
  *
  *   npx tsx scripts/realspeech/decode-time.ts --set DIR --context NAME|PATH [--limit 30] [--answers FILE]
  *       [the recognition flags of `voxstream infer`: --beams B,E, --denoise …]

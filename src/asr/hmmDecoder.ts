@@ -225,11 +225,6 @@ export class HmmDecoder {
     this.frameIndex++;
   }
 
-  private best(h: number): number {
-    const b = 3 * h;
-    return Math.max(this.score[b] as number, this.score[b + 1] as number, this.score[b + 2] as number);
-  }
-
   /** Complete hypotheses (one per intent, best first), read at the current frame. */
   finals(): GraphHypothesis[] {
     const g = this.graph;

@@ -21,7 +21,8 @@ export interface RecognizeOptions {
   /**
    * The same for a complete command below `earlyMinRatio` (it will likely be answered "not understood"): ends
    * the utterance after this much trailing silence rather than the segmenter's `endSilenceMs` (700), so that a
-   * doubtful answer is not also a slow one. Default 320, as for a command that could go on.
+   * doubtful answer is not also a slow one. Default 320, as for a command that could go on (the CMU path sets
+   * 160: src/runtime/cmuBackend.ts `cmuRecognizeDefaults`).
    */
   lowConfidenceSilenceMs: number;
   /**

@@ -387,7 +387,7 @@ export const cmuRecognizeDefaults = {
   /**
    * A complete command below that statistic (likely "not understood") ends after 160 ms of silence, not 320:
    * on the tuning speakers the same commands right within a few files (Speech Commands 412 -> 413 of 554,
-   * speechocean762 411 -> 414 of 615, clean; the same false accepts, clean and at 6-24 dB), and a not-understood
+   * speechocean762 411 -> 414 of 615, clean; no more false accepts, clean or at 6-24 dB), and a not-understood
    * sentence's answer about 160 ms sooner in one session in real time (docs/real-speech/low-confidence-silence/).
    */
   lowConfidenceSilenceMs: 160,
