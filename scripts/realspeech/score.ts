@@ -122,6 +122,8 @@ export async function scoreOurs(set: RealSet, engine: Engine, options: ScoreOpti
       confidence: r?.confidence ?? 0,
       transcript: r?.transcript ?? '',
       right: right[i],
+      // More than 1: the VAD cut the file at a pause (the answer is the first utterance understood, else the last).
+      utterances: r?.utterances ?? 0,
     });
   });
   return {
