@@ -283,15 +283,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     | 'fusionModelPath'
   >;
   try {
-    const ahead = values['ahead-silence'];
-    if (ahead !== undefined && !(Number(ahead) > 0))
-      throw new TypeError(`--ahead-silence: expected a positive number of ms, got ${ahead}`);
-    const lowSilence = values['low-confidence-silence'];
-    if (lowSilence !== undefined && !(Number(lowSilence) > 0))
-      throw new TypeError(`--low-confidence-silence: expected a positive number of ms, got ${lowSilence}`);
-    const endSilence = values['end-silence'];
-    if (endSilence !== undefined && !(Number(endSilence) > 0))
-      throw new TypeError(`--end-silence: expected a positive number of ms, got ${endSilence}`);
+    const ms = (flag: 'ahead-silence' | 'low-confidence-silence' | 'end-silence'): string | undefined => {
+      const v = values[flag];
+      if (v !== undefined && !(Number(v) > 0))
+        throw new TypeError(`--${flag}: expected a positive number of ms, got ${v}`);
+      return v;
+    };
+    const ahead = ms('ahead-silence');
+    const lowSilence = ms('low-confidence-silence');
+    const endSilence = ms('end-silence');
     const stands = values['first-pass-stands'];
     if (stands !== undefined && stands !== 'off' && !Number.isFinite(Number(stands)))
       throw new TypeError(`--first-pass-stands: expected a number or off, got ${stands}`);
@@ -381,6 +381,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             values['low-confidence-silence'] === undefined
               ? 'default'
               : Number(values['low-confidence-silence']),
+          endSilenceMs: values['end-silence'] === undefined ? 'default' : Number(values['end-silence']),
           denoise: engine?.options.denoise ?? values.denoise ?? null,
           removeNoise: engine?.options.removeNoise ?? null,
           searchBeams: engine?.options.searchBeams ?? 'default',
