@@ -49,7 +49,8 @@
  * load-bound.
  *
  * stdout: a Markdown table, one row per set×condition. --json-out: the rows as JSON. --details: one JSON line
- * per file and system. Progress on stderr. Exit 0; 1 when the sets are missing; 2 on bad flags.
+ * per file and system (two runs' compared file for file by scripts/realspeech/compare-details.ts). Progress on
+ * stderr. Exit 0; 1 when the sets are missing; 2 on bad flags.
  */
 import { writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
