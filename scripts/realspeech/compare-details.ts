@@ -10,8 +10,8 @@
  * stdout: a Markdown table, one row per set × condition (with both systems' lines in a file, per system too),
  * then up to `--list` changed files each for gained, lost, fa_new and fa_gone, with both answers.
  * `--json-out`: the rows and every changed file. Files in one side only are counted (`only_before`,
- * `only_after`), not compared. Exit 0; 1 when a file cannot be read or a line is not a details line; 2 on bad
- * flags.
+ * `only_after`), not compared. Exit 0; 1 when a file cannot be read, a line is not a details line or a file
+ * appears twice for one system, set and condition; 2 on bad flags.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -186,6 +186,7 @@ export function markdownReport(rows: readonly CompareRow[], list: number): strin
 export async function readDetails(path: string): Promise<DetailLine[]> {
   const text = await readFile(path, 'utf8');
   const lines: DetailLine[] = [];
+  const seen = new Set<string>();
   text.split('\n').forEach((raw, i) => {
     if (raw.trim() === '') return;
     let line: unknown;
@@ -210,6 +211,12 @@ export async function readDetails(path: string): Promise<DetailLine[]> {
         `${path}:${i + 1}: not an evaluate.ts --details line (system, set, condition, file, expected, understood, right)`,
       );
     }
+    // Two lines for one file (runs concatenated) would leave one of them out of the comparison unsaid.
+    const key = `${groupKey(l as DetailLine)}\u0000${l.file}`;
+    if (seen.has(key)) {
+      throw new Error(`${path}:${i + 1}: ${l.file} (${l.system} ${l.set} ${l.condition}) appears twice`);
+    }
+    seen.add(key);
     lines.push(l as DetailLine);
   });
   return lines;

@@ -118,7 +118,7 @@ describe('compare-details CLI', () => {
     expect(json.rows[0]?.fa_new).toBe(1);
   });
 
-  it('exits 2 on bad flags and 1 on a file that is not details, naming the line', async () => {
+  it('exits 2 on bad flags, and 1 on a file that is not details or names a file twice, naming the line', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     expect(await main([join(dir, 'a.jsonl')])).toBe(2);
     expect(await main(['a', 'b', '--list', '-1'])).toBe(2);
@@ -129,5 +129,10 @@ describe('compare-details CLI', () => {
       'bad.jsonl:2: not an evaluate.ts --details line',
     );
     expect(await main([join(dir, 'missing.jsonl'), join(dir, 'bad.jsonl')])).toBe(1);
+    await writeFile(join(dir, 'twice.jsonl'), jsonl([line('x'), line('y'), line('x', { right: false })]));
+    expect(await main([join(dir, 'twice.jsonl'), join(dir, 'twice.jsonl')])).toBe(1);
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toContain(
+      'twice.jsonl:3: x (ours sc_report clean) appears twice',
+    );
   });
 });
